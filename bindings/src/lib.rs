@@ -1,0 +1,1 @@
+//! The UniFFI surface (being written)

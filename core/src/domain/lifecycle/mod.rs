@@ -1,0 +1,1 @@
+//! The application lifecycle (being written)

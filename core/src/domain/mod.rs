@@ -1,0 +1,10 @@
+//! The Huoshui domain. Owns the rules of money, products, offers, credit and applications.
+//! Must never do I/O: no clock, no disk, no network. Everything comes in as a value.
+
+pub mod catalog;
+pub mod cost;
+pub mod credit;
+pub mod documents;
+pub mod lifecycle;
+pub mod market;
+pub mod money;

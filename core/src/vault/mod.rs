@@ -1,0 +1,1 @@
+//! The document vault (being written)

@@ -1,0 +1,1 @@
+//! The county platform server (being written)
