@@ -15,7 +15,7 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
 /// A table in the house style: UTF-8 borders, content-sized columns.
 pub fn table() -> comfy_table::Table {
     let mut t = comfy_table::Table::new();
-    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
     t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
     t
 }
