@@ -1,1 +1,205 @@
-//! The county platform server (being written)
+//! The Huoshui county platform server (DESIGN §6, issue 5): an HTTP/JSON API under `/v1` on
+//! axum, an embedded SQLite database in the data folder, the contact SLA clock, a live event
+//! stream per user and a push gateway.
+//!
+//! Owns the platform side of the product: accounts and login, applications and their routing
+//! to account managers, documents at rest, supervision. Shares the domain with the phones:
+//! every change to an application is decided by `huoshui_core::domain::lifecycle`, and the
+//! catalog is `huoshui_core::domain::catalog`, so a transition legal on the phone is legal here.
+//!
+//! Design in brief (each module's first comment has the details):
+//! - [`db`]: SQLite in WAL mode with `synchronous=FULL`; one writer thread with group commit
+//!   (many requests, one transaction, one fsync), answering only after the commit; a reader
+//!   pool; schema version in `user_version`, one migration per version.
+//! - [`auth`]: phone + one-time code (a `CodeProvider` trait; the development provider logs the
+//!   code with a masked phone), opaque tokens stored as SHA-256, expiry, logout.
+//! - [`apps`]: submissions (idempotent by `Idempotency-Key`, the stored answer commits with the
+//!   application), routing to the least-loaded manager of the product's bank serving the
+//!   villager's town, lifecycle commands, visibility per role, and the SLA sweep.
+//! - [`documents`]: resumable chunked uploads, SHA-256 checked, AES-256-GCM at rest.
+//! - [`admin`]: escalations, figures, the manager's inbox. [`hub`]: SSE fan-out.
+//!   [`push`]: the `PushGateway` trait, FCM and APNs tickle builders.
+//! - [`clock`]: the injectable clock (system, manual, accelerated).
+//!
+//! Must never: answer 5xx for client input, log personal data (phones, ID numbers, codes —
+//! except the dev provider's one line — tokens, document bytes), store a phone, token or
+//! document unencrypted, or acknowledge a write before it is durable.
+
+pub mod accounts;
+pub mod admin;
+pub mod api;
+pub mod apps;
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod directory;
+pub mod documents;
+pub mod error;
+pub mod hub;
+pub mod keys;
+pub mod openapi;
+pub mod push;
+pub mod state;
+
+use crate::accounts::DemoAccount;
+use crate::auth::CodeProvider;
+use crate::clock::Clock;
+use crate::directory::Directory;
+use crate::push::PushGateway;
+use crate::state::{AppState, Inner};
+use huoshui_core::domain::lifecycle::SlaPolicy;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything the server is started with.
+pub struct Config {
+    /// The data folder (database, server key). Created if missing.
+    pub data_dir: PathBuf,
+    /// Where to listen; port 0 picks a free port (see [`Running::addr`]).
+    pub listen: SocketAddr,
+    /// The contact SLA.
+    pub policy: SlaPolicy,
+    /// The SLA and event clock.
+    pub clock: Arc<dyn Clock>,
+    /// The clock of login codes and sessions (real time by default).
+    pub auth_clock: Arc<dyn Clock>,
+    pub codes: Arc<dyn CodeProvider>,
+    pub push: Arc<dyn PushGateway>,
+    /// The county catalog.
+    pub directory: Directory,
+    /// How often the SLA sweep runs (real time). `None`: no background sweep (tests call
+    /// [`Running::sweep_sla`] themselves).
+    pub sla_poll: Option<Duration>,
+    /// How long a session lasts.
+    pub token_ttl: jiff::SignedDuration,
+    /// Seed the demo accounts.
+    pub seed_demo: bool,
+}
+
+impl Config {
+    /// The defaults for a data folder: any free port on loopback, county SLA from the catalog,
+    /// system clock, development code provider, no push credentials, sweep every second.
+    pub fn new(data_dir: PathBuf, directory: Directory) -> Config {
+        let (first, esc) = directory.sla_minutes;
+        Config {
+            data_dir,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            policy: SlaPolicy::new(first, esc),
+            clock: Arc::new(clock::SystemClock),
+            auth_clock: Arc::new(clock::SystemClock),
+            codes: Arc::new(auth::DevCodeProvider::new()),
+            push: Arc::new(push::LogPushGateway::default()),
+            directory,
+            sla_poll: Some(Duration::from_secs(1)),
+            token_ttl: jiff::SignedDuration::from_hours(24 * 30),
+            seed_demo: true,
+        }
+    }
+}
+
+/// Why the server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("无法创建数据目录 {path}：{source} / cannot create the data folder {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error(transparent)]
+    Keys(#[from] keys::KeyError),
+    #[error("无法监听 {addr}：{source}。端口可能已被占用，请换一个 --listen / cannot listen on {addr}: {source}; the port may be taken, try another --listen")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("初始化失败：{0} / start-up failed: {0}")]
+    Seed(String),
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub demo: Vec<DemoAccount>,
+    stop: tokio::sync::watch::Sender<bool>,
+    serve: tokio::task::JoinHandle<std::io::Result<()>>,
+    sweeper: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Records every escalation due now; answers how many fired.
+    pub async fn sweep_sla(&self) -> Result<usize, error::ApiError> {
+        apps::sweep_sla(&self.state).await
+    }
+
+    /// Stops accepting, lets requests in flight finish, ends live streams, and returns when done.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Some(s) = self.sweeper {
+            s.abort();
+        }
+        match self.serve.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "server ended with an error"),
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+        tracing::info!("server stopped");
+    }
+}
+
+/// Opens the data folder, migrates the database, seeds the demo accounts, binds and serves.
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    let keys = Arc::new(keys::ServerKeys::load_or_create(&config.data_dir)?);
+    let db = db::Db::open(&config.data_dir.join("platform.sqlite3"))?;
+    let demo = if config.seed_demo { accounts::demo_accounts(&config.directory) } else { Vec::new() };
+    accounts::seed(&db, keys.clone(), demo.clone()).await.map_err(|e| StartError::Seed(e.message_en))?;
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let state = AppState {
+        inner: Arc::new(Inner {
+            db,
+            keys,
+            dir: config.directory,
+            clock: config.clock,
+            auth_clock: config.auth_clock,
+            codes: config.codes,
+            push: config.push,
+            hub: hub::Hub::new(),
+            policy: config.policy,
+            token_ttl: config.token_ttl,
+            shutdown: shutdown.clone(),
+        }),
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let app = api::router(state.clone());
+    let mut until = shutdown.clone();
+    let serve = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = until.wait_for(|stopped| *stopped).await;
+            })
+            .await
+    });
+    let sweeper = config.sla_poll.map(|every| {
+        let state = state.clone();
+        let mut stopped = shutdown.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if let Err(e) = apps::sweep_sla(&state).await {
+                            tracing::error!(code = e.code, "SLA sweep failed");
+                        }
+                    }
+                    _ = stopped.changed() => break,
+                }
+            }
+        })
+    });
+    tracing::info!(%addr, products = state.dir.product_count(), "huoshui platform listening");
+    Ok(Running { addr, state, demo, stop, serve, sweeper })
+}

@@ -1,0 +1,200 @@
+//! Accounts: villagers, account managers (each of one bank, serving some towns) and county
+//! administrators, plus the demo accounts a fresh platform is seeded with.
+//! Owns the `users` and `manager_towns` tables. Must never store a phone number in plain text:
+//! only its keyed MAC (for lookup) and a masked form (for display).
+
+use crate::db::Db;
+use crate::directory::Directory;
+use crate::error::ApiError;
+use crate::keys::{ServerKeys, mask_phone};
+use huoshui_core::domain::lifecycle::{Actor, Role};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+/// A signed-in person.
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: String,
+    pub role: Role,
+    pub name: String,
+    /// Masked, e.g. `138****0001`.
+    pub phone: String,
+    /// The villager's town.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub town: Option<String>,
+    /// The manager's bank.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_id: Option<String>,
+    /// The towns a manager serves.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub towns: Vec<String>,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor { role: self.role, id: self.id.clone() }
+    }
+}
+
+pub fn role_code(role: Role) -> &'static str {
+    match role {
+        Role::Villager => "villager",
+        Role::Manager => "manager",
+        Role::Administrator => "administrator",
+        Role::System => "system",
+    }
+}
+
+fn role_from(code: &str) -> Role {
+    match code {
+        "villager" => Role::Villager,
+        "manager" => Role::Manager,
+        "administrator" => Role::Administrator,
+        _ => Role::System,
+    }
+}
+
+/// Loads a user by id.
+pub fn load(conn: &Connection, id: &str) -> Result<Option<User>, ApiError> {
+    let row = conn
+        .prepare_cached("SELECT id, role, name, phone_masked, town, bank_id FROM users WHERE id = ?1")?
+        .query_row(params![id], |r| {
+            Ok(User {
+                id: r.get(0)?,
+                role: role_from(&r.get::<_, String>(1)?),
+                name: r.get(2)?,
+                phone: r.get(3)?,
+                town: r.get(4)?,
+                bank_id: r.get(5)?,
+                towns: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut user) = row else { return Ok(None) };
+    if user.role == Role::Manager {
+        let mut stmt = conn.prepare_cached("SELECT town FROM manager_towns WHERE manager_id = ?1 ORDER BY town")?;
+        let towns = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
+        for t in towns {
+            user.towns.push(t?);
+        }
+    }
+    Ok(Some(user))
+}
+
+/// The user id behind a phone MAC.
+pub fn find_by_phone_mac(conn: &Connection, mac: &str) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM users WHERE phone_mac = ?1")?
+        .query_row(params![mac], |r| r.get(0))
+        .optional()?)
+}
+
+/// The administrator escalations go to (the first by id).
+pub fn first_administrator(conn: &Connection) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM users WHERE role = 'administrator' ORDER BY id LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?)
+}
+
+/// Every administrator id (they all watch escalations).
+pub fn administrators(conn: &Connection) -> Result<Vec<String>, ApiError> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM users WHERE role = 'administrator' ORDER BY id")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(r?);
+    }
+    Ok(out)
+}
+
+/// One demo account as printed at start.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoAccount {
+    pub id: String,
+    pub role: Role,
+    pub name: String,
+    /// The full demo phone number (demo data only; printed to the terminal, never logged).
+    pub phone: String,
+    pub town: Option<String>,
+    pub bank_id: Option<String>,
+    pub towns: Vec<String>,
+}
+
+const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"];
+const GIVEN: [&str; 8] = ["建国", "秀英", "志强", "桂兰", "德胜", "玉梅", "长江", "春花"];
+
+/// The demo accounts for a catalog: three villagers in each of the first four towns, two
+/// managers per bank (the first serves every town, the second only the first three, so routing
+/// has a choice there and none in the fourth), and one county administrator.
+pub fn demo_accounts(dir: &Directory) -> Vec<DemoAccount> {
+    let mut out = Vec::new();
+    let mut n = 0usize;
+    for town in dir.towns.iter().take(4) {
+        for _ in 0..3 {
+            n += 1;
+            let name = format!(
+                "{}{}",
+                SURNAMES.get(n % SURNAMES.len()).copied().unwrap_or("王"),
+                GIVEN.get((n / SURNAMES.len() + n) % GIVEN.len()).copied().unwrap_or("建国")
+            );
+            out.push(DemoAccount {
+                id: format!("v{n:03}"),
+                role: Role::Villager,
+                name,
+                phone: format!("138{n:08}"),
+                town: Some(town.id.clone()),
+                bank_id: None,
+                towns: Vec::new(),
+            });
+        }
+    }
+    let all_towns: Vec<String> = dir.towns.iter().map(|t| t.id.clone()).collect();
+    let seat: Vec<String> = all_towns.iter().take(3).cloned().collect();
+    for (b, bank) in dir.banks.iter().enumerate() {
+        for m in 1..=2usize {
+            out.push(DemoAccount {
+                id: format!("m-{}-{m}", bank.id),
+                role: Role::Manager,
+                name: format!("{}客户经理{m}", bank.name_zh),
+                phone: format!("139{:06}{m:02}", b + 1),
+                town: None,
+                bank_id: Some(bank.id.clone()),
+                towns: if m == 1 { all_towns.clone() } else { seat.clone() },
+            });
+        }
+    }
+    out.push(DemoAccount {
+        id: "admin".to_owned(),
+        role: Role::Administrator,
+        name: "冠县金融服务中心管理员".to_owned(),
+        phone: "13700000001".to_owned(),
+        town: None,
+        bank_id: None,
+        towns: Vec::new(),
+    });
+    out
+}
+
+/// Inserts the demo accounts that are not there yet (idempotent across restarts).
+pub async fn seed(db: &Db, keys: std::sync::Arc<ServerKeys>, accounts: Vec<DemoAccount>) -> Result<usize, ApiError> {
+    db.write(move |conn| {
+        let mut added = 0usize;
+        for a in &accounts {
+            let mac = keys.phone_mac(&a.phone);
+            added += conn.execute(
+                "INSERT OR IGNORE INTO users (id, role, phone_mac, phone_masked, name, town, bank_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![a.id, role_code(a.role), mac, mask_phone(&a.phone), a.name, a.town, a.bank_id],
+            )?;
+            for t in &a.towns {
+                conn.execute(
+                    "INSERT OR IGNORE INTO manager_towns (manager_id, town) VALUES (?1, ?2)",
+                    params![a.id, t],
+                )?;
+            }
+        }
+        Ok(added)
+    })
+    .await
+}

@@ -1,0 +1,171 @@
+//! Supervision for the county administrator and the manager's inbox: open escalations, the
+//! platform figures (applications by state, contact times, SLA compliance per bank) and the
+//! task list derived by `huoshui_core::domain::lifecycle::tasks_for`.
+//! Read-only: must never change an application (reassigning goes through `apps::command`).
+
+use crate::accounts::User;
+use crate::apps::{self, ApplicationView};
+use crate::error::ApiError;
+use crate::state::AppState;
+use huoshui_core::domain::lifecycle::{ApplicationId, Task, tasks_for};
+use rusqlite::params;
+use serde::Serialize;
+
+/// Escalated applications not yet taken in hand and still open.
+pub async fn escalations(state: &AppState, user: &User) -> Result<Vec<ApplicationView>, ApiError> {
+    let user = user.clone();
+    let policy = state.policy;
+    let now = state.clock.now();
+    state
+        .db
+        .read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id FROM applications WHERE escalated_at IS NOT NULL AND open = 1 ORDER BY escalated_at",
+            )?;
+            let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for id in ids {
+                let id = ApplicationId::parse(&id?).map_err(apps::lifecycle_error)?;
+                if let Some(app) = apps::load(conn, &id)?
+                    && app.escalation_acknowledged_at.is_none()
+                {
+                    out.push(apps::view(&app, user.role, &policy, now, false));
+                }
+            }
+            Ok(out)
+        })
+        .await
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StateCount {
+    pub state: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BankFigures {
+    pub bank_id: String,
+    pub bank_name_zh: String,
+    pub submitted: i64,
+    pub contacted: i64,
+    /// Average seconds from submission to first contact (contacted applications only).
+    pub average_contact_seconds: Option<f64>,
+    pub slowest_contact_seconds: Option<i64>,
+    /// Applications whose first-contact deadline has passed or that were contacted (withdrawn
+    /// ones without a contact are left out).
+    pub contact_due: i64,
+    /// Of those, contacted by the deadline.
+    pub contacted_in_time: i64,
+    /// `contacted_in_time / contact_due` in per mille (None when nothing is due yet).
+    pub sla_compliance_permille: Option<i64>,
+    pub escalations: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    pub at: jiff::Timestamp,
+    pub first_contact_minutes: u32,
+    pub escalation_minutes: u32,
+    pub total: i64,
+    pub by_state: Vec<StateCount>,
+    pub banks: Vec<BankFigures>,
+}
+
+/// The platform figures.
+pub async fn figures(state: &AppState) -> Result<Figures, ApiError> {
+    let policy = state.policy;
+    let now = state.clock.now();
+    let dir = state.dir.clone();
+    state
+        .db
+        .read(move |conn| {
+            let mut by_state = Vec::new();
+            let mut total = 0;
+            let mut stmt = conn.prepare_cached("SELECT state, COUNT(*) FROM applications GROUP BY state ORDER BY state")?;
+            let rows = stmt.query_map([], |r| Ok(StateCount { state: r.get(0)?, count: r.get(1)? }))?;
+            for r in rows {
+                let r = r?;
+                total += r.count;
+                by_state.push(r);
+            }
+            let due_ms = i64::from(policy.first_contact_minutes) * 60_000;
+            let mut stmt = conn.prepare_cached(
+                "SELECT bank_id, COUNT(*),
+                        SUM(contacted_at IS NOT NULL),
+                        AVG(CASE WHEN contacted_at IS NOT NULL THEN contacted_at - submitted_at END),
+                        MAX(CASE WHEN contacted_at IS NOT NULL THEN contacted_at - submitted_at END),
+                        SUM(contacted_at IS NOT NULL OR (submitted_at + ?1 <= ?2 AND state != 'withdrawn')),
+                        SUM(contacted_at IS NOT NULL AND contacted_at - submitted_at <= ?1),
+                        SUM(escalated_at IS NOT NULL)
+                 FROM applications GROUP BY bank_id ORDER BY bank_id",
+            )?;
+            let rows = stmt.query_map(params![due_ms, now.as_millisecond()], |r| {
+                let bank_id: String = r.get(0)?;
+                let avg: Option<f64> = r.get(3)?;
+                let max: Option<i64> = r.get(4)?;
+                let due: i64 = r.get(5)?;
+                let in_time: i64 = r.get(6)?;
+                Ok(BankFigures {
+                    bank_name_zh: String::new(),
+                    bank_id,
+                    submitted: r.get(1)?,
+                    contacted: r.get(2)?,
+                    average_contact_seconds: avg.map(|ms| ms / 1000.0),
+                    slowest_contact_seconds: max.map(|ms| ms / 1000),
+                    contact_due: due,
+                    contacted_in_time: in_time,
+                    sla_compliance_permille: (due > 0).then(|| in_time.saturating_mul(1000) / due),
+                    escalations: r.get(7)?,
+                })
+            })?;
+            let mut banks = Vec::new();
+            for r in rows {
+                let mut b = r?;
+                b.bank_name_zh = dir.bank(&b.bank_id).map(|x| x.name_zh.clone()).unwrap_or_default();
+                banks.push(b);
+            }
+            Ok(Figures {
+                at: now,
+                first_contact_minutes: policy.first_contact_minutes,
+                escalation_minutes: policy.escalation_minutes,
+                total,
+                by_state,
+                banks,
+            })
+        })
+        .await
+}
+
+/// A manager's inbox: tasks on the applications assigned to them, most urgent first, and the
+/// applications of their bank in their towns that no one has yet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inbox {
+    pub tasks: Vec<Task>,
+    pub unassigned: Vec<ApplicationView>,
+}
+
+pub async fn inbox(state: &AppState, user: &User) -> Result<Inbox, ApiError> {
+    let views = apps::list(state, user, 500).await?;
+    let user = user.clone();
+    let policy = state.policy;
+    let now = state.clock.now();
+    let assigned: Vec<String> =
+        views.iter().filter(|v| v.manager_id.as_deref() == Some(user.id.as_str())).map(|v| v.id.clone()).collect();
+    let unassigned: Vec<ApplicationView> = views.into_iter().filter(|v| v.manager_id.is_none()).collect();
+    let manager_id = user.id.clone();
+    let tasks = state
+        .db
+        .read(move |conn| {
+            let mut apps_list = Vec::new();
+            for id in assigned {
+                let id = ApplicationId::parse(&id).map_err(apps::lifecycle_error)?;
+                if let Some(app) = apps::load(conn, &id)? {
+                    apps_list.push(app);
+                }
+            }
+            Ok(tasks_for(&manager_id, &apps_list, &policy, now))
+        })
+        .await?;
+    Ok(Inbox { tasks, unassigned })
+}

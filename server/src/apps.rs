@@ -1,0 +1,574 @@
+//! Applications on the platform: storing events, folding them, running lifecycle commands,
+//! routing new submissions, idempotent submission, visibility per role and the SLA sweep.
+//! Every change goes through `huoshui_core::domain::lifecycle` (`Application::open`,
+//! `Application::execute`), so a transition legal on the phone is legal here and nowhere else.
+//!
+//! Storage: `events` holds each event as JSON (the truth); `applications` is a projection of the
+//! fold (state, manager, SLA instants) for queries, updated in the same transaction.
+//! Must never write an event the lifecycle did not decide, never show an application to someone
+//! it does not belong to (those get 404, the same as a missing one), and never fire an
+//! escalation twice (the claim and the event commit together).
+
+use crate::accounts::{self, User};
+use crate::error::ApiError;
+use crate::hub::{Notice, StreamMessage};
+use crate::state::AppState;
+use axum::http::StatusCode;
+use huoshui_core::domain::lifecycle::{
+    Actor, Application, ApplicationId, Command, Event, EventKind, LifecycleError, NewApplication, Role, SlaPolicy,
+    State, sla_at,
+};
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+/// The state's wire name (snake_case).
+pub fn state_code(state: State) -> String {
+    serde_json::to_value(state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Maps a lifecycle refusal to HTTP.
+pub fn lifecycle_error(err: LifecycleError) -> ApiError {
+    let status = match &err {
+        LifecycleError::RoleCannot { .. } | LifecycleError::NotYours { .. } => StatusCode::FORBIDDEN,
+        LifecycleError::IllegalTransition { .. }
+        | LifecycleError::AlreadyEscalated
+        | LifecycleError::EscalationNotDue => StatusCode::CONFLICT,
+        LifecycleError::Invalid { .. } | LifecycleError::BadId { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => return ApiError::internal(&format!("stored history: {}", err.code())),
+    };
+    ApiError::new(status, err.code(), err.message_zh(), err.message_en())
+}
+
+/// Loads and folds an application; `None` when it does not exist.
+pub fn load(conn: &Connection, id: &ApplicationId) -> Result<Option<Application>, ApiError> {
+    let mut stmt = conn.prepare_cached("SELECT body FROM events WHERE application_id = ?1 ORDER BY seq")?;
+    let rows = stmt.query_map(params![id.as_str()], |r| r.get::<_, String>(0))?;
+    let mut events = Vec::new();
+    for body in rows {
+        let event: Event = serde_json::from_str(&body?)?;
+        events.push(event);
+    }
+    if events.is_empty() {
+        return Ok(None);
+    }
+    Application::fold(id.clone(), &events).map(Some).map_err(lifecycle_error)
+}
+
+fn insert_event(conn: &Connection, id: &ApplicationId, event: &Event) -> Result<(), ApiError> {
+    let body = serde_json::to_string(event)?;
+    conn.prepare_cached("INSERT INTO events (application_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)")?.execute(
+        params![id.as_str(), i64::try_from(event.seq).unwrap_or(i64::MAX), event.at.as_millisecond(), body],
+    )?;
+    Ok(())
+}
+
+fn ms(t: Option<Timestamp>) -> Option<i64> {
+    t.map(|t| t.as_millisecond())
+}
+
+/// Writes the projection row of `app` (insert or update) and keeps each manager's count of
+/// open applications (`manager_load`, what routing orders by) in step.
+fn save_projection(conn: &Connection, app: &Application) -> Result<(), ApiError> {
+    let open = !app.state.is_final() && app.state != State::Disbursed;
+    let before: Option<(Option<String>, bool)> = conn
+        .prepare_cached("SELECT manager_id, open FROM applications WHERE id = ?1")?
+        .query_row(params![app.id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let was = before.and_then(|(m, o)| if o { m } else { None });
+    let now = if open { app.manager_id.clone() } else { None };
+    if was != now {
+        if let Some(m) = &was {
+            conn.prepare_cached("UPDATE manager_load SET open = open - 1 WHERE manager_id = ?1")?.execute(params![m])?;
+        }
+        if let Some(m) = &now {
+            conn.prepare_cached(
+                "INSERT INTO manager_load (manager_id, open) VALUES (?1, 1)
+                 ON CONFLICT (manager_id) DO UPDATE SET open = open + 1",
+            )?
+            .execute(params![m])?;
+        }
+    }
+    conn.prepare_cached(
+        "INSERT INTO applications (id, villager_id, product_id, bank_id, town, manager_id, state, open,
+             submitted_at, contacted_at, escalated_at, last_seq, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (id) DO UPDATE SET manager_id = ?6, state = ?7, open = ?8, contacted_at = ?10,
+             escalated_at = ?11, last_seq = ?12, updated_at = ?13",
+    )?
+    .execute(params![
+        app.id.as_str(),
+        app.villager_id,
+        app.product_id,
+        app.bank_id.clone().unwrap_or_default(),
+        app.town,
+        app.manager_id,
+        state_code(app.state),
+        open,
+        ms(app.submitted_at).unwrap_or(app.created_at.as_millisecond()),
+        ms(app.first_contact_at),
+        ms(app.escalated_at),
+        i64::try_from(app.last_seq).unwrap_or(i64::MAX),
+        app.updated_at.as_millisecond(),
+    ])?;
+    Ok(())
+}
+
+/// Who may see an application: the villager who owns it; a manager of its bank to whom it is
+/// assigned, or (while unassigned) who serves its town; every administrator.
+pub fn visible_to(user: &User, app: &Application, bank_id: &str) -> bool {
+    match user.role {
+        Role::Villager => app.villager_id == user.id,
+        Role::Manager => {
+            let same_bank = user.bank_id.as_deref() == Some(bank_id);
+            match &app.manager_id {
+                Some(m) => same_bank && *m == user.id,
+                None => same_bank && user.towns.contains(&app.town),
+            }
+        }
+        Role::Administrator => true,
+        Role::System => false,
+    }
+}
+
+/// What the API shows of an application.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationView {
+    pub id: String,
+    pub state: State,
+    pub state_zh: &'static str,
+    pub state_en: &'static str,
+    pub villager_id: String,
+    pub product_id: String,
+    pub bank_id: Option<String>,
+    pub amount_fen: i64,
+    pub months: u32,
+    pub town: String,
+    pub manager_id: Option<String>,
+    pub submitted_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+    pub offer: Option<huoshui_core::domain::lifecycle::ApprovedOffer>,
+    pub disbursed_amount_fen: Option<i64>,
+    pub rejection_reason: Option<String>,
+    pub requested_documents: Vec<huoshui_core::domain::documents::DocumentKind>,
+    pub escalated_at: Option<Timestamp>,
+    pub sla: huoshui_core::domain::lifecycle::SlaView,
+    pub last_seq: u64,
+    /// The events, oldest first (only in the detail view). A villager does not see the bank's
+    /// internal contact notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<Event>>,
+    /// The events in plain Chinese and English with "what happens next" (detail view only),
+    /// times in China Standard Time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<huoshui_core::domain::lifecycle::Timeline>,
+}
+
+pub fn view(app: &Application, viewer: Role, policy: &SlaPolicy, now: Timestamp, with_events: bool) -> ApplicationView {
+    let events = with_events.then(|| {
+        app.events
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                if viewer == Role::Villager
+                    && let EventKind::Contacted { note } = &mut e.kind
+                {
+                    *note = None;
+                }
+                e
+            })
+            .collect()
+    });
+    ApplicationView {
+        id: app.id.as_str().to_owned(),
+        state: app.state,
+        state_zh: app.state.name_zh(),
+        state_en: app.state.name_en(),
+        villager_id: app.villager_id.clone(),
+        product_id: app.product_id.clone(),
+        bank_id: app.bank_id.clone(),
+        amount_fen: app.amount,
+        months: app.months,
+        town: app.town.clone(),
+        manager_id: app.manager_id.clone(),
+        submitted_at: app.submitted_at,
+        updated_at: app.updated_at,
+        offer: app.offer,
+        disbursed_amount_fen: app.disbursed_amount,
+        rejection_reason: app.rejection_reason.clone(),
+        requested_documents: app.requested_documents.clone(),
+        escalated_at: app.escalated_at,
+        sla: sla_at(app, policy, now),
+        last_seq: app.last_seq,
+        timeline: with_events.then(|| {
+            let china = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
+            huoshui_core::domain::lifecycle::timeline(app, policy, &china, now)
+        }),
+        events,
+    }
+}
+
+fn notice_for(app: &Application, event: &Event, extra: &[String]) -> Notice {
+    let mut recipients = vec![app.villager_id.clone()];
+    if let Some(m) = &app.manager_id {
+        recipients.push(m.clone());
+    }
+    if let EventKind::Reassigned { from, .. } = &event.kind {
+        recipients.push(from.clone());
+    }
+    recipients.extend(extra.iter().cloned());
+    let topic = match &event.kind {
+        EventKind::Escalated { .. } => "escalation",
+        EventKind::Assigned { .. } | EventKind::Reassigned { .. } => "task",
+        _ => "application",
+    };
+    Notice {
+        recipients,
+        message: StreamMessage {
+            topic,
+            application_id: app.id.as_str().to_owned(),
+            event: event.kind.name(),
+            seq: event.seq,
+            state: state_code(app.state),
+        },
+    }
+}
+
+/// Publishes the notices on the hub and tickles the recipients' phones.
+pub fn announce(state: &AppState, notices: Vec<Notice>) {
+    for n in notices {
+        for r in &n.recipients {
+            state.push.tickle(r);
+        }
+        state.hub.publish(n);
+    }
+}
+
+/// A submission as the villager sends it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    pub product_id: String,
+    pub amount_fen: i64,
+    pub months: u32,
+}
+
+/// The answer to a submission: the status and JSON body, stored for idempotent replay.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub status: u16,
+    pub body: serde_json::Value,
+}
+
+/// The stored answer for (user, key), if any. The same key with another request is refused.
+fn prior_answer(conn: &Connection, user_id: &str, key: &str, request_hash: &str) -> Result<Option<Stored>, ApiError> {
+    let prior: Option<(String, i64, String)> = conn
+        .prepare_cached("SELECT request_hash, status, response FROM idempotency WHERE user_id = ?1 AND key = ?2")?
+        .query_row(params![user_id, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((hash, status, body)) = prior else { return Ok(None) };
+    if hash != request_hash {
+        return Err(ApiError::unprocessable(
+            "idempotency_key_reused",
+            "同一个 Idempotency-Key 已用于另一个不同的请求，请换一个新的键",
+            "this Idempotency-Key was already used with a different request; use a new key",
+        ));
+    }
+    Ok(Some(Stored { status: u16::try_from(status).unwrap_or(200), body: serde_json::from_str(&body)? }))
+}
+
+/// Stores the answer for (user, key) in the same transaction as the change it answers.
+fn store_answer(conn: &Connection, user_id: &str, key: &str, request_hash: &str, stored: &Stored, now: Timestamp) -> Result<(), ApiError> {
+    conn.prepare_cached(
+        "INSERT INTO idempotency (user_id, key, request_hash, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![user_id, key, request_hash, stored.status, stored.body.to_string(), now.as_millisecond()])?;
+    Ok(())
+}
+
+/// The least-loaded manager of `bank_id` who serves `town` (ties by id).
+fn route(conn: &Connection, bank_id: &str, town: &str) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT u.id FROM users u JOIN manager_towns t ON t.manager_id = u.id
+             LEFT JOIN manager_load l ON l.manager_id = u.id
+             WHERE u.role = 'manager' AND u.bank_id = ?1 AND t.town = ?2
+             ORDER BY COALESCE(l.open, 0), u.id
+             LIMIT 1",
+        )?
+        .query_row(params![bank_id, town], |r| r.get(0))
+        .optional()?)
+}
+
+/// Submits an application idempotently: the first answer for (villager, key) is stored in the
+/// same transaction as the application, and replayed for the same body; a different body
+/// under the same key is refused with 422.
+pub async fn submit(state: &AppState, user: &User, key: String, req: SubmitRequest) -> Result<Stored, ApiError> {
+    if user.role != Role::Villager {
+        return Err(lifecycle_error(LifecycleError::RoleCannot {
+            state: State::Draft,
+            action: huoshui_core::domain::lifecycle::Action::Create,
+            role: user.role,
+        }));
+    }
+    let request_hash = crate::keys::sha256_hex(&serde_json::to_vec(&req)?);
+    let bank_id = state.dir.product(&req.product_id).map(|p| p.bank_id.clone());
+    let town = user.town.clone().unwrap_or_default();
+    let actor = user.actor();
+    let user_id = user.id.clone();
+    let now = state.clock.now();
+    let policy = state.policy;
+    let (stored, notices) = state
+        .db
+        .write(move |conn| {
+            if let Some(stored) = prior_answer(conn, &user_id, &key, &request_hash)? {
+                return Ok((stored, Vec::new()));
+            }
+            let Some(bank_id) = bank_id else {
+                return Err(ApiError::unprocessable(
+                    "unknown_product",
+                    "没有这个贷款产品，请从贷款超市重新选择",
+                    "there is no such loan product; choose one from the market again",
+                ));
+            };
+            let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
+            let request = NewApplication { product_id: req.product_id, amount: req.amount_fen, months: req.months, town };
+            let (mut app, created) = Application::open(id.clone(), &actor, request, now).map_err(lifecycle_error)?;
+            let mut events = vec![created];
+            events.push(app.execute(&actor, Command::Submit, now).map_err(lifecycle_error)?);
+            if let Some(manager_id) = route(conn, &bank_id, &app.town)? {
+                let cmd = Command::Assign { manager_id, bank_id: bank_id.clone() };
+                events.push(app.execute(&Actor::system(), cmd, now).map_err(lifecycle_error)?);
+            }
+            for e in &events {
+                insert_event(conn, &id, e)?;
+            }
+            save_projection(conn, &app)?;
+            if app.bank_id.is_none() {
+                conn.execute("UPDATE applications SET bank_id = ?2 WHERE id = ?1", params![id.as_str(), bank_id])?;
+            }
+            let body = serde_json::to_value(view(&app, Role::Villager, &policy, now, false))?;
+            let stored = Stored { status: 201, body };
+            store_answer(conn, &user_id, &key, &request_hash, &stored, now)?;
+            let notices = events.last().map(|e| notice_for(&app, e, &[])).into_iter().collect();
+            Ok((stored, notices))
+        })
+        .await?;
+    announce(state, notices);
+    Ok(stored)
+}
+
+/// Loads the projection's bank of an application (the product's bank, even while unassigned).
+fn bank_of(conn: &Connection, id: &ApplicationId) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT bank_id FROM applications WHERE id = ?1")?
+        .query_row(params![id.as_str()], |r| r.get(0))
+        .optional()?)
+}
+
+/// Reads one application for `user` (404 if missing or not theirs).
+pub async fn detail(state: &AppState, user: &User, id: ApplicationId) -> Result<ApplicationView, ApiError> {
+    let user = user.clone();
+    let policy = state.policy;
+    let now = state.clock.now();
+    state
+        .db
+        .read(move |conn| {
+            let app = load(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            let bank = bank_of(conn, &id)?.unwrap_or_default();
+            if !visible_to(&user, &app, &bank) {
+                return Err(ApiError::not_found());
+            }
+            Ok(view(&app, user.role, &policy, now, true))
+        })
+        .await
+}
+
+/// What to do to an application.
+pub enum Do {
+    /// A lifecycle command as it is.
+    Command(Command),
+    /// Assign (while unassigned) or reassign to this manager, who must be a manager of the
+    /// application's bank.
+    AssignTo(String),
+}
+
+/// Runs one lifecycle command for `user` on application `id` and answers the new view.
+/// With an `Idempotency-Key` (optional here, as a phone's outbox sends it) a retry of the same
+/// command answers the first answer again instead of a 409.
+pub async fn command(
+    state: &AppState,
+    user: &User,
+    id: ApplicationId,
+    what: Do,
+    key: Option<String>,
+) -> Result<serde_json::Value, ApiError> {
+    let user = user.clone();
+    let now = state.clock.now();
+    let policy = state.policy;
+    let request_hash = {
+        let what_json = match &what {
+            Do::Command(cmd) => serde_json::to_value(cmd)?,
+            Do::AssignTo(target) => serde_json::json!({"assign_to": target}),
+        };
+        crate::keys::sha256_hex(serde_json::json!({"application": id.as_str(), "do": what_json}).to_string().as_bytes())
+    };
+    let (view, notices) = state
+        .db
+        .write(move |conn| {
+            if let Some(key) = &key
+                && let Some(stored) = prior_answer(conn, &user.id, key, &request_hash)?
+            {
+                return Ok((stored.body, Vec::new()));
+            }
+            let mut app = load(conn, &id)?.ok_or_else(ApiError::not_found)?;
+            let bank = bank_of(conn, &id)?.unwrap_or_default();
+            if !visible_to(&user, &app, &bank) {
+                return Err(ApiError::not_found());
+            }
+            let cmd = match what {
+                Do::Command(cmd) => cmd,
+                Do::AssignTo(target) => {
+                    let manager = accounts::load(conn, &target)?.filter(|m| m.role == Role::Manager);
+                    let Some(manager) = manager.filter(|m| m.bank_id.as_deref() == Some(bank.as_str())) else {
+                        return Err(ApiError::unprocessable(
+                            "unknown_manager",
+                            "只能指派给该产品所属银行的客户经理",
+                            "assign only to a manager of the product's bank",
+                        ));
+                    };
+                    if app.state == State::Submitted {
+                        Command::Assign { manager_id: manager.id, bank_id: bank.clone() }
+                    } else {
+                        Command::Reassign { to: manager.id, bank_id: bank.clone() }
+                    }
+                }
+            };
+            let event = app.execute(&user.actor(), cmd, now).map_err(lifecycle_error)?;
+            insert_event(conn, &id, &event)?;
+            save_projection(conn, &app)?;
+            let notice = notice_for(&app, &event, &[]);
+            let body = serde_json::to_value(view(&app, user.role, &policy, now, true))?;
+            if let Some(key) = &key {
+                store_answer(conn, &user.id, key, &request_hash, &Stored { status: 200, body: body.clone() }, now)?;
+            }
+            Ok((body, vec![notice]))
+        })
+        .await?;
+    announce(state, notices);
+    Ok(view)
+}
+
+/// Lists applications: a villager's own; a manager's assigned (open) and unassigned ones of
+/// their bank in their towns; every one for an administrator (newest first, at most `limit`).
+pub async fn list(state: &AppState, user: &User, limit: u32) -> Result<Vec<ApplicationView>, ApiError> {
+    let user = user.clone();
+    let policy = state.policy;
+    let now = state.clock.now();
+    state
+        .db
+        .read(move |conn| {
+            let ids: Vec<String> = match user.role {
+                Role::Villager => collect(
+                    conn,
+                    "SELECT id FROM applications WHERE villager_id = ?1 ORDER BY submitted_at DESC LIMIT ?2",
+                    params![user.id, limit],
+                )?,
+                Role::Manager => collect(
+                    conn,
+                    "SELECT a.id FROM applications a WHERE a.open = 1 AND (a.manager_id = ?1 OR (a.manager_id IS NULL
+                       AND a.bank_id = ?2 AND a.town IN (SELECT town FROM manager_towns WHERE manager_id = ?1)))
+                     ORDER BY a.submitted_at LIMIT ?3",
+                    params![user.id, user.bank_id.clone().unwrap_or_default(), limit],
+                )?,
+                Role::Administrator => collect(
+                    conn,
+                    "SELECT id FROM applications ORDER BY submitted_at DESC LIMIT ?1",
+                    params![limit],
+                )?,
+                Role::System => Vec::new(),
+            };
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                let id = ApplicationId::parse(&id).map_err(lifecycle_error)?;
+                if let Some(app) = load(conn, &id)? {
+                    let bank = bank_of(conn, &id)?.unwrap_or_default();
+                    if visible_to(&user, &app, &bank) {
+                        out.push(view(&app, user.role, &policy, now, false));
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+}
+
+fn collect(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<String>, ApiError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(p, |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(r?);
+    }
+    Ok(out)
+}
+
+/// Records every escalation that is due at the clock's now. Each claim (the `Escalated` event
+/// plus the projection's `escalated_at`) commits in one transaction, so a restart never fires
+/// one twice, and one that was due while the server was down fires on the first sweep.
+/// Returns how many fired.
+pub async fn sweep_sla(state: &AppState) -> Result<usize, ApiError> {
+    let now = state.clock.now();
+    let policy = state.policy;
+    let cutoff = now.as_millisecond().saturating_sub(i64::from(policy.escalation_minutes) * 60_000);
+    let due: Vec<String> = state
+        .db
+        .read(move |conn| {
+            collect(
+                conn,
+                "SELECT id FROM applications WHERE open = 1 AND escalated_at IS NULL AND contacted_at IS NULL
+                 AND state IN ('submitted', 'assigned') AND submitted_at <= ?1 LIMIT 1000",
+                params![cutoff],
+            )
+        })
+        .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let (fired, notices) = state
+        .db
+        .write(move |conn| {
+            let Some(admin) = accounts::first_administrator(conn)? else { return Ok((0, Vec::new())) };
+            let admins = accounts::administrators(conn)?;
+            let mut fired = 0usize;
+            let mut notices = Vec::new();
+            for id in due {
+                let id = ApplicationId::parse(&id).map_err(lifecycle_error)?;
+                let Some(mut app) = load(conn, &id)? else { continue };
+                let cmd = Command::Escalate { to: admin.clone(), policy };
+                let event = match app.execute(&Actor::system(), cmd, now) {
+                    Ok(e) => e,
+                    Err(LifecycleError::AlreadyEscalated | LifecycleError::EscalationNotDue) => continue,
+                    Err(e) => return Err(lifecycle_error(e)),
+                };
+                let claimed = conn.execute(
+                    "UPDATE applications SET escalated_at = ?2 WHERE id = ?1 AND escalated_at IS NULL",
+                    params![id.as_str(), event.at.as_millisecond()],
+                )?;
+                if claimed != 1 {
+                    continue;
+                }
+                insert_event(conn, &id, &event)?;
+                save_projection(conn, &app)?;
+                notices.push(notice_for(&app, &event, &admins));
+                fired += 1;
+            }
+            Ok((fired, notices))
+        })
+        .await?;
+    if fired > 0 {
+        tracing::warn!(count = fired, "SLA escalations recorded");
+    }
+    announce(state, notices);
+    Ok(fired)
+}

@@ -1,0 +1,233 @@
+//! Login by phone number and one-time code, and the sessions that follow.
+//! Owns the `CodeProvider` trait (the development provider prints the code to the log; an SMS
+//! gateway plugs in behind the same trait), the `login_codes` and `sessions` tables, and the
+//! `AuthUser` extractor that turns `Authorization: Bearer <token>` into a [`User`].
+//!
+//! Tokens are 32 random bytes (hex) handed to the client once; only their SHA-256 is stored.
+//! Codes are six digits, live five minutes, allow five attempts, and are stored hashed.
+//! Must never log a phone number (only the masked form, on the dev provider's one line), a
+//! code (except that dev-only line) or a token, and must never say whether a phone has an account.
+
+use crate::accounts::{self, User};
+use crate::error::ApiError;
+use crate::keys::{hex, mask_phone, sha256_hex};
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// How long a one-time code is valid, in seconds.
+pub const CODE_TTL_SECONDS: i64 = 300;
+/// Wrong codes allowed before the code is void.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Sends a one-time code to a phone.
+pub trait CodeProvider: Send + Sync + 'static {
+    fn send(&self, phone: &str, code: &str) -> Result<(), ApiError>;
+}
+
+/// DEVELOPMENT ONLY: writes the code to the log (with a masked phone) and keeps the latest code
+/// per phone in memory so a test or a demo can read it. Never use it in production.
+#[derive(Debug, Default)]
+pub struct DevCodeProvider {
+    latest: Mutex<HashMap<String, String>>,
+}
+
+impl DevCodeProvider {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The last code sent to `phone`.
+    pub fn latest(&self, phone: &str) -> Option<String> {
+        match self.latest.lock() {
+            Ok(g) => g.get(phone).cloned(),
+            Err(p) => p.into_inner().get(phone).cloned(),
+        }
+    }
+}
+
+impl CodeProvider for DevCodeProvider {
+    fn send(&self, phone: &str, code: &str) -> Result<(), ApiError> {
+        tracing::warn!(
+            target: "huoshui_dev_code",
+            phone = %mask_phone(phone),
+            code = %code,
+            "DEV ONLY one-time code (development code provider; never enable in production)"
+        );
+        match self.latest.lock() {
+            Ok(mut g) => g.insert(phone.to_owned(), code.to_owned()),
+            Err(p) => p.into_inner().insert(phone.to_owned(), code.to_owned()),
+        };
+        Ok(())
+    }
+}
+
+/// A mainland mobile number: 11 digits starting with 1.
+pub fn check_phone(phone: &str) -> Result<(), ApiError> {
+    let ok = phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(
+            "invalid_phone",
+            "手机号应为 11 位数字，以 1 开头",
+            "the phone number must be 11 digits starting with 1",
+        ))
+    }
+}
+
+fn code_hash(phone_mac: &str, code: &str) -> String {
+    sha256_hex(format!("{phone_mac}:{code}").as_bytes())
+}
+
+/// Issues a code for `phone` if it has an account. Answers the same either way.
+pub async fn request_code(state: &AppState, phone: String) -> Result<(), ApiError> {
+    check_phone(&phone)?;
+    let mac = state.keys.phone_mac(&phone);
+    let mut raw = [0u8; 4];
+    state.keys.random(&mut raw)?;
+    let code = format!("{:06}", u32::from_le_bytes(raw) % 1_000_000);
+    let expires = state.auth_clock.now().as_millisecond().saturating_add(CODE_TTL_SECONDS * 1000);
+    let hash = code_hash(&mac, &code);
+    let known = state
+        .db
+        .write(move |conn| {
+            if accounts::find_by_phone_mac(conn, &mac)?.is_none() {
+                return Ok(false);
+            }
+            conn.execute(
+                "INSERT INTO login_codes (phone_mac, code_hash, expires_at, attempts) VALUES (?1, ?2, ?3, 0)
+                 ON CONFLICT (phone_mac) DO UPDATE SET code_hash = ?2, expires_at = ?3, attempts = 0",
+                params![mac, hash, expires],
+            )?;
+            Ok(true)
+        })
+        .await?;
+    if known {
+        state.codes.send(&phone, &code)?;
+    }
+    Ok(())
+}
+
+/// A session handed to the client.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Session {
+    pub token: String,
+    pub expires_at: jiff::Timestamp,
+    pub user: User,
+}
+
+fn invalid_code() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::UNAUTHORIZED,
+        "invalid_code",
+        "验证码错误或已过期，请重新获取",
+        "the code is wrong or has expired; ask for a new one",
+    )
+}
+
+/// Checks the code and opens a session.
+pub async fn login(state: &AppState, phone: String, code: String) -> Result<Session, ApiError> {
+    check_phone(&phone)?;
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid_code());
+    }
+    let mac = state.keys.phone_mac(&phone);
+    let now = state.auth_clock.now();
+    let mut raw = [0u8; 32];
+    state.keys.random(&mut raw)?;
+    let token = hex(&raw);
+    let token_hash = sha256_hex(token.as_bytes());
+    let expires_at = now.checked_add(state.token_ttl).unwrap_or(now);
+    let now_ms = now.as_millisecond();
+    let exp_ms = expires_at.as_millisecond();
+    let given = code_hash(&mac, &code);
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let row: Option<(String, i64, i64)> = conn
+                .prepare_cached("SELECT code_hash, expires_at, attempts FROM login_codes WHERE phone_mac = ?1")?
+                .query_row(params![mac], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            let Some((stored, expires, attempts)) = row else { return Ok(None) };
+            if expires < now_ms || attempts >= MAX_ATTEMPTS {
+                conn.execute("DELETE FROM login_codes WHERE phone_mac = ?1", params![mac])?;
+                return Ok(None);
+            }
+            // Both sides are SHA-256 digests of secret material, so comparing them leaks nothing useful.
+            if stored != given {
+                conn.execute("UPDATE login_codes SET attempts = attempts + 1 WHERE phone_mac = ?1", params![mac])?;
+                return Ok(None);
+            }
+            conn.execute("DELETE FROM login_codes WHERE phone_mac = ?1", params![mac])?;
+            let Some(user_id) = accounts::find_by_phone_mac(conn, &mac)? else { return Ok(None) };
+            conn.execute(
+                "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![token_hash, user_id, exp_ms],
+            )?;
+            accounts::load(conn, &user_id)
+        })
+        .await?;
+    let user = outcome.ok_or_else(invalid_code)?;
+    tracing::info!(user = %user.id, "login");
+    Ok(Session { token, expires_at, user })
+}
+
+/// Ends the session of `token_hash`.
+pub async fn logout(state: &AppState, token_hash: String) -> Result<(), ApiError> {
+    state
+        .db
+        .write(move |conn| {
+            conn.execute("DELETE FROM sessions WHERE token_hash = ?1", params![token_hash])?;
+            Ok(())
+        })
+        .await
+}
+
+/// The signed-in user of a request, and the hash of their token (for logout).
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user: User,
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(ApiError::unauthorized)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ApiError::unauthorized());
+        }
+        let token_hash = sha256_hex(token.as_bytes());
+        let now_ms = state.auth_clock.now().as_millisecond();
+        let th = token_hash.clone();
+        let user = state
+            .db
+            .read(move |conn| {
+                let row: Option<(String, i64)> = conn
+                    .prepare_cached("SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1")?
+                    .query_row(params![th], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                match row {
+                    Some((id, exp)) if exp > now_ms => accounts::load(conn, &id),
+                    _ => Ok(None),
+                }
+            })
+            .await?;
+        let user = user.ok_or_else(ApiError::unauthorized)?;
+        Ok(AuthUser { user, token_hash })
+    }
+}

@@ -1,0 +1,330 @@
+//! The platform database: one SQLite file in the data folder, in WAL mode with
+//! `synchronous=FULL`. Owns the schema (version in `user_version`, one migration per version,
+//! each in its own transaction), the single writer and the reader pool.
+//!
+//! Writes go through ONE writer thread. Jobs queue on a channel; the writer takes every job that
+//! is waiting (up to [`MAX_BATCH`]), runs each inside its own savepoint within one transaction,
+//! commits once (one fsync for the whole group) and only then answers every caller. So an
+//! answer implies a durable commit (an acknowledged submission survives SIGKILL), and a failing
+//! job rolls back only itself.
+//!
+//! Must never answer a write before its commit, never write outside the writer, and never store
+//! personal data in plain text (phones are kept as a keyed MAC plus a masked form).
+
+use crate::error::ApiError;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::oneshot;
+
+/// The schema version this build writes.
+pub const VERSION: u32 = 1;
+
+/// Most jobs committed together in one transaction.
+pub const MAX_BATCH: usize = 512;
+
+/// One migration per version: `MIGRATIONS[n]` takes the database from version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[
+    // v1: accounts, sessions, applications with their events, idempotency, uploads.
+    "
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        phone_mac TEXT NOT NULL UNIQUE,
+        phone_masked TEXT NOT NULL,
+        name TEXT NOT NULL,
+        town TEXT,
+        bank_id TEXT
+    );
+    CREATE TABLE manager_towns (
+        manager_id TEXT NOT NULL,
+        town TEXT NOT NULL,
+        PRIMARY KEY (manager_id, town)
+    ) WITHOUT ROWID;
+    CREATE TABLE login_codes (
+        phone_mac TEXT PRIMARY KEY,
+        code_hash TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE applications (
+        id TEXT PRIMARY KEY,
+        villager_id TEXT NOT NULL,
+        product_id TEXT NOT NULL,
+        bank_id TEXT NOT NULL,
+        town TEXT NOT NULL,
+        manager_id TEXT,
+        state TEXT NOT NULL,
+        open INTEGER NOT NULL,
+        submitted_at INTEGER NOT NULL,
+        contacted_at INTEGER,
+        escalated_at INTEGER,
+        last_seq INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX applications_by_villager ON applications (villager_id, submitted_at);
+    CREATE INDEX applications_by_manager ON applications (manager_id, open);
+    CREATE INDEX applications_sla ON applications (open, escalated_at, contacted_at, submitted_at);
+    CREATE TABLE manager_load (
+        manager_id TEXT PRIMARY KEY,
+        open INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE events (
+        application_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (application_id, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE idempotency (
+        user_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        response TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        application_id TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        chunk_size INTEGER NOT NULL,
+        chunk_count INTEGER NOT NULL,
+        completed_at INTEGER,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX uploads_by_application ON uploads (application_id);
+    CREATE TABLE upload_chunks (
+        upload_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        nonce BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        PRIMARY KEY (upload_id, idx)
+    ) WITHOUT ROWID;
+    ",
+];
+
+/// What can go wrong opening the database; said so an operator knows what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("无法打开数据库 {path}：{source} / cannot open the database {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "数据库版本 {found} 比本程序（{supported}）新，请升级 huoshui / the database is version {found}, newer than this build ({supported}); upgrade huoshui"
+    )]
+    TooNew { found: u32, supported: u32 },
+    #[error("无法启动数据库写线程：{0} / cannot start the database writer thread: {0}")]
+    Thread(std::io::Error),
+    #[error("数据库迁移到版本 {version} 失败：{source} / migrating the database to version {version} failed: {source}")]
+    Migrate { version: u32, source: rusqlite::Error },
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn open_conn(path: &Path) -> Result<Connection, DbError> {
+    let conn = Connection::open(path).map_err(|source| DbError::Open { path: path.to_owned(), source })?;
+    configure(&conn).map_err(|source| DbError::Open { path: path.to_owned(), source })?;
+    Ok(conn)
+}
+
+/// Brings the schema up to [`VERSION`], one version per transaction.
+pub fn migrate(conn: &mut Connection) -> Result<u32, DbError> {
+    let found: u32 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|source| DbError::Migrate { version: 0, source })?;
+    if found > VERSION {
+        return Err(DbError::TooNew { found, supported: VERSION });
+    }
+    for version in found..VERSION {
+        let next = version + 1;
+        let sql = MIGRATIONS.get(version as usize).copied().unwrap_or("");
+        let tx = conn.transaction().map_err(|source| DbError::Migrate { version: next, source })?;
+        tx.execute_batch(sql).map_err(|source| DbError::Migrate { version: next, source })?;
+        tx.pragma_update(None, "user_version", next).map_err(|source| DbError::Migrate { version: next, source })?;
+        tx.commit().map_err(|source| DbError::Migrate { version: next, source })?;
+    }
+    Ok(found)
+}
+
+type Reply = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
+
+/// The database handle shared by every request: a writer queue and a pool of readers.
+#[derive(Clone)]
+pub struct Db {
+    jobs: mpsc::Sender<Job>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Opens (creating and migrating) the database at `path` and starts the writer thread.
+    pub fn open(path: &Path) -> Result<Db, DbError> {
+        let mut writer = open_conn(path)?;
+        migrate(&mut writer)?;
+        let (jobs, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("huoshui-db-writer".into())
+            .spawn(move || writer_loop(writer, rx))
+            .map_err(DbError::Thread)?;
+        Ok(Db { jobs, readers: Arc::new(Mutex::new(Vec::new())), path: path.to_owned() })
+    }
+
+    /// Runs `f` on the writer inside a savepoint of a group transaction and answers after the
+    /// commit. An `Err` from `f` rolls back what `f` wrote and nothing else.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<T, ApiError>>();
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let reply: Reply = Box::new(move |committed| {
+                let answer = match committed {
+                    Ok(()) => result,
+                    Err(e) => Err(e),
+                };
+                let _ = tx.send(answer);
+            });
+            (ok, reply)
+        });
+        self.jobs.send(job).map_err(|_| ApiError::internal("database writer stopped"))?;
+        rx.await.map_err(|_| ApiError::internal("database writer dropped a job"))?
+    }
+
+    /// Runs `f` on a pooled reader connection on the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = lock(&readers).pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => open_conn(&path).map_err(|e| ApiError::internal(&format!("reader: {e}")))?,
+            };
+            let result = f(&conn);
+            let mut pool = lock(&readers);
+            if pool.len() < 16 {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|_| ApiError::internal("reader task failed"))?
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+        let began = conn.execute_batch("BEGIN IMMEDIATE");
+        if let Err(e) = began {
+            // Dropping a job drops its answer channel: each caller gets an internal fault.
+            tracing::error!(error = %e, "begin failed");
+            drop(batch);
+            continue;
+        }
+        for job in batch {
+            let sp = conn.execute_batch("SAVEPOINT job");
+            if sp.is_err() {
+                drop(job);
+                continue;
+            }
+            let (ok, reply) = job(&conn);
+            let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+            if let Err(e) = conn.execute_batch(end) {
+                tracing::error!(error = %e, "savepoint end failed");
+            }
+            replies.push(reply);
+        }
+        let committed = conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            ApiError::internal(&format!("commit: {e}"))
+        });
+        for reply in replies {
+            reply(committed.clone());
+        }
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_rolls_back_only_itself_within_a_group_commit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = Db::open(&tmp.path().join("t.sqlite3")).unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..200i64 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                db.write(move |conn| {
+                    conn.execute(
+                        "INSERT INTO manager_load (manager_id, open) VALUES (?1, ?2)",
+                        rusqlite::params![format!("m{i}"), i],
+                    )?;
+                    if i % 3 == 0 {
+                        return Err(ApiError::bad_request("refused", "拒绝", "refused"));
+                    }
+                    Ok(i)
+                })
+                .await
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            if t.await.unwrap().is_ok() {
+                ok += 1;
+            }
+        }
+        let stored: Vec<i64> = db
+            .read(|conn| {
+                let mut stmt = conn.prepare("SELECT open FROM manager_load ORDER BY open")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), ok);
+        assert!(stored.iter().all(|i| i % 3 != 0), "a refused write left nothing behind");
+        assert_eq!(ok, (0..200).filter(|i| i % 3 != 0).count());
+    }
+}

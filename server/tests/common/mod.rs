@@ -1,0 +1,228 @@
+//! Test harness: the real server (real SQLite in a temp folder, real HTTP on 127.0.0.1) with a
+//! manual clock and the development code provider, plus a small client.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use huoshui_server::auth::DevCodeProvider;
+use huoshui_server::clock::ManualClock;
+use huoshui_server::directory::Directory;
+use huoshui_server::{Config, Running};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A push gateway that records whom it woke (FCM and APNs cannot run here).
+#[derive(Default)]
+pub struct RecordingPush {
+    pub woken: std::sync::Mutex<Vec<String>>,
+}
+
+impl huoshui_server::push::PushGateway for RecordingPush {
+    fn tickle(&self, user_id: &str) {
+        self.woken.lock().unwrap().push(user_id.to_owned());
+    }
+}
+
+impl RecordingPush {
+    pub fn count(&self, user: &str) -> usize {
+        self.woken.lock().unwrap().iter().filter(|u| *u == user).count()
+    }
+}
+
+pub struct Platform {
+    pub push: Arc<RecordingPush>,
+    pub running: Running,
+    pub clock: Arc<ManualClock>,
+    pub codes: Arc<DevCodeProvider>,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub dir: PathBuf,
+}
+
+pub fn start_time() -> jiff::Timestamp {
+    "2026-11-28T01:00:00Z".parse().unwrap()
+}
+
+impl Platform {
+    pub async fn start(dir: &Path) -> Platform {
+        Self::start_with(dir, Arc::new(ManualClock::new(start_time()))).await
+    }
+
+    pub async fn start_with(dir: &Path, clock: Arc<ManualClock>) -> Platform {
+        let codes = Arc::new(DevCodeProvider::new());
+        let mut config = Config::new(dir.to_path_buf(), Directory::embedded().unwrap());
+        config.clock = clock.clone();
+        config.auth_clock = clock.clone();
+        config.codes = codes.clone();
+        config.sla_poll = None;
+        let push = Arc::new(RecordingPush::default());
+        config.push = push.clone();
+        let running = huoshui_server::start(config).await.unwrap();
+        let base = format!("http://{}", running.addr);
+        Platform { push, running, clock, codes, base, http: reqwest::Client::new(), dir: dir.to_path_buf() }
+    }
+
+    pub async fn stop(self) -> Arc<ManualClock> {
+        let clock = self.clock.clone();
+        self.running.stop().await;
+        clock
+    }
+
+    pub fn phone_of(&self, id: &str) -> String {
+        self.running.demo.iter().find(|a| a.id == id).map(|a| a.phone.clone()).unwrap()
+    }
+
+    /// Logs in as the demo account `id`.
+    pub async fn login(&self, id: &str) -> User {
+        let phone = self.phone_of(id);
+        let r = self.http.post(format!("{}/v1/auth/code", self.base)).json(&json!({"phone": phone})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let code = self.codes.latest(&phone).unwrap();
+        let r = self
+            .http
+            .post(format!("{}/v1/auth/login", self.base))
+            .json(&json!({"phone": phone, "code": code}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.unwrap();
+        User {
+            id: id.to_owned(),
+            token: body["token"].as_str().unwrap().to_owned(),
+            base: self.base.clone(),
+            http: self.http.clone(),
+        }
+    }
+
+    /// A product id of `bank` from the catalog.
+    pub async fn product_of_bank(&self, bank: &str) -> (String, i64, u32) {
+        let cat: Value = self.http.get(format!("{}/v1/catalog", self.base)).send().await.unwrap().json().await.unwrap();
+        let p = cat["products"].as_array().unwrap().iter().find(|p| p["bank"] == bank).unwrap();
+        (p["id"].as_str().unwrap().to_owned(), p["amount_min_fen"].as_i64().unwrap(), p["months_min"].as_u64().unwrap() as u32)
+    }
+}
+
+#[derive(Clone)]
+pub struct User {
+    pub id: String,
+    pub token: String,
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub text: String,
+}
+
+impl User {
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer { status, body, text }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn submit(&self, key: &str, body: Value) -> Answer {
+        let r = self
+            .http
+            .post(format!("{}/v1/applications", self.base))
+            .bearer_auth(&self.token)
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), text }
+    }
+
+    /// Submits an application for `product` and answers its id.
+    pub async fn apply(&self, product: &(String, i64, u32)) -> String {
+        let key = uuid::Uuid::new_v4().to_string();
+        let a = self.submit(&key, json!({"product_id": product.0, "amount_fen": product.1, "months": product.2})).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+        a.body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Opens the live event stream; the first message (`ready`) has been read when this returns.
+    pub async fn stream(&self) -> EventStream {
+        let r = self
+            .http
+            .get(format!("{}/v1/events", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let mut s = EventStream { resp: r, buf: String::new() };
+        let (name, _) = s.next().await.unwrap();
+        assert_eq!(name, "ready");
+        s
+    }
+}
+
+pub struct EventStream {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl EventStream {
+    /// The next message (event name, data), skipping keep-alive comments.
+    pub async fn next(&mut self) -> Option<(String, Value)> {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut name = String::from("message");
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if data.is_empty() && name == "message" {
+                    continue;
+                }
+                return Some((name, serde_json::from_str(&data).unwrap_or(Value::Null)));
+            }
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(20), self.resp.chunk()).await.ok()?.ok()??;
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Reads until a message with `event` for application `id` arrives.
+    pub async fn wait_for(&mut self, event: &str, id: &str) -> Value {
+        loop {
+            let (_, data) = self.next().await.expect("stream ended before the expected message");
+            if data["event"] == event && data["application_id"] == id {
+                return data;
+            }
+        }
+    }
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+pub fn minutes(m: i64) -> jiff::SignedDuration {
+    jiff::SignedDuration::from_mins(m)
+}
