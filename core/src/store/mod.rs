@@ -1,1 +1,291 @@
-//! The device store (being written)
+//! The device store: one SQLite file (`<data dir>/store.db`) for what the phone keeps.
+//!
+//! Owns the cached catalog with its ETag, drafts, the local copy of the villager's applications
+//! and their events, the manager's tasks, the outbox of pending commands and document metadata.
+//! It must never hold personal data in the clear (draft payloads, application and task payloads,
+//! events and outbox payloads are sealed with the install key, AES-256-GCM, bound to their table
+//! and row), never silently delete a database, and never read the clock in a function that
+//! decides (time comes in as a `jiff::Timestamp`).
+//!
+//! - One writer connection and one reader connection, each behind a mutex:
+//!   [`Store::write`] runs a closure in an IMMEDIATE transaction and commits it,
+//!   [`Store::read`] runs a closure on the reader (query-only).
+//! - WAL journal, `synchronous=FULL`: a committed transaction survives a killed app or a power cut.
+//! - `PRAGMA user_version` holds the schema version ([`schema::VERSION`]); each upgrade step runs
+//!   in its own transaction with the version bump. A database from newer code is refused
+//!   ([`StoreError::TooNew`]) and left untouched.
+//! - A file that is not a database (or fails `quick_check`) is renamed, with its `-wal` and
+//!   `-shm`, to `store.db.corrupt-<unix seconds>[-n]` and reported in [`Opened::moved_aside`];
+//!   a fresh store takes its place. Nothing is ever deleted.
+//! - The outbox saves a command's idempotency key in the same transaction that enqueues it,
+//!   before the first send, and reuses it on every retry; after too many failures a command is
+//!   `wedged` and waits for the user ([`outbox`]).
+
+pub mod outbox;
+pub mod records;
+pub mod schema;
+
+use crate::vault::InstallKey;
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// The store's file name inside the data folder.
+pub const FILE_NAME: &str = "store.db";
+
+/// What can go wrong with the device store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database was written by a newer version of the app.
+    #[error(
+        "数据库来自更新版本的应用（版本 {found}，本应用支持 {supported}），请更新应用 / the database comes from a newer app (version {found}, this app supports {supported}): update the app"
+    )]
+    TooNew { found: u32, supported: u32 },
+    /// SQLite failed.
+    #[error("本地数据库出错：{0}，请重启应用 / local database error: {0}: restart the app")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A sealed field did not open (wrong key or damaged row).
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultError),
+    /// Disk trouble while moving a damaged file aside.
+    #[error(
+        "无法移走损坏的数据库：{0}，请检查存储空间 / cannot move the damaged database aside: {0}: check storage"
+    )]
+    Io(#[from] std::io::Error),
+    /// A value in the store is not what the code expects.
+    #[error("本地数据异常：{0} / unexpected local data: {0}")]
+    Invalid(String),
+    /// Another thread panicked while holding a connection.
+    #[error("数据库连接不可用，请重启应用 / the database connection is unusable: restart the app")]
+    Poisoned,
+}
+
+/// The device store.
+pub struct Store {
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+    key: Arc<InstallKey>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The result of [`Store::open`].
+#[derive(Debug)]
+pub struct Opened {
+    pub store: Store,
+    /// Where a damaged database was moved, if one was (tell the user; send a report).
+    pub moved_aside: Option<PathBuf>,
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String =
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "journal_mode is {mode}, not WAL"
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+fn is_not_a_database(err: &rusqlite::Error) -> bool {
+    matches!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// Whether the file is missing, empty, or starts with SQLite's magic header.
+fn looks_like_sqlite(path: &Path) -> Result<bool, std::io::Error> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e),
+    };
+    let mut head = Vec::with_capacity(16);
+    file.by_ref().take(16).read_to_end(&mut head)?;
+    Ok(head.is_empty() || head == b"SQLite format 3\0")
+}
+
+/// Reads `user_version` and checks the file is a sound database.
+fn probe(path: &Path) -> Result<(Connection, u32), rusqlite::Error> {
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(check),
+        ));
+    }
+    Ok((conn, version))
+}
+
+/// Renames the database and its `-wal`/`-shm` to `<name>.corrupt-<secs>[-n]`.
+fn move_aside(path: &Path, now_secs: i64) -> Result<PathBuf, std::io::Error> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut n = 0u32;
+    let target = loop {
+        let candidate = if n == 0 {
+            path.with_file_name(format!("{name}.corrupt-{now_secs}"))
+        } else {
+            path.with_file_name(format!("{name}.corrupt-{now_secs}-{n}"))
+        };
+        if !candidate.exists() {
+            break candidate;
+        }
+        n = n.saturating_add(1);
+    };
+    std::fs::rename(path, &target)?;
+    for suffix in ["-wal", "-shm"] {
+        let side = path.with_file_name(format!("{name}{suffix}"));
+        if side.exists() {
+            let side_target = target.with_file_name(format!(
+                "{}{suffix}",
+                target
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ));
+            std::fs::rename(&side, side_target)?;
+        }
+    }
+    Ok(target)
+}
+
+/// Brings a database at `version` up to [`schema::VERSION`], one transaction per step.
+pub fn migrate(conn: &mut Connection, mut version: u32) -> Result<(), StoreError> {
+    if version > schema::VERSION {
+        return Err(StoreError::TooNew {
+            found: version,
+            supported: schema::VERSION,
+        });
+    }
+    if version == 0 {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+        tx.execute_batch(schema::CURRENT_SQL)?;
+        tx.pragma_update(None, "user_version", schema::VERSION)?;
+        tx.commit()?;
+        return Ok(());
+    }
+    while version < schema::VERSION {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+        schema::upgrade_step(&tx, version)?;
+        version += 1;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens (or creates) `<data_dir>/store.db`. `now` names a moved-aside file.
+    pub fn open(
+        data_dir: &Path,
+        key: Arc<InstallKey>,
+        now: jiff::Timestamp,
+    ) -> Result<Opened, StoreError> {
+        std::fs::create_dir_all(data_dir)?;
+        let path = data_dir.join(FILE_NAME);
+        let mut moved_aside = None;
+        // A file that does not even start like a database is moved aside before SQLite opens it,
+        // so its -wal/-shm are kept exactly as they were.
+        if !looks_like_sqlite(&path)? {
+            tracing::warn!("device store is not a database, moving it aside");
+            moved_aside = Some(move_aside(&path, now.as_second())?);
+        }
+        let (mut conn, version) = match probe(&path) {
+            Ok(found) => found,
+            Err(err) if is_not_a_database(&err) && moved_aside.is_none() => {
+                tracing::warn!(error = %err, "device store damaged, moving it aside");
+                moved_aside = Some(move_aside(&path, now.as_second())?);
+                probe(&path)?
+            }
+            Err(err) => return Err(err.into()),
+        };
+        migrate(&mut conn, version)?;
+        let reader = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        reader.busy_timeout(std::time::Duration::from_secs(5))?;
+        reader.pragma_update(None, "query_only", true)?;
+        Ok(Opened {
+            store: Store {
+                writer: Mutex::new(conn),
+                reader: Mutex::new(reader),
+                key,
+                path,
+            },
+            moved_aside,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction on the writer and commits it if `f` succeeds.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.writer.lock().map_err(|_| StoreError::Poisoned)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` on the reader connection (it cannot write).
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self.reader.lock().map_err(|_| StoreError::Poisoned)?;
+        f(&conn)
+    }
+
+    /// Seals a personal field for `table`/`row`.
+    pub(crate) fn seal(
+        &self,
+        table: &str,
+        row: &str,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        Ok(self
+            .key
+            .seal(format!("huoshui/store/{table}/{row}").as_bytes(), plaintext)?)
+    }
+
+    /// Opens a field sealed by [`Store::seal`] and checks it is UTF-8 text.
+    pub(crate) fn open_text(
+        &self,
+        table: &str,
+        row: &str,
+        sealed: &[u8],
+    ) -> Result<zeroize::Zeroizing<String>, StoreError> {
+        let mut bytes = self
+            .key
+            .open(format!("huoshui/store/{table}/{row}").as_bytes(), sealed)?;
+        let text = String::from_utf8(std::mem::take(&mut *bytes))
+            .map_err(|_| StoreError::Invalid(format!("{table} {row}: sealed text is not UTF-8")))?;
+        Ok(zeroize::Zeroizing::new(text))
+    }
+}

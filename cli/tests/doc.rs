@@ -1,0 +1,163 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+//! `huoshui doc` run as the real binary over its own temp data folder.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn huoshui(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_huoshui"))
+        .env("HUOSHUI_DATA_DIR", data)
+        .args(args)
+        .output()
+        .expect("the huoshui binary runs")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn pdf() -> Vec<u8> {
+    let mut v = b"%PDF-1.4\n".to_vec();
+    v.extend((0..200_000u32).map(|i| (i % 253) as u8));
+    v
+}
+
+#[test]
+fn a_document_added_from_the_terminal_is_listed_and_exports_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let input = tmp.path().join("contract.pdf");
+    std::fs::write(&input, pdf()).unwrap();
+
+    let out = huoshui(
+        &data,
+        &[
+            "doc",
+            "add",
+            input.to_str().unwrap(),
+            "--kind",
+            "land_contract",
+            "--application",
+            "app-7",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let added = json(&out);
+    assert_eq!(added["kind"], "land_contract");
+    assert_eq!(added["media"], "pdf");
+    assert_eq!(added["application_id"], "app-7");
+    assert_eq!(added["size_bytes"], 200_009);
+    let id = added["id"].as_str().unwrap().to_owned();
+
+    let listed = json(&huoshui(&data, &["--json", "doc", "list"]));
+    let docs = listed["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["id"], id.as_str());
+    assert_eq!(docs[0]["sha256"], added["sha256"]);
+    assert_eq!(
+        json(&huoshui(
+            &data,
+            &["--json", "doc", "list", "--application", "other-app"]
+        ))["documents"],
+        Value::Array(vec![])
+    );
+
+    let target = tmp.path().join("exported.pdf");
+    let out = huoshui(&data, &["doc", "export", &id, target.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), pdf());
+
+    // The data folder holds no copy of the plaintext.
+    let needle = &pdf()[1000..1064];
+    for entry in walk(&data) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "plaintext in {}",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()))
+        } else {
+            out.push(e.path())
+        }
+    }
+    out
+}
+
+#[test]
+fn a_file_that_is_not_a_photo_or_pdf_is_refused_with_a_clear_error_and_nothing_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let input = tmp.path().join("clip.gif");
+    std::fs::write(&input, b"GIF89a\x01\x00\x01\x00").unwrap();
+    let out = huoshui(
+        &data,
+        &[
+            "--json",
+            "doc",
+            "add",
+            input.to_str().unwrap(),
+            "--kind",
+            "other",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = json(&out);
+    assert_eq!(err["error"]["code"], "unsupported_type");
+    assert!(
+        err["error"]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains("不支持的文件类型")
+    );
+    assert!(
+        err["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("unsupported file type")
+    );
+    assert_eq!(
+        json(&huoshui(&data, &["--json", "doc", "list"]))["documents"],
+        Value::Array(vec![])
+    );
+    assert_eq!(
+        std::fs::read_dir(data.join("documents")).unwrap().count(),
+        0
+    );
+}
+
+#[test]
+fn exporting_an_unknown_document_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = huoshui(
+        tmp.path(),
+        &[
+            "--json",
+            "doc",
+            "export",
+            "00000000-0000-4000-8000-000000000000",
+            "x.pdf",
+        ],
+    );
+    assert!(!out.status.success());
+    assert_eq!(json(&out)["error"]["code"], "not_found");
+}

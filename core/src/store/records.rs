@@ -1,0 +1,407 @@
+//! Reading and writing the store's rows: catalog cache, drafts, applications and their events,
+//! manager tasks, document metadata. The outbox is in [`super::outbox`].
+//!
+//! Owns the mapping between Rust values and rows; must never put a personal field in a clear
+//! column. Payloads are JSON text chosen by the caller (the lifecycle types serialize
+//! themselves); the store does not look inside them.
+
+use super::{Store, StoreError};
+use crate::domain::documents::DocumentKind;
+use crate::vault::{DocumentInfo, Media};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+pub(crate) fn ms(t: jiff::Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+pub(crate) fn ts(ms: i64) -> Result<jiff::Timestamp, StoreError> {
+    jiff::Timestamp::from_millisecond(ms)
+        .map_err(|e| StoreError::Invalid(format!("time {ms}: {e}")))
+}
+
+/// The cached catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedCatalog {
+    pub json: String,
+    pub etag: Option<String>,
+    pub fetched_at: jiff::Timestamp,
+}
+
+/// A draft application the villager is still filling in (the payload may hold an ID number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub id: String,
+    pub product_id: Option<String>,
+    pub payload_json: Zeroizing<String>,
+    pub updated_at: jiff::Timestamp,
+}
+
+/// The local copy of one application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationRow {
+    pub id: String,
+    pub product_id: String,
+    /// The lifecycle state's code (e.g. `submitted`).
+    pub state: String,
+    pub payload_json: Option<Zeroizing<String>>,
+    pub updated_at: jiff::Timestamp,
+}
+
+/// One event of an application's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub application_id: String,
+    pub seq: i64,
+    pub event_json: Zeroizing<String>,
+    pub at: jiff::Timestamp,
+}
+
+/// One task in a manager's queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRow {
+    pub id: String,
+    pub application_id: String,
+    pub kind: String,
+    pub state: String,
+    pub due_at: Option<jiff::Timestamp>,
+    pub payload_json: Option<Zeroizing<String>>,
+    pub updated_at: jiff::Timestamp,
+}
+
+/// Metadata of a document in the vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRow {
+    pub id: uuid::Uuid,
+    pub kind: DocumentKind,
+    pub media: Media,
+    pub application_id: Option<String>,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub created_at: jiff::Timestamp,
+}
+
+fn media_from_code(code: &str) -> Option<Media> {
+    [Media::Jpeg, Media::Png, Media::Heic, Media::Pdf]
+        .into_iter()
+        .find(|m| m.code() == code)
+}
+
+impl Store {
+    /// Replaces the cached catalog.
+    pub fn save_catalog(
+        &self,
+        json: &str,
+        etag: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO catalog_cache (id, etag, json, fetched_at) VALUES (1, ?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET etag = excluded.etag, json = excluded.json, fetched_at = excluded.fetched_at",
+                params![etag, json, ms(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The cached catalog, if any.
+    pub fn cached_catalog(&self) -> Result<Option<CachedCatalog>, StoreError> {
+        self.read(|conn| {
+            let row = conn
+                .query_row(
+                    "SELECT json, etag, fetched_at FROM catalog_cache WHERE id = 1",
+                    [],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, Option<String>>(1)?,
+                            r.get::<_, i64>(2)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            row.map(|(json, etag, at)| {
+                Ok(CachedCatalog {
+                    json,
+                    etag,
+                    fetched_at: ts(at)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Saves (creates or replaces) a draft; the payload is sealed.
+    pub fn save_draft(
+        &self,
+        id: &str,
+        product_id: Option<&str>,
+        payload_json: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        let sealed = self.seal("drafts", id, payload_json.as_bytes())?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO drafts (id, product_id, sealed_payload, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET product_id = excluded.product_id,
+                   sealed_payload = excluded.sealed_payload, updated_at = excluded.updated_at",
+                params![id, product_id, sealed, ms(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every draft, most recently changed first.
+    pub fn drafts(&self) -> Result<Vec<Draft>, StoreError> {
+        let rows = self.read(|conn| {
+            let mut stmt = conn.prepare("SELECT id, product_id, sealed_payload, updated_at FROM drafts ORDER BY updated_at DESC, id")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, i64>(3)?))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })?;
+        rows.into_iter()
+            .map(|(id, product_id, sealed, at)| {
+                let payload_json = self.open_text("drafts", &id, &sealed)?;
+                Ok(Draft {
+                    id,
+                    product_id,
+                    payload_json,
+                    updated_at: ts(at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Removes a draft (e.g. once submitted).
+    pub fn delete_draft(&self, id: &str) -> Result<bool, StoreError> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM drafts WHERE id = ?1", [id])? > 0))
+    }
+
+    /// Creates or replaces the local copy of an application.
+    pub fn upsert_application(
+        &self,
+        id: &str,
+        product_id: &str,
+        state: &str,
+        payload_json: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        let sealed = payload_json
+            .map(|p| self.seal("applications", id, p.as_bytes()))
+            .transpose()?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO applications (id, product_id, state, sealed_payload, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(id) DO UPDATE SET product_id = excluded.product_id, state = excluded.state,
+                   sealed_payload = excluded.sealed_payload, updated_at = excluded.updated_at",
+                params![id, product_id, state, sealed, ms(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every application, most recently changed first.
+    pub fn applications(&self) -> Result<Vec<ApplicationRow>, StoreError> {
+        type Raw = (String, String, String, Option<Vec<u8>>, i64);
+        let rows: Vec<Raw> = self.read(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT id, product_id, state, sealed_payload, updated_at FROM applications ORDER BY updated_at DESC, id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })?;
+        rows.into_iter()
+            .map(|(id, product_id, state, sealed, at)| {
+                let payload_json = sealed
+                    .map(|s| self.open_text("applications", &id, &s))
+                    .transpose()?;
+                Ok(ApplicationRow {
+                    id,
+                    product_id,
+                    state,
+                    payload_json,
+                    updated_at: ts(at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Appends an event to an application's timeline (an existing `seq` is left as it is, so a
+    /// re-delivered event is harmless). Returns whether it was new.
+    pub fn append_event(
+        &self,
+        application_id: &str,
+        seq: i64,
+        event_json: &str,
+        at: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        let sealed = self.seal(
+            "application_events",
+            &format!("{application_id}/{seq}"),
+            event_json.as_bytes(),
+        )?;
+        self.write(|tx| {
+            let n = tx.execute(
+                "INSERT INTO application_events (application_id, seq, sealed_event, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(application_id, seq) DO NOTHING",
+                params![application_id, seq, sealed, ms(at)],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    /// An application's events in order.
+    pub fn events(&self, application_id: &str) -> Result<Vec<EventRow>, StoreError> {
+        let rows: Vec<(i64, Vec<u8>, i64)> = self.read(|conn| {
+            let mut stmt = conn.prepare("SELECT seq, sealed_event, at FROM application_events WHERE application_id = ?1 ORDER BY seq")?;
+            let rows = stmt.query_map([application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })?;
+        rows.into_iter()
+            .map(|(seq, sealed, at)| {
+                let event_json = self.open_text(
+                    "application_events",
+                    &format!("{application_id}/{seq}"),
+                    &sealed,
+                )?;
+                Ok(EventRow {
+                    application_id: application_id.to_owned(),
+                    seq,
+                    event_json,
+                    at: ts(at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Creates or replaces a manager task.
+    pub fn upsert_task(&self, task: &TaskRow) -> Result<(), StoreError> {
+        let sealed = task
+            .payload_json
+            .as_ref()
+            .map(|p| self.seal("manager_tasks", &task.id, p.as_bytes()))
+            .transpose()?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO manager_tasks (id, application_id, kind, state, due_at, sealed_payload, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(id) DO UPDATE SET application_id = excluded.application_id, kind = excluded.kind,
+                   state = excluded.state, due_at = excluded.due_at, sealed_payload = excluded.sealed_payload,
+                   updated_at = excluded.updated_at",
+                params![task.id, task.application_id, task.kind, task.state, task.due_at.map(ms), sealed, ms(task.updated_at)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Every manager task, the earliest due first (tasks without a due time last).
+    pub fn tasks(&self) -> Result<Vec<TaskRow>, StoreError> {
+        type Raw = (
+            String,
+            String,
+            String,
+            String,
+            Option<i64>,
+            Option<Vec<u8>>,
+            i64,
+        );
+        let rows: Vec<Raw> = self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, application_id, kind, state, due_at, sealed_payload, updated_at FROM manager_tasks
+                 ORDER BY due_at IS NULL, due_at, id",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })?;
+        rows.into_iter()
+            .map(|(id, application_id, kind, state, due, sealed, at)| {
+                let payload_json = sealed
+                    .map(|s| self.open_text("manager_tasks", &id, &s))
+                    .transpose()?;
+                Ok(TaskRow {
+                    id,
+                    application_id,
+                    kind,
+                    state,
+                    due_at: due.map(ts).transpose()?,
+                    payload_json,
+                    updated_at: ts(at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a document captured in the vault.
+    pub fn record_document(
+        &self,
+        info: &DocumentInfo,
+        application_id: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        let size = i64::try_from(info.size_bytes)
+            .map_err(|_| StoreError::Invalid("document size".into()))?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO documents (id, kind, media, application_id, size_bytes, sha256, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(id) DO UPDATE SET application_id = excluded.application_id",
+                params![info.id.to_string(), info.kind.code(), info.media.code(), application_id, size, info.sha256, ms(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Forgets a document's metadata (after the vault removed it).
+    pub fn forget_document(&self, id: uuid::Uuid) -> Result<bool, StoreError> {
+        self.write(|tx| {
+            Ok(tx.execute("DELETE FROM documents WHERE id = ?1", [id.to_string()])? > 0)
+        })
+    }
+
+    /// The checklist of a product's required documents for one application: what is captured
+    /// and what is still missing (see [`crate::domain::documents::checklist`]).
+    pub fn document_checklist(
+        &self,
+        application_id: &str,
+        required: &[DocumentKind],
+    ) -> Result<Vec<crate::domain::documents::ChecklistItem>, StoreError> {
+        let captured: Vec<DocumentKind> = self
+            .documents(Some(application_id))?
+            .iter()
+            .map(|d| d.kind)
+            .collect();
+        Ok(crate::domain::documents::checklist(required, &captured))
+    }
+
+    /// Document metadata, oldest first; only one application's when `application_id` is given.
+    pub fn documents(&self, application_id: Option<&str>) -> Result<Vec<DocumentRow>, StoreError> {
+        type Raw = (String, String, String, Option<String>, i64, String, i64);
+        let rows: Vec<Raw> = self.read(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, kind, media, application_id, size_bytes, sha256, created_at FROM documents
+                 WHERE ?1 IS NULL OR application_id = ?1 ORDER BY created_at, id",
+            )?;
+            let rows = stmt.query_map([application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })?;
+        rows.into_iter()
+            .map(|(id, kind, media, application_id, size, sha256, at)| {
+                Ok(DocumentRow {
+                    id: uuid::Uuid::parse_str(&id)
+                        .map_err(|e| StoreError::Invalid(format!("document id {id}: {e}")))?,
+                    kind: DocumentKind::from_code(&kind)
+                        .ok_or_else(|| StoreError::Invalid(format!("document kind {kind}")))?,
+                    media: media_from_code(&media)
+                        .ok_or_else(|| StoreError::Invalid(format!("media {media}")))?,
+                    application_id,
+                    size_bytes: u64::try_from(size)
+                        .map_err(|_| StoreError::Invalid("document size".into()))?,
+                    sha256,
+                    created_at: ts(at)?,
+                })
+            })
+            .collect()
+    }
+}
