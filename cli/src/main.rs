@@ -45,8 +45,23 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
 }
 
+/// A terminal shell piped into `head` should stop quietly when the reader goes away, as
+/// Unix tools do, instead of failing on a broken pipe. The server keeps Rust's default
+/// (SIGPIPE ignored), so a client hanging up never stops it.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start, before any other thread exists; setting a signal's
+    // disposition to its default has no memory effects.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        restore_default_sigpipe();
+    }
     let ctx = cmd::Context { json: cli.json, data_dir: cli.data_dir };
     let result = match cli.command {
         Command::Market(args) => cmd::market::market(&ctx, args),

@@ -145,15 +145,21 @@ pub fn format_yuan(fen: Fen) -> String {
     let abs = fen.unsigned_abs();
     let whole = abs / 100;
     let cents = abs % 100;
-    let digits = whole.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    let grouped = group_thousands(&whole.to_string());
+    format!("{}¥{grouped}.{cents:02}", if neg { "-" } else { "" })
+}
+
+/// Inserts a comma every three digits from the right: `500000` → `500,000`.
+fn group_thousands(digits: &str) -> String {
+    let len = digits.len();
+    let mut grouped = String::with_capacity(len + len / 3);
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (len - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
     }
-    format!("{}¥{grouped}.{cents:02}", if neg { "-" } else { "" })
+    grouped
 }
 
 /// `50万元`, `1.5万元`, `8,000元`: the short form a villager reads at a glance.
@@ -177,15 +183,7 @@ pub fn format_wan(fen: Fen) -> String {
         }
     } else {
         let yuan = Rounding::HalfUp.div(abs, 100);
-        let digits = yuan.to_string();
-        let mut grouped = String::new();
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(ch);
-        }
-        format!("{sign}{grouped}元")
+        format!("{sign}{}元", group_thousands(&yuan.to_string()))
     }
 }
 
