@@ -1,0 +1,152 @@
+//! The FFI surface called from Rust, as Kotlin and Swift call it: the market page through the
+//! exported object equals the domain's own ranking for the same request, errors arrive as
+//! their caller actions, a panic becomes `Internal`, listeners stop when their handle goes.
+
+use huoshui_core::app::views::{ApplicationView, DraftInput, MarketInput};
+use huoshui_core::domain::catalog::Catalog;
+use huoshui_core::domain::credit::CreditInput;
+use huoshui_core::domain::market::{self, MarketQuery, MarketRequest};
+use huoshui_ffi::{
+    ApplicationsListener, HuoshuiCore, HuoshuiError, KeystoreError, PlatformKeystore,
+};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A keystore that "wraps" by xor with a fixed byte: enough to exercise the foreign trait.
+struct XorKeystore(u8);
+
+impl PlatformKeystore for XorKeystore {
+    fn wrap_key(&self, plaintext: Vec<u8>) -> Result<Vec<u8>, KeystoreError> {
+        Ok(plaintext.iter().map(|b| b ^ self.0).collect())
+    }
+    fn unwrap_key(&self, wrapped: Vec<u8>) -> Result<Vec<u8>, KeystoreError> {
+        Ok(wrapped.iter().map(|b| b ^ self.0).collect())
+    }
+}
+
+fn open(dir: &tempfile::TempDir) -> Arc<HuoshuiCore> {
+    match HuoshuiCore::open(
+        dir.path().display().to_string(),
+        "villager-1".into(),
+        Arc::new(XorKeystore(0x5a)),
+    ) {
+        Ok(core) => core,
+        Err(e) => unreachable!("open failed: {e}"),
+    }
+}
+
+fn input(amount_fen: i64, months: u32, points: Option<u32>) -> MarketInput {
+    MarketInput {
+        amount_fen,
+        months,
+        points,
+        as_of: Some("2026-11-28".into()),
+        ..MarketInput::default()
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map(|rt| rt.block_on(f))
+        .unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+#[test]
+fn the_market_page_through_the_ffi_equals_the_domain_ranking() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let core = open(&dir);
+    let page = block_on(core.market_page(input(50_000_000, 36, Some(1052))))
+        .unwrap_or_else(|e| unreachable!("{e}"));
+
+    let catalog = Catalog::embedded().unwrap_or_else(|e| unreachable!("{e}"));
+    let date = "2026-11-28".parse().unwrap_or_else(|e| unreachable!("{e}"));
+    let mut req = MarketRequest::new(50_000_000, 36, date);
+    req.credit = CreditInput::Points(1052);
+    let domain = market::rank(&catalog, &req, &MarketQuery::default())
+        .unwrap_or_else(|e| unreachable!("{e}"));
+
+    assert_eq!(page.offers.len(), domain.offers.len());
+    for (view, offer) in page.offers.iter().zip(&domain.offers) {
+        assert_eq!(view.product_id, offer.product_id);
+        assert_eq!(view.eligible, offer.eligible);
+        let cost = offer.cost.unwrap_or_default();
+        assert_eq!(view.net_cost.fen, cost.net_cost);
+        assert_eq!(view.apr_ppm, cost.apr.nominal_ppm);
+        assert_eq!(
+            view.largest_payment.full,
+            huoshui_core::domain::money::format_yuan(cost.largest_payment)
+        );
+    }
+}
+
+#[test]
+fn errors_arrive_as_caller_actions_and_a_panic_as_internal() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let core = open(&dir);
+    assert!(matches!(
+        block_on(core.market_page(input(0, 36, None))),
+        Err(HuoshuiError::InvalidInput { .. })
+    ));
+    assert!(matches!(
+        block_on(core.timeline("0192f0c4-5e6a-7000-8000-000000000000".into())),
+        Err(HuoshuiError::NotFound { .. })
+    ));
+    assert!(matches!(
+        core.debug_force_panic(),
+        Err(HuoshuiError::Internal { .. })
+    ));
+    assert!(matches!(
+        block_on(core.debug_force_panic_async()),
+        Err(HuoshuiError::Internal { .. })
+    ));
+    assert_eq!(core.money(50_000_000).short, "50万元");
+    drop(core);
+    // the same folder with another keystore: the install key does not open
+    let other = HuoshuiCore::open(
+        dir.path().display().to_string(),
+        "villager-1".into(),
+        Arc::new(XorKeystore(0x33)),
+    );
+    assert!(matches!(other, Err(HuoshuiError::KeyUnavailable { .. })));
+}
+
+struct Channel(Mutex<mpsc::Sender<Vec<ApplicationView>>>);
+
+impl ApplicationsListener for Channel {
+    fn on_update(&self, applications: Vec<ApplicationView>) {
+        let _ = self.0.lock().map(|tx| tx.send(applications));
+    }
+}
+
+#[test]
+fn a_listener_gets_the_current_value_then_changes_and_stops_when_its_handle_is_dropped() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let core = open(&dir);
+    let (tx, rx) = mpsc::channel();
+    let handle = core
+        .subscribe_applications(Arc::new(Channel(Mutex::new(tx))))
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    // bounded waits so a broken build fails instead of hanging; nothing is timed
+    let wait = Duration::from_secs(30);
+    assert_eq!(rx.recv_timeout(wait).map(|v| v.len()), Ok(0));
+    let draft = DraftInput {
+        product_id: "runchang-suli".into(),
+        amount_fen: 50_000_000,
+        months: 60,
+        town: "jiazhen".into(),
+    };
+    block_on(core.create_draft(draft.clone())).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(rx.recv_timeout(wait).map(|v| v.len()), Ok(1));
+    assert_eq!(core.listener_count(), 1);
+    drop(handle);
+    assert_eq!(core.listener_count(), 0);
+    block_on(core.create_draft(draft)).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(block_on(core.applications()).map(|a| a.len()), Ok(2));
+    assert!(
+        rx.try_recv().is_err(),
+        "no delivery after the handle was dropped"
+    );
+}

@@ -1,0 +1,103 @@
+//! The one error of the app facade: what went wrong, said as what the caller can do about it.
+//!
+//! Owns the mapping from every module's rich error (cost, market, lifecycle, store, vault) to a
+//! small set of caller actions, each with a message in Chinese and English. It must never carry
+//! personal data (ID numbers, phone numbers, document bytes) in a message.
+
+use std::fmt;
+
+/// What the caller (the phone app) can do about a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorAction {
+    /// The input is wrong: show the message next to the field and let the villager fix it.
+    InvalidInput,
+    /// The thing asked for does not exist (any more): go back to the list.
+    NotFound,
+    /// The platform keystore lost its key: the documents must be captured again.
+    KeyUnavailable,
+    /// The phone is out of space: free some and try again.
+    StorageFull,
+    /// A passing failure (busy database, keystore not unlocked yet): try again later.
+    Retry,
+    /// The action does not fit the current state (e.g. withdrawing a disbursed loan): refresh.
+    Conflict,
+    /// A bug: report it. The app keeps running.
+    Internal,
+}
+
+/// An error of the app facade: an action and a message in Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppError {
+    pub action: ErrorAction,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+impl AppError {
+    /// An error with its two messages.
+    pub fn new(action: ErrorAction, zh: impl Into<String>, en: impl Into<String>) -> AppError {
+        AppError {
+            action,
+            message_zh: zh.into(),
+            message_en: en.into(),
+        }
+    }
+
+    /// Splits a `"中文 / English"` message (the house format of every core error) into its two halves.
+    pub fn from_bilingual(action: ErrorAction, text: &str) -> AppError {
+        match text.split_once(" / ") {
+            Some((zh, en)) => AppError::new(action, zh.trim(), en.trim()),
+            None => AppError::new(action, text, text),
+        }
+    }
+
+    /// Bad input, with the two messages.
+    pub fn invalid(zh: impl Into<String>, en: impl Into<String>) -> AppError {
+        AppError::new(ErrorAction::InvalidInput, zh, en)
+    }
+
+    /// Not found, naming what was looked for.
+    pub fn not_found(what_zh: &str, what_en: &str, id: &str) -> AppError {
+        AppError::new(
+            ErrorAction::NotFound,
+            format!("找不到{what_zh}：{id}，请返回列表刷新"),
+            format!("{what_en} not found: {id}; go back to the list and refresh"),
+        )
+    }
+
+    /// An internal failure (a bug, or a panic caught at the boundary).
+    pub fn internal(detail: impl fmt::Display) -> AppError {
+        AppError::new(
+            ErrorAction::Internal,
+            format!("程序内部出错，请重试或联系客服：{detail}"),
+            format!("internal error, try again or contact support: {detail}"),
+        )
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} / {}", self.message_zh, self.message_en)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_core_message_is_split_into_its_chinese_and_english_halves() {
+        let e = AppError::from_bilingual(ErrorAction::Retry, "密钥库出错，请稍后重试 / the keystore failed, try again later");
+        assert_eq!(e.message_zh, "密钥库出错，请稍后重试");
+        assert_eq!(e.message_en, "the keystore failed, try again later");
+        assert_eq!(e.to_string(), "密钥库出错，请稍后重试 / the keystore failed, try again later");
+    }
+
+    #[test]
+    fn a_message_without_english_is_shown_in_both_places() {
+        let e = AppError::from_bilingual(ErrorAction::Internal, "出错了");
+        assert_eq!((e.message_zh.as_str(), e.message_en.as_str()), ("出错了", "出错了"));
+    }
+}

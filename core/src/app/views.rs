@@ -1,0 +1,327 @@
+//! Screen-ready view models: what one screen of the phone app draws, already formatted.
+//!
+//! Owns the shapes and the formatting (money as `¥500,000.00` and `50万元`, rates as `4.35%`,
+//! dates in Chinese). It must never decide a business rule: the numbers come from the domain.
+//! With the `uniffi` feature these types cross the FFI as they are.
+
+use crate::domain::money::{Fen, format_wan, format_yuan};
+
+/// An amount in both display forms, with the exact fen for sorting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct MoneyView {
+    /// Exact amount in fen.
+    pub fen: i64,
+    /// `¥500,000.00`
+    pub full: String,
+    /// `50万元`
+    pub short: String,
+}
+
+impl MoneyView {
+    /// Both forms of `fen`.
+    pub fn of(fen: Fen) -> MoneyView {
+        MoneyView {
+            fen,
+            full: format_yuan(fen),
+            short: format_wan(fen),
+        }
+    }
+}
+
+/// One line of a document checklist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ChecklistItemView {
+    /// Stable code of the kind (`id_card_front`).
+    pub kind: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub captured: u32,
+    pub missing: bool,
+}
+
+/// What the villager asks the market for (the market screen's form).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct MarketInput {
+    /// The amount wanted, fen.
+    pub amount_fen: i64,
+    /// The term wanted, months.
+    pub months: u32,
+    /// Industry id or name (`pear`, `酥梨`), optional.
+    pub industry: Option<String>,
+    /// Virtue points, if the villager knows them.
+    pub points: Option<u32>,
+    /// A grade already held (`AAA`), used when no points are given.
+    pub grade: Option<String>,
+    /// Town id or name, optional.
+    pub town: Option<String>,
+    pub age: Option<u32>,
+    /// `cost` (default), `payment`, `amount`, `speed`.
+    pub sort: Option<String>,
+    /// Chinese name, pinyin (`suli`) or initials (`sld`).
+    pub search: Option<String>,
+    /// Bank id or name.
+    pub bank: Option<String>,
+    /// Only offers the villager can have.
+    pub eligible_only: bool,
+    /// At most this many offers.
+    pub limit: Option<u32>,
+    /// The day the offers are for, `2026-11-28`; today in China when absent.
+    pub as_of: Option<String>,
+}
+
+/// One offer as a market row or a detail header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct OfferView {
+    pub product_id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub bank_zh: String,
+    pub bank_en: String,
+    pub eligible: bool,
+    /// Why not (empty when eligible).
+    pub reasons_zh: Vec<String>,
+    pub reasons_en: Vec<String>,
+    pub amount: MoneyView,
+    pub months: u32,
+    /// The most this villager can borrow on the product.
+    pub max_amount: MoneyView,
+    /// Contract rate, `3.45%` (empty when the rate is unavailable).
+    pub rate_text: String,
+    /// Annualized rate (IRR of the villager's cash flows) in ppm, 0 when not costed.
+    pub apr_ppm: i64,
+    /// `年化 3.51%`-style text without the word: `3.51%`.
+    pub apr_text: String,
+    /// Whether the cost below could be computed.
+    pub costed: bool,
+    pub first_payment: MoneyView,
+    pub largest_payment: MoneyView,
+    pub total_interest: MoneyView,
+    pub fees: MoneyView,
+    pub contract_cost: MoneyView,
+    pub subsidies: MoneyView,
+    pub net_cost: MoneyView,
+    pub approval_zh: String,
+    pub approval_en: String,
+    pub badges_zh: Vec<String>,
+    pub badges_en: Vec<String>,
+}
+
+/// One market page: the offers for one request, sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct MarketPageView {
+    pub catalog_version: String,
+    pub matched: u32,
+    pub eligible: u32,
+    /// The villager's grade, if rated.
+    pub grade: Option<String>,
+    pub offers: Vec<OfferView>,
+}
+
+/// One row of a comparison: a label and one cell per offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ComparisonRowView {
+    pub key: String,
+    pub label_zh: String,
+    pub label_en: String,
+    pub cells_zh: Vec<String>,
+    pub cells_en: Vec<String>,
+    /// The column with the best value, when the row has one.
+    pub best: Option<u32>,
+}
+
+/// Two to four offers side by side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ComparisonView {
+    pub product_ids: Vec<String>,
+    pub names_zh: Vec<String>,
+    pub rows: Vec<ComparisonRowView>,
+}
+
+/// One line of a repayment schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ScheduleRowView {
+    pub n: u32,
+    pub due_month: u32,
+    pub principal: MoneyView,
+    pub interest: MoneyView,
+    pub payment: MoneyView,
+    pub balance: MoneyView,
+}
+
+/// A product in full, for the detail screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ProductDetailView {
+    pub offer: OfferView,
+    pub summary_zh: String,
+    pub summary_en: String,
+    pub rate_rule_zh: String,
+    pub rate_rule_en: String,
+    pub repayment_zh: String,
+    pub repayment_en: String,
+    /// The documents the bank needs.
+    pub documents: Vec<ChecklistItemView>,
+    pub schedule: Vec<ScheduleRowView>,
+}
+
+/// The plain loan calculator's form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CalculatorInput {
+    /// `equal-installment`, `equal-principal`, `interest-first`, `bullet`.
+    pub method: String,
+    /// As typed: `500000`, `500,000.00`.
+    pub amount_yuan: String,
+    /// As typed: `4.35` (percent a year).
+    pub rate_percent: String,
+    pub months: u32,
+    /// Interest-only months first (0: none).
+    pub grace_months: u32,
+    /// `month` (default), `quarter`, `year`.
+    pub every: Option<String>,
+}
+
+/// The calculator's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CalculatorView {
+    pub rows: Vec<ScheduleRowView>,
+    pub total_interest: MoneyView,
+    pub total_paid: MoneyView,
+    pub first_payment: MoneyView,
+    pub largest_payment: MoneyView,
+    pub apr_ppm: i64,
+    pub apr_text: String,
+}
+
+/// What a grade reaches on one grade-based product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct GradeProductView {
+    pub product_id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub min_grade: Option<String>,
+    pub unlocked: bool,
+    pub max_amount: MoneyView,
+    pub rate_discount_text: String,
+}
+
+/// What virtue points mean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct GradeScreenView {
+    pub points: u32,
+    pub table_version: String,
+    pub grade: Option<String>,
+    pub next_grade: Option<String>,
+    pub points_to_next: Option<u32>,
+    /// `AAA级 · 再积 0 分` style line, ready to show.
+    pub headline_zh: String,
+    pub headline_en: String,
+    pub products: Vec<GradeProductView>,
+}
+
+/// What a villager fills in to start an application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct DraftInput {
+    pub product_id: String,
+    pub amount_fen: i64,
+    pub months: u32,
+    /// Town id or name.
+    pub town: String,
+}
+
+/// One application in the villager's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ApplicationView {
+    pub id: String,
+    pub product_id: String,
+    pub product_name_zh: String,
+    pub amount: MoneyView,
+    pub months: u32,
+    /// Stable state code (`draft`, `submitted` …).
+    pub state: String,
+    pub state_zh: String,
+    pub state_en: String,
+    /// `11月28日 09:05`
+    pub updated_zh: String,
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct TimelineEntryView {
+    pub seq: u64,
+    pub when_zh: String,
+    pub when_en: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub detail_zh: Option<String>,
+    pub detail_en: Option<String>,
+}
+
+/// An application's timeline, ready to draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct TimelineView {
+    pub application: ApplicationView,
+    pub next_zh: String,
+    pub next_en: String,
+    pub entries: Vec<TimelineEntryView>,
+}
+
+/// One task in an account manager's inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct TaskView {
+    pub application_id: String,
+    /// `call`, `review_documents`, `decide`, `disburse`.
+    pub kind: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub countdown_zh: String,
+    pub countdown_en: String,
+    pub seconds_left: i64,
+    pub overdue: bool,
+    pub escalated: bool,
+    pub amount: MoneyView,
+}
+
+/// A captured document (metadata only: the bytes stay encrypted in the vault).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct DocumentView {
+    pub id: String,
+    pub kind: String,
+    pub kind_zh: String,
+    pub kind_en: String,
+    /// `jpeg`, `png`, `heic`, `pdf`.
+    pub media: String,
+    pub size_bytes: u64,
+    /// SHA-256 of the (metadata-stripped) plaintext, travels with the upload.
+    pub sha256: String,
+    pub application_id: Option<String>,
+    pub captured_zh: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_shown_in_full_and_in_wan() {
+        let m = MoneyView::of(50_000_000);
+        assert_eq!((m.fen, m.full.as_str(), m.short.as_str()), (50_000_000, "¥500,000.00", "50万元"));
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the Huoshui shared library with the phone profile (release-mobile: opt-level "z",
+# full LTO, one codegen unit, stripped) for this machine and reports its size against the
+# budget (≤ 6 MB). The Android .so files are built the same way for the android targets
+# (16 KB page alignment comes from .cargo/config.toml); this host build is the figure CI can make.
+# Honours CARGO_TARGET_DIR. Exit status 1 when over budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+BUDGET_BYTES=$((6 * 1024 * 1024))
+
+cargo build --locked -q -p huoshui-ffi --lib --profile release-mobile
+case "$(uname -s)" in
+  Darwin) LIB="$TARGET_DIR/release-mobile/libhuoshui_ffi.dylib" ;;
+  *) LIB="$TARGET_DIR/release-mobile/libhuoshui_ffi.so" ;;
+esac
+STATIC="$TARGET_DIR/release-mobile/libhuoshui_ffi.a"
+
+size_of() { wc -c <"$1" | tr -d ' '; }
+LIB_BYTES=$(size_of "$LIB")
+awk -v lib="$LIB" -v b="$LIB_BYTES" -v budget="$BUDGET_BYTES" 'BEGIN {
+  printf "shared library (stripped, release-mobile): %s  %d bytes (%.2f MiB), budget %.2f MiB\n", lib, b, b / 1048576, budget / 1048576 }'
+if [ -f "$STATIC" ]; then
+  printf 'static library (iOS links this; not stripped of its object symbols): %d bytes\n' "$(size_of "$STATIC")"
+fi
+if command -v readelf >/dev/null 2>&1 && [ "$(uname -s)" != Darwin ]; then
+  echo "LOAD segment alignment of this host build (android targets get 0x4000 from .cargo/config.toml):"
+  readelf -lW "$LIB" | awk '/LOAD/ {print "  " $NF}' | sort -u
+fi
+if [ "$LIB_BYTES" -gt "$BUDGET_BYTES" ]; then
+  echo "OVER BUDGET" >&2
+  exit 1
+fi
+echo "within budget"
