@@ -75,6 +75,7 @@ async fn login(server: &Server, http: &reqwest::Client, phone: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_acknowledged_submission_is_lost_when_the_server_is_killed() {
     let tmp = tempfile::tempdir().unwrap();
+    huoshui_core::sync::install_tls_provider();
     let http = reqwest::Client::new();
     let mut acked_all: Vec<(String, String)> = Vec::new();
     let body = serde_json::json!({"product_id": "psbc-jisu", "amount_fen": 1_000_000, "months": 12});

@@ -122,7 +122,7 @@ async fn with_an_accelerated_clock_the_background_sweep_escalates_silence_once()
     config.sla_poll = Some(std::time::Duration::from_millis(2));
     let running = huoshui_server::start(config).await.unwrap();
     let base = format!("http://{}", running.addr);
-    let http = reqwest::Client::new();
+    let http = common::http_client();
     let login = |id: &'static str| {
         let phone = running.demo.iter().find(|a| a.id == id).unwrap().phone.clone();
         let http = http.clone();

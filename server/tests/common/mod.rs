@@ -59,7 +59,7 @@ impl Platform {
         config.push = push.clone();
         let running = huoshui_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);
-        Platform { push, running, clock, codes, base, http: reqwest::Client::new(), dir: dir.to_path_buf() }
+        Platform { push, running, clock, codes, base, http: http_client(), dir: dir.to_path_buf() }
     }
 
     pub async fn stop(self) -> Arc<ManualClock> {
@@ -225,4 +225,11 @@ pub fn tempdir() -> tempfile::TempDir {
 
 pub fn minutes(m: i64) -> jiff::SignedDuration {
     jiff::SignedDuration::from_mins(m)
+}
+
+/// A plain HTTP client for the tests (loopback only). The workspace builds reqwest with
+/// rustls but without a built-in crypto provider (the phone uses ring), so install it first.
+pub fn http_client() -> reqwest::Client {
+    huoshui_core::sync::install_tls_provider();
+    reqwest::Client::new()
 }

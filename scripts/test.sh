@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test of Huoshui: the Rust workspace (core, CLI, server, bindings), then the Kotlin
+# tests on the JVM against the real library built by cargo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== Rust: cargo test --workspace"
+cargo test --workspace --locked
+
+if [ -f tests/kotlin/pom.xml ]; then
+  echo "== Kotlin on the JVM: bindings + mvn test"
+  bash scripts/build-bindings.sh
+  (cd tests/kotlin && mvn -B -q test)
+fi

@@ -1,0 +1,273 @@
+//! Test harness for the end-to-end tests in `tests/`: the real platform server (real SQLite in a
+//! temp folder, real HTTP on 127.0.0.1, the development code provider), a real device store in
+//! another temp folder, and between them a [`Relay`]: a TCP relay on loopback that counts the
+//! requests and bytes on the wire and can play a dead network or lose an answer on its way back.
+//!
+//! Owns only test plumbing; it must never reach beyond loopback or outlive its test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use huoshui_core::domain::catalog::Catalog;
+use huoshui_core::store::Store;
+use huoshui_core::sync::SyncClient;
+use huoshui_core::vault::InstallKey;
+use huoshui_server::auth::DevCodeProvider;
+use huoshui_server::clock::ManualClock;
+use huoshui_server::directory::Directory;
+use huoshui_server::{Config, Running};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// The platform's (manual) start time.
+pub fn start_time() -> jiff::Timestamp {
+    "2026-11-28T01:00:00Z".parse().unwrap()
+}
+
+/// The real platform server on 127.0.0.1:0.
+pub struct Platform {
+    pub running: Running,
+    pub codes: Arc<DevCodeProvider>,
+    pub clock: Arc<ManualClock>,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Platform {
+    /// Starts the platform with the embedded county catalog.
+    pub async fn start() -> Platform {
+        Platform::start_with(Directory::embedded().unwrap()).await
+    }
+
+    /// Starts the platform serving `directory`.
+    pub async fn start_with(directory: Directory) -> Platform {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let codes = Arc::new(DevCodeProvider::new());
+        let mut config = Config::new(dir.path().to_path_buf(), directory);
+        config.clock = clock.clone();
+        config.codes = codes.clone();
+        config.sla_poll = None;
+        let running = huoshui_server::start(config).await.unwrap();
+        let base = format!("http://{}", running.addr);
+        Platform {
+            running,
+            codes,
+            clock,
+            base,
+            _dir: dir,
+        }
+    }
+
+    /// The phone number of a demo account.
+    pub fn phone_of(&self, id: &str) -> String {
+        self.running
+            .demo
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.phone.clone())
+            .unwrap()
+    }
+
+    /// Logs `client` in as the demo account `id` (the code comes from the dev provider).
+    pub async fn login(&self, client: &mut SyncClient, id: &str) {
+        let phone = self.phone_of(id);
+        client.request_code(&phone).await.unwrap();
+        let code = self.codes.latest(&phone).unwrap();
+        let session = client.login(&phone, &code).await.unwrap();
+        assert_eq!(session.user_id, id);
+    }
+
+    /// Stops the server.
+    pub async fn stop(self) {
+        self.running.stop().await;
+    }
+}
+
+/// A device store in its own temp folder.
+pub struct Device {
+    pub store: Store,
+    _dir: tempfile::TempDir,
+}
+
+impl Device {
+    pub fn new() -> Device {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Arc::new(InstallKey::from_bytes(&[7; 32]).unwrap());
+        let store = Store::open(dir.path(), key, start_time()).unwrap().store;
+        Device { store, _dir: dir }
+    }
+
+    /// The cached catalog, parsed.
+    pub fn catalog(&self) -> Catalog {
+        Catalog::from_json(&self.store.cached_catalog().unwrap().unwrap().json).unwrap()
+    }
+}
+
+impl Default for Device {
+    fn default() -> Device {
+        Device::new()
+    }
+}
+
+#[derive(Default)]
+struct RelayState {
+    online: AtomicBool,
+    lose_next_answer: AtomicBool,
+    requests: AtomicU64,
+    bytes_up: AtomicU64,
+    bytes_down: AtomicU64,
+    connections: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
+}
+
+/// A TCP relay between the phone and the platform on loopback.
+pub struct Relay {
+    pub addr: SocketAddr,
+    state: Arc<RelayState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Counts HTTP/1.1 request lines in a stream of bytes cut into chunks.
+struct RequestCounter {
+    tail: Vec<u8>,
+}
+
+const MARK: &[u8] = b" HTTP/1.1\r\n";
+
+impl RequestCounter {
+    fn feed(&mut self, chunk: &[u8]) -> u64 {
+        let mut buf = std::mem::take(&mut self.tail);
+        buf.extend_from_slice(chunk);
+        let n = buf.windows(MARK.len()).filter(|w| *w == MARK).count() as u64;
+        let keep = buf.len().min(MARK.len() - 1);
+        self.tail = buf[buf.len() - keep..].to_vec();
+        n
+    }
+}
+
+impl Relay {
+    /// A relay to `upstream`, online.
+    pub async fn to(upstream: SocketAddr) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(RelayState::default());
+        state.online.store(true, Ordering::SeqCst);
+        let st = state.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((phone, _)) = listener.accept().await {
+                if !st.online.load(Ordering::SeqCst) {
+                    drop(phone); // no signal: the connection dies at once
+                    continue;
+                }
+                let conn_state = st.clone();
+                let handle = tokio::spawn(async move {
+                    if let Ok(server) = TcpStream::connect(upstream).await {
+                        relay(phone, server, conn_state).await;
+                    }
+                });
+                st.connections.lock().unwrap().push(handle.abort_handle());
+            }
+        });
+        Relay { addr, state, task }
+    }
+
+    /// The base URL through the relay.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Whether the phone reaches the platform; going offline also cuts open connections.
+    pub fn set_online(&self, online: bool) {
+        self.state.online.store(online, Ordering::SeqCst);
+        if !online {
+            for c in self.state.connections.lock().unwrap().drain(..) {
+                c.abort();
+            }
+        }
+    }
+
+    /// The next answer the platform sends is dropped on the way back and its connection cut
+    /// (the request did reach the platform).
+    pub fn lose_next_answer(&self) {
+        self.state.lose_next_answer.store(true, Ordering::SeqCst);
+    }
+
+    /// Requests seen since the last reset.
+    pub fn requests(&self) -> u64 {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+
+    /// Bytes phone → platform since the last reset.
+    pub fn bytes_up(&self) -> u64 {
+        self.state.bytes_up.load(Ordering::SeqCst)
+    }
+
+    /// Bytes platform → phone since the last reset.
+    pub fn bytes_down(&self) -> u64 {
+        self.state.bytes_down.load(Ordering::SeqCst)
+    }
+
+    /// Sets the counters to zero.
+    pub fn reset(&self) {
+        self.state.requests.store(0, Ordering::SeqCst);
+        self.state.bytes_up.store(0, Ordering::SeqCst);
+        self.state.bytes_down.store(0, Ordering::SeqCst);
+    }
+}
+
+async fn relay(phone: TcpStream, server: TcpStream, st: Arc<RelayState>) {
+    let (mut phone_rd, mut phone_wr) = phone.into_split();
+    let (mut server_rd, mut server_wr) = server.into_split();
+    let up = async {
+        let mut counter = RequestCounter { tail: Vec::new() };
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match phone_rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            st.requests
+                .fetch_add(counter.feed(&buf[..n]), Ordering::SeqCst);
+            st.bytes_up.fetch_add(n as u64, Ordering::SeqCst);
+            if server_wr.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+        let _ = server_wr.shutdown().await;
+    };
+    let down = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match server_rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            if st
+                .lose_next_answer
+                .compare_exchange(true, false, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                // The answer is lost: cut the phone's connection without a byte of it.
+                break;
+            }
+            st.bytes_down.fetch_add(n as u64, Ordering::SeqCst);
+            if phone_wr.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+        let _ = phone_wr.shutdown().await;
+    };
+    tokio::pin!(up);
+    tokio::pin!(down);
+    tokio::select! {
+        _ = &mut down => {}
+        _ = &mut up => { down.await; }
+    }
+}
