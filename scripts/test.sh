@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== Rust: cargo test --workspace"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
 
 if [ -f tests/kotlin/pom.xml ]; then
   echo "== Kotlin on the JVM: bindings + mvn test"

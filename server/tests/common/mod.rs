@@ -228,8 +228,10 @@ pub fn minutes(m: i64) -> jiff::SignedDuration {
 }
 
 /// A plain HTTP client for the tests (loopback only). The workspace builds reqwest with
-/// rustls but without a built-in crypto provider (the phone uses ring), so install it first.
+/// rustls but without a built-in crypto provider (the phone uses ring), so install it first;
+/// and with gzip decoding (the phone's sync client asks for it), which the tests turn off so
+/// they see exactly what the server sent.
 pub fn http_client() -> reqwest::Client {
     huoshui_core::sync::install_tls_provider();
-    reqwest::Client::new()
+    reqwest::Client::builder().no_gzip().build().unwrap()
 }
