@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 echo "== Rust: cargo test --workspace"
 cargo test --workspace --locked --no-fail-fast
 
+echo "== Rust: clippy (unwrap/expect/panic denied outside tests)"
+cargo clippy --workspace --all-targets --locked -q -- -D warnings
+
 if [ -f tests/kotlin/pom.xml ]; then
   echo "== Kotlin on the JVM: bindings + mvn test"
   bash scripts/build-bindings.sh
-  (cd tests/kotlin && mvn -B -q test)
+  (cd tests/kotlin && mvn -B -ntp test)
 fi
