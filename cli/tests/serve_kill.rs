@@ -4,83 +4,22 @@
 //! re-sending its key answers the same application.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+mod common;
+
+use common::{http_client, login, start};
 use std::sync::{Arc, Mutex};
 
 const ROUNDS: usize = 8;
 const CLIENTS: usize = 8;
 
-struct Server {
-    child: Child,
-    base: String,
-    log: mpsc::Receiver<String>,
-}
-
-fn start(dir: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_huoshui"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-level", "info"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut base = None;
-    let mut lines = stdout.lines();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(url) = line.strip_prefix("listening: ") {
-            base = Some(url.trim().to_owned());
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    let (tx, log) = mpsc::channel();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    std::thread::spawn(move || {
-        for line in stderr.lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    Server { child, base: base.expect("the server printed its address"), log }
-}
-
-async fn login(server: &Server, http: &reqwest::Client, phone: &str) -> String {
-    let r = http.post(format!("{}/v1/auth/code", server.base)).json(&serde_json::json!({"phone": phone})).send().await.unwrap();
-    assert_eq!(r.status(), 202);
-    let code = loop {
-        let line = server.log.recv().unwrap();
-        assert!(!line.contains(phone), "the log never holds a full phone number");
-        if line.contains("DEV ONLY") {
-            let at = line.find("code=").unwrap() + 5;
-            break line[at..at + 6].to_owned();
-        }
-    };
-    let r = http
-        .post(format!("{}/v1/auth/login", server.base))
-        .json(&serde_json::json!({"phone": phone, "code": code}))
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = r.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_acknowledged_submission_is_lost_when_the_server_is_killed() {
     let tmp = tempfile::tempdir().unwrap();
-    huoshui_core::sync::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = http_client();
     let mut acked_all: Vec<(String, String)> = Vec::new();
     let body = serde_json::json!({"product_id": "psbc-jisu", "amount_fen": 1_000_000, "months": 12});
     for round in 0..=ROUNDS {
-        let mut server = start(tmp.path());
+        let mut server = start(tmp.path(), "info");
         let token = login(&server, &http, "13800000001").await;
         // Everything acknowledged before every earlier kill is still there, and its key replays it.
         for (key, id) in &acked_all {
