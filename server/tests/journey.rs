@@ -94,8 +94,7 @@ async fn a_villager_goes_from_login_to_money_in_hand() {
 
     // At rest the document is not readable: no plaintext run of it in any file of the data folder.
     let needle = &doc[1000..1064];
-    for entry in std::fs::read_dir(tmp.path()).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+    for bytes in read_data_folder(tmp.path()) {
         assert!(!bytes.windows(needle.len()).any(|w| w == needle), "document plaintext found on disk");
     }
     // The assigned manager reads it back whole.

@@ -235,3 +235,25 @@ pub fn http_client() -> reqwest::Client {
     huoshui_core::sync::install_tls_provider();
     reqwest::Client::builder().no_gzip().build().unwrap()
 }
+
+/// Every file of a data folder (top level), read in one pass that saw every file it listed:
+/// SQLite may still be closing, and a `-wal` or `-shm` file can vanish between listing and reading.
+pub fn read_data_folder(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut files: Vec<Vec<u8>> = Vec::new();
+    for _attempt in 0..50 {
+        files.clear();
+        let mut complete = true;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            match std::fs::read(entry.unwrap().path()) {
+                Ok(bytes) => files.push(bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => complete = false,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        if complete {
+            return files;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the data folder kept changing while it was read");
+}
