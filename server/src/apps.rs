@@ -251,6 +251,10 @@ pub struct SubmitRequest {
     pub product_id: String,
     pub amount_fen: i64,
     pub months: u32,
+    /// The application id the phone chose for its draft (a UUID), so both sides name the
+    /// application alike; absent → the platform picks one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 /// The answer to a submission: the status and JSON body, stored for idempotent replay.
@@ -286,6 +290,15 @@ fn store_answer(conn: &Connection, user_id: &str, key: &str, request_hash: &str,
     Ok(())
 }
 
+/// Whether an application (anyone's) already has this id.
+fn id_taken(conn: &Connection, id: &ApplicationId) -> Result<bool, ApiError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM applications WHERE id = ?1")?
+        .query_row(params![id.as_str()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// The least-loaded manager of `bank_id` who serves `town` (ties by id).
 fn route(conn: &Connection, bank_id: &str, town: &str) -> Result<Option<String>, ApiError> {
     Ok(conn
@@ -311,6 +324,16 @@ pub async fn submit(state: &AppState, user: &User, key: String, req: SubmitReque
             role: user.role,
         }));
     }
+    let chosen_id = match req.id.as_deref() {
+        None => None,
+        Some(text) => Some(ApplicationId::parse(text).map_err(|_| {
+            ApiError::bad_request(
+                "application_id_invalid",
+                "申请编号应为 UUID（例如 0190a5c4-7b1e-7cc2-9d3f-2f4f0e6c1a55），请更新应用后重试",
+                "the application id must be a UUID (e.g. 0190a5c4-7b1e-7cc2-9d3f-2f4f0e6c1a55); update the app and retry",
+            )
+        })?),
+    };
     let request_hash = crate::keys::sha256_hex(&serde_json::to_vec(&req)?);
     let bank_id = state.dir.product(&req.product_id).map(|p| p.bank_id.clone());
     let town = user.town.clone().unwrap_or_default();
@@ -331,7 +354,19 @@ pub async fn submit(state: &AppState, user: &User, key: String, req: SubmitReque
                     "there is no such loan product; choose one from the market again",
                 ));
             };
-            let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
+            let id = match chosen_id {
+                Some(id) => {
+                    if id_taken(conn, &id)? {
+                        return Err(ApiError::conflict(
+                            "application_id_taken",
+                            "这个申请编号已被占用，请重新创建申请草稿后再提交",
+                            "this application id is already taken; create the draft again and submit it",
+                        ));
+                    }
+                    id
+                }
+                None => ApplicationId::from_uuid(uuid::Uuid::now_v7()),
+            };
             let request = NewApplication { product_id: req.product_id, amount: req.amount_fen, months: req.months, town };
             let (mut app, created) = Application::open(id.clone(), &actor, request, now).map_err(lifecycle_error)?;
             let mut events = vec![created];

@@ -28,7 +28,7 @@ fn login() -> Value {
 fn submit() -> Value {
     obj(
         &["product_id", "amount_fen", "months"],
-        json!({"product_id": {"type": "string"}, "amount_fen": {"type": "integer", "minimum": 1}, "months": {"type": "integer", "minimum": 1, "maximum": 600}}),
+        json!({"product_id": {"type": "string"}, "amount_fen": {"type": "integer", "minimum": 1}, "months": {"type": "integer", "minimum": 1, "maximum": 600}, "id": {"type": "string", "format": "uuid", "description": "optional: the id the phone chose for its draft; taken by another submission → 409, malformed → 400"}}),
     )
 }
 fn reason_opt() -> Value {
