@@ -197,49 +197,13 @@ fn build_request(
     }
     if let Some(i) = &who.industry {
         let ind = catalog.find_industry(i).ok_or_else(|| {
-            let names: Vec<&str> = catalog
-                .data()
-                .industries
-                .iter()
-                .map(|x| x.name_zh.as_str())
-                .collect();
-            CliError::input(
-                format!("没有「{i}」这个产业，可选：{}", names.join("、")),
-                format!(
-                    "there is no industry \"{i}\"; known: {}",
-                    catalog
-                        .data()
-                        .industries
-                        .iter()
-                        .map(|x| x.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
+            unknown_choice(i, "产业", "industry", catalog.data().industries.iter().map(|x| (x.name_zh.as_str(), x.id.as_str())))
         })?;
         req.industry = Some(ind.id.clone());
     }
     if let Some(p) = &who.purpose {
         let pur = catalog.find_purpose(p).ok_or_else(|| {
-            let names: Vec<&str> = catalog
-                .data()
-                .purposes
-                .iter()
-                .map(|x| x.name_zh.as_str())
-                .collect();
-            CliError::input(
-                format!("没有「{p}」这个用途，可选：{}", names.join("、")),
-                format!(
-                    "there is no purpose \"{p}\"; known: {}",
-                    catalog
-                        .data()
-                        .purposes
-                        .iter()
-                        .map(|x| x.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
+            unknown_choice(p, "用途", "purpose", catalog.data().purposes.iter().map(|x| (x.name_zh.as_str(), x.id.as_str())))
         })?;
         req.purpose = Some(pur.id.clone());
     }
@@ -704,4 +668,18 @@ pub fn grade(ctx: &Context, args: GradeArgs) -> Result<(), CliError> {
     }
     println!("{t}");
     Ok(())
+}
+
+/// "No such industry/purpose; the choices are …", in Chinese (names) and English (ids).
+fn unknown_choice<'a>(
+    text: &str,
+    kind_zh: &str,
+    kind_en: &str,
+    choices: impl Iterator<Item = (&'a str, &'a str)>,
+) -> CliError {
+    let (names, ids): (Vec<&str>, Vec<&str>) = choices.unzip();
+    CliError::input(
+        format!("没有「{text}」这个{kind_zh}，可选：{}", names.join("、")),
+        format!("there is no {kind_en} \"{text}\"; known: {}", ids.join(", ")),
+    )
 }
