@@ -15,12 +15,20 @@ pub struct CliError {
 impl CliError {
     /// Bad input from the command line (exit code 2).
     pub fn input(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        CliError { zh: zh.into(), en: en.into(), code: "invalid_input" }
+        CliError {
+            zh: zh.into(),
+            en: en.into(),
+            code: "invalid_input",
+        }
     }
 
     /// Anything else that failed (exit code 1).
     pub fn failed(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        CliError { zh: zh.into(), en: en.into(), code }
+        CliError {
+            zh: zh.into(),
+            en: en.into(),
+            code,
+        }
     }
 
     pub fn exit_code(&self) -> u8 {

@@ -62,7 +62,10 @@ fn main() -> ExitCode {
     if !matches!(cli.command, Command::Serve(_)) {
         restore_default_sigpipe();
     }
-    let ctx = cmd::Context { json: cli.json, data_dir: cli.data_dir };
+    let ctx = cmd::Context {
+        json: cli.json,
+        data_dir: cli.data_dir,
+    };
     let result = match cli.command {
         Command::Market(args) => cmd::market::market(&ctx, args),
         Command::Compare(args) => cmd::market::compare(&ctx, args),

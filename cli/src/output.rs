@@ -6,8 +6,13 @@ use serde::Serialize;
 
 /// Prints one JSON value on standard output.
 pub fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::failed("output", format!("无法输出 JSON：{e}"), format!("cannot write JSON: {e}")))?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| {
+        CliError::failed(
+            "output",
+            format!("无法输出 JSON：{e}"),
+            format!("cannot write JSON: {e}"),
+        )
+    })?;
     println!("{text}");
     Ok(())
 }

@@ -17,13 +17,19 @@ async fn no_acknowledged_submission_is_lost_when_the_server_is_killed() {
     let tmp = tempfile::tempdir().unwrap();
     let http = http_client();
     let mut acked_all: Vec<(String, String)> = Vec::new();
-    let body = serde_json::json!({"product_id": "psbc-jisu", "amount_fen": 1_000_000, "months": 12});
+    let body =
+        serde_json::json!({"product_id": "psbc-jisu", "amount_fen": 1_000_000, "months": 12});
     for round in 0..=ROUNDS {
         let mut server = start(tmp.path(), "info");
         let token = login(&server, &http, "13800000001").await;
         // Everything acknowledged before every earlier kill is still there, and its key replays it.
         for (key, id) in &acked_all {
-            let r = http.get(format!("{}/v1/applications/{id}", server.base)).bearer_auth(&token).send().await.unwrap();
+            let r = http
+                .get(format!("{}/v1/applications/{id}", server.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200, "acknowledged application {id} lost");
             let r = http
                 .post(format!("{}/v1/applications", server.base))
@@ -34,7 +40,11 @@ async fn no_acknowledged_submission_is_lost_when_the_server_is_killed() {
                 .await
                 .unwrap();
             let replay: serde_json::Value = r.json().await.unwrap();
-            assert_eq!(replay["id"], id.as_str(), "the key answers the same application after the crash");
+            assert_eq!(
+                replay["id"],
+                id.as_str(),
+                "the key answers the same application after the crash"
+            );
         }
         if round == ROUNDS {
             let _ = server.child.kill();
@@ -63,8 +73,13 @@ async fn no_acknowledged_submission_is_lost_when_the_server_is_killed() {
                     if resp.status() != 201 {
                         break;
                     }
-                    let Ok(v) = resp.json::<serde_json::Value>().await else { break };
-                    acked.lock().unwrap().push((key, v["id"].as_str().unwrap().to_owned()));
+                    let Ok(v) = resp.json::<serde_json::Value>().await else {
+                        break;
+                    };
+                    acked
+                        .lock()
+                        .unwrap()
+                        .push((key, v["id"].as_str().unwrap().to_owned()));
                 }
             }));
         }

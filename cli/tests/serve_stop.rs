@@ -12,7 +12,11 @@ use std::time::{Duration, Instant};
 const PHONE: &str = "13800000001";
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,7 +30,9 @@ async fn sigterm_finishes_the_request_in_flight_and_the_log_holds_no_personal_da
         .post(format!("{}/v1/applications", server.base))
         .bearer_auth(&token)
         .header("idempotency-key", "stop-test-1")
-        .json(&serde_json::json!({"product_id": "psbc-jisu", "amount_fen": 1_000_000, "months": 12}))
+        .json(
+            &serde_json::json!({"product_id": "psbc-jisu", "amount_fen": 1_000_000, "months": 12}),
+        )
         .send()
         .await
         .unwrap();
@@ -52,7 +58,9 @@ async fn sigterm_finishes_the_request_in_flight_and_the_log_holds_no_personal_da
     // The chunk's body arrives in two halves; SIGTERM lands between them.
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(2);
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|bytes| (Ok::<_, std::io::Error>(bytes), rx))
+        rx.recv()
+            .await
+            .map(|bytes| (Ok::<_, std::io::Error>(bytes), rx))
     });
     let put = {
         let http = http.clone();
@@ -74,10 +82,16 @@ async fn sigterm_finishes_the_request_in_flight_and_the_log_holds_no_personal_da
     // SAFETY: sending a signal to our own child process.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(server.child.try_wait().unwrap().is_none(), "the server waits for the request in flight");
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server waits for the request in flight"
+    );
     tx.send(doc[60_000..].to_vec()).await.unwrap();
     drop(tx);
-    let answer = put.await.unwrap().expect("the request in flight is answered");
+    let answer = put
+        .await
+        .unwrap()
+        .expect("the request in flight is answered");
     assert_eq!(answer.status(), 200, "the chunk in flight is accepted");
 
     // Then it exits by itself, successfully.
@@ -86,10 +100,16 @@ async fn sigterm_finishes_the_request_in_flight_and_the_log_holds_no_personal_da
         if let Some(status) = server.child.try_wait().unwrap() {
             break status;
         }
-        assert!(began.elapsed() < Duration::from_secs(20), "the server stops after SIGTERM");
+        assert!(
+            began.elapsed() < Duration::from_secs(20),
+            "the server stops after SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert!(status.success(), "a graceful stop exits with success: {status:?}");
+    assert!(
+        status.success(),
+        "a graceful stop exits with success: {status:?}"
+    );
     std::thread::sleep(Duration::from_millis(100));
     let log = server.all_log.lock().unwrap().join("\n");
 
@@ -119,10 +139,19 @@ async fn sigterm_finishes_the_request_in_flight_and_the_log_holds_no_personal_da
     let log2 = again.all_log.lock().unwrap().join("\n");
 
     for text in [&log, &log2] {
-        assert!(text.contains("stopping") || text.contains("listening"), "the log was captured");
+        assert!(
+            text.contains("stopping") || text.contains("listening"),
+            "the log was captured"
+        );
         assert!(!text.contains(PHONE), "no phone number in the log");
-        assert!(!text.contains(&token) && !text.contains(&token2), "no session token in the log");
-        assert!(!text.contains("HUOSHUI-SECRET-PAGE"), "no document bytes in the log");
+        assert!(
+            !text.contains(&token) && !text.contains(&token2),
+            "no session token in the log"
+        );
+        assert!(
+            !text.contains("HUOSHUI-SECRET-PAGE"),
+            "no document bytes in the log"
+        );
     }
     assert!(log.contains("stopping"), "the stop is logged");
 }

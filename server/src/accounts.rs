@@ -32,7 +32,10 @@ pub struct User {
 
 impl User {
     pub fn actor(&self) -> Actor {
-        Actor { role: self.role, id: self.id.clone() }
+        Actor {
+            role: self.role,
+            id: self.id.clone(),
+        }
     }
 }
 
@@ -57,7 +60,9 @@ fn role_from(code: &str) -> Role {
 /// Loads a user by id.
 pub fn load(conn: &Connection, id: &str) -> Result<Option<User>, ApiError> {
     let row = conn
-        .prepare_cached("SELECT id, role, name, phone_masked, town, bank_id FROM users WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT id, role, name, phone_masked, town, bank_id FROM users WHERE id = ?1",
+        )?
         .query_row(params![id], |r| {
             Ok(User {
                 id: r.get(0)?,
@@ -72,7 +77,8 @@ pub fn load(conn: &Connection, id: &str) -> Result<Option<User>, ApiError> {
         .optional()?;
     let Some(mut user) = row else { return Ok(None) };
     if user.role == Role::Manager {
-        let mut stmt = conn.prepare_cached("SELECT town FROM manager_towns WHERE manager_id = ?1 ORDER BY town")?;
+        let mut stmt = conn
+            .prepare_cached("SELECT town FROM manager_towns WHERE manager_id = ?1 ORDER BY town")?;
         let towns = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
         for t in towns {
             user.towns.push(t?);
@@ -99,7 +105,8 @@ pub fn first_administrator(conn: &Connection) -> Result<Option<String>, ApiError
 
 /// Every administrator id (they all watch escalations).
 pub fn administrators(conn: &Connection) -> Result<Vec<String>, ApiError> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM users WHERE role = 'administrator' ORDER BY id")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM users WHERE role = 'administrator' ORDER BY id")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for r in rows {
@@ -122,7 +129,9 @@ pub struct DemoAccount {
 }
 
 const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"];
-const GIVEN: [&str; 8] = ["建国", "秀英", "志强", "桂兰", "德胜", "玉梅", "长江", "春花"];
+const GIVEN: [&str; 8] = [
+    "建国", "秀英", "志强", "桂兰", "德胜", "玉梅", "长江", "春花",
+];
 
 /// The demo accounts for a catalog: three villagers in each of the first four towns, two
 /// managers per bank (the first serves every town, the second only the first three, so routing
@@ -136,7 +145,10 @@ pub fn demo_accounts(dir: &Directory) -> Vec<DemoAccount> {
             let name = format!(
                 "{}{}",
                 SURNAMES.get(n % SURNAMES.len()).copied().unwrap_or("王"),
-                GIVEN.get((n / SURNAMES.len() + n) % GIVEN.len()).copied().unwrap_or("建国")
+                GIVEN
+                    .get((n / SURNAMES.len() + n) % GIVEN.len())
+                    .copied()
+                    .unwrap_or("建国")
             );
             out.push(DemoAccount {
                 id: format!("v{n:03}"),
@@ -160,7 +172,11 @@ pub fn demo_accounts(dir: &Directory) -> Vec<DemoAccount> {
                 phone: format!("139{:06}{m:02}", b + 1),
                 town: None,
                 bank_id: Some(bank.id.clone()),
-                towns: if m == 1 { all_towns.clone() } else { seat.clone() },
+                towns: if m == 1 {
+                    all_towns.clone()
+                } else {
+                    seat.clone()
+                },
             });
         }
     }
@@ -177,7 +193,11 @@ pub fn demo_accounts(dir: &Directory) -> Vec<DemoAccount> {
 }
 
 /// Inserts the demo accounts that are not there yet (idempotent across restarts).
-pub async fn seed(db: &Db, keys: std::sync::Arc<ServerKeys>, accounts: Vec<DemoAccount>) -> Result<usize, ApiError> {
+pub async fn seed(
+    db: &Db,
+    keys: std::sync::Arc<ServerKeys>,
+    accounts: Vec<DemoAccount>,
+) -> Result<usize, ApiError> {
     db.write(move |conn| {
         let mut added = 0usize;
         for a in &accounts {

@@ -150,9 +150,15 @@ pub async fn inbox(state: &AppState, user: &User) -> Result<Inbox, ApiError> {
     let user = user.clone();
     let policy = state.policy;
     let now = state.clock.now();
-    let assigned: Vec<String> =
-        views.iter().filter(|v| v.manager_id.as_deref() == Some(user.id.as_str())).map(|v| v.id.clone()).collect();
-    let unassigned: Vec<ApplicationView> = views.into_iter().filter(|v| v.manager_id.is_none()).collect();
+    let assigned: Vec<String> = views
+        .iter()
+        .filter(|v| v.manager_id.as_deref() == Some(user.id.as_str()))
+        .map(|v| v.id.clone())
+        .collect();
+    let unassigned: Vec<ApplicationView> = views
+        .into_iter()
+        .filter(|v| v.manager_id.is_none())
+        .collect();
     let manager_id = user.id.clone();
     let tasks = state
         .db

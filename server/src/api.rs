@@ -67,16 +67,28 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/{id}", get(detail))
         .route("/applications/{id}/withdraw", post(withdraw))
         .route("/applications/{id}/accept", post(accept))
-        .route("/applications/{id}/provide-documents", post(provide_documents))
+        .route(
+            "/applications/{id}/provide-documents",
+            post(provide_documents),
+        )
         .route("/applications/{id}/contact", post(contact))
-        .route("/applications/{id}/request-documents", post(request_documents))
+        .route(
+            "/applications/{id}/request-documents",
+            post(request_documents),
+        )
         .route("/applications/{id}/start-review", post(start_review))
         .route("/applications/{id}/approve", post(approve))
         .route("/applications/{id}/reject", post(reject))
         .route("/applications/{id}/disburse", post(disburse))
-        .route("/applications/{id}/documents", post(start_upload).get(list_documents))
+        .route(
+            "/applications/{id}/documents",
+            post(start_upload).get(list_documents),
+        )
         .route("/uploads/{upload}", get(upload_status))
-        .route("/uploads/{upload}/chunks/{index}", put(put_chunk).layer(chunk_limit))
+        .route(
+            "/uploads/{upload}/chunks/{index}",
+            put(put_chunk).layer(chunk_limit),
+        )
         .route("/uploads/{upload}/complete", post(complete_upload))
         .route("/documents/{upload}/content", get(document_content))
         .route("/manager/inbox", get(inbox))
@@ -96,11 +108,21 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "route_not_found", "没有这个接口", "no such endpoint")
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        "没有这个接口",
+        "no such endpoint",
+    )
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "此接口不支持该方法", "this endpoint does not take that method")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "此接口不支持该方法",
+        "this endpoint does not take that method",
+    )
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -117,7 +139,10 @@ struct CodeRequest {
     phone: String,
 }
 
-async fn request_code(State(state): State<AppState>, ApiJson(req): ApiJson<CodeRequest>) -> Result<Response, ApiError> {
+async fn request_code(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<CodeRequest>,
+) -> Result<Response, ApiError> {
     auth::request_code(&state, req.phone).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -133,7 +158,10 @@ struct LoginRequest {
     code: String,
 }
 
-async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> Result<Json<auth::Session>, ApiError> {
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<auth::Session>, ApiError> {
     Ok(Json(auth::login(&state, req.phone, req.code).await?))
 }
 
@@ -151,9 +179,13 @@ async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Response 
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"))
+        .map(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+        })
         .unwrap_or(false);
-    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"catalog\""));
+    let etag_value =
+        HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"catalog\""));
     if matches {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response();
     }
@@ -161,7 +193,10 @@ async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Response 
         StatusCode::OK,
         [
             (header::ETAG, etag_value),
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
         state.dir.catalog_json.as_ref().clone(),
@@ -212,13 +247,19 @@ async fn list(
     who: AuthUser,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|_| ApiError::bad_request("bad_query", "查询参数无效", "invalid query parameters"))?;
+    let Query(q) = query.map_err(|_| {
+        ApiError::bad_request("bad_query", "查询参数无效", "invalid query parameters")
+    })?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let items = apps::list(&state, &who.user, limit).await?;
     Ok(Json(serde_json::json!({ "applications": items })))
 }
 
-async fn detail(State(state): State<AppState>, who: AuthUser, id: PathResult) -> Result<Json<serde_json::Value>, ApiError> {
+async fn detail(
+    State(state): State<AppState>,
+    who: AuthUser,
+    id: PathResult,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = app_id(&path_text(id)?)?;
     let view = apps::detail(&state, &who.user, id).await?;
     Ok(Json(serde_json::to_value(view)?))
@@ -226,22 +267,40 @@ async fn detail(State(state): State<AppState>, who: AuthUser, id: PathResult) ->
 
 /// The optional `Idempotency-Key` of a command (validated like the submission's when present).
 fn optional_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    if headers.contains_key("idempotency-key") { idempotency_key(headers).map(Some) } else { Ok(None) }
+    if headers.contains_key("idempotency-key") {
+        idempotency_key(headers).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
-async fn run(state: &AppState, who: &AuthUser, id: PathResult, headers: &HeaderMap, cmd: Command) -> Result<Json<serde_json::Value>, ApiError> {
+async fn run(
+    state: &AppState,
+    who: &AuthUser,
+    id: PathResult,
+    headers: &HeaderMap,
+    cmd: Command,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = app_id(&path_text(id)?)?;
     let key = optional_key(headers)?;
-    Ok(Json(apps::command(state, &who.user, id, Do::Command(cmd), key).await?))
+    Ok(Json(
+        apps::command(state, &who.user, id, Do::Command(cmd), key).await?,
+    ))
 }
 
 /// An optional JSON body: empty means the default.
-async fn optional_body<T: DeserializeOwned + Default>(body: axum::body::Bytes) -> Result<T, ApiError> {
+async fn optional_body<T: DeserializeOwned + Default>(
+    body: axum::body::Bytes,
+) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
     serde_json::from_slice(&body).map_err(|e| {
-        ApiError::unprocessable("invalid_fields", "请求字段缺失或类型不对", format!("missing or wrongly typed fields: {e}"))
+        ApiError::unprocessable(
+            "invalid_fields",
+            "请求字段缺失或类型不对",
+            format!("missing or wrongly typed fields: {e}"),
+        )
     })
 }
 
@@ -259,25 +318,66 @@ struct NoteBody {
     note: Option<String>,
 }
 
-async fn withdraw(State(state): State<AppState>, who: AuthUser, id: PathResult, headers: HeaderMap, body: BodyResult) -> Result<Json<serde_json::Value>, ApiError> {
+async fn withdraw(
+    State(state): State<AppState>,
+    who: AuthUser,
+    id: PathResult,
+    headers: HeaderMap,
+    body: BodyResult,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let b: ReasonBody = optional_body(body?).await?;
-    run(&state, &who, id, &headers, Command::Withdraw { reason: b.reason }).await
+    run(
+        &state,
+        &who,
+        id,
+        &headers,
+        Command::Withdraw { reason: b.reason },
+    )
+    .await
 }
 
-async fn accept(State(state): State<AppState>, who: AuthUser, id: PathResult, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
+async fn accept(
+    State(state): State<AppState>,
+    who: AuthUser,
+    id: PathResult,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
     run(&state, &who, id, &headers, Command::AcceptOffer).await
 }
 
-async fn provide_documents(State(state): State<AppState>, who: AuthUser, id: PathResult, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
+async fn provide_documents(
+    State(state): State<AppState>,
+    who: AuthUser,
+    id: PathResult,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
     run(&state, &who, id, &headers, Command::ProvideDocuments).await
 }
 
-async fn contact(State(state): State<AppState>, who: AuthUser, id: PathResult, headers: HeaderMap, body: BodyResult) -> Result<Json<serde_json::Value>, ApiError> {
+async fn contact(
+    State(state): State<AppState>,
+    who: AuthUser,
+    id: PathResult,
+    headers: HeaderMap,
+    body: BodyResult,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let b: NoteBody = optional_body(body?).await?;
-    run(&state, &who, id, &headers, Command::LogContact { note: b.note }).await
+    run(
+        &state,
+        &who,
+        id,
+        &headers,
+        Command::LogContact { note: b.note },
+    )
+    .await
 }
 
-async fn start_review(State(state): State<AppState>, who: AuthUser, id: PathResult, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
+async fn start_review(
+    State(state): State<AppState>,
+    who: AuthUser,
+    id: PathResult,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
     run(&state, &who, id, &headers, Command::StartReview).await
 }
 
@@ -302,7 +402,17 @@ async fn request_documents(
             ApiError::unprocessable("invalid_kind", "没有这种材料类型", "unknown document kind")
         })?);
     }
-    run(&state, &who, id, &headers, Command::RequestDocuments { kinds, note: b.note }).await
+    run(
+        &state,
+        &who,
+        id,
+        &headers,
+        Command::RequestDocuments {
+            kinds,
+            note: b.note,
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -320,7 +430,11 @@ async fn approve(
     headers: HeaderMap,
     ApiJson(b): ApiJson<ApproveBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let offer = ApprovedOffer { amount: b.amount_fen, months: b.months, annual_rate_ppm: b.annual_rate_ppm };
+    let offer = ApprovedOffer {
+        amount: b.amount_fen,
+        months: b.months,
+        annual_rate_ppm: b.annual_rate_ppm,
+    };
     run(&state, &who, id, &headers, Command::Approve { offer }).await
 }
 
@@ -337,7 +451,14 @@ async fn reject(
     headers: HeaderMap,
     ApiJson(b): ApiJson<RejectBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    run(&state, &who, id, &headers, Command::Reject { reason: b.reason }).await
+    run(
+        &state,
+        &who,
+        id,
+        &headers,
+        Command::Reject { reason: b.reason },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -353,11 +474,24 @@ async fn disburse(
     headers: HeaderMap,
     ApiJson(b): ApiJson<DisburseBody>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    run(&state, &who, id, &headers, Command::Disburse { amount: b.amount_fen }).await
+    run(
+        &state,
+        &who,
+        id,
+        &headers,
+        Command::Disburse {
+            amount: b.amount_fen,
+        },
+    )
+    .await
 }
 
 fn admin_only(who: &AuthUser) -> Result<(), ApiError> {
-    if who.user.role == Role::Administrator { Ok(()) } else { Err(ApiError::forbidden()) }
+    if who.user.role == Role::Administrator {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
 }
 
 #[derive(Deserialize)]
@@ -376,27 +510,51 @@ async fn reassign(
     admin_only(&who)?;
     let id = app_id(&path_text(id)?)?;
     let key = optional_key(&headers)?;
-    Ok(Json(apps::command(&state, &who.user, id, Do::AssignTo(b.manager_id), key).await?))
+    Ok(Json(
+        apps::command(&state, &who.user, id, Do::AssignTo(b.manager_id), key).await?,
+    ))
 }
 
-async fn acknowledge(State(state): State<AppState>, who: AuthUser, id: PathResult, headers: HeaderMap, body: BodyResult) -> Result<Json<serde_json::Value>, ApiError> {
+async fn acknowledge(
+    State(state): State<AppState>,
+    who: AuthUser,
+    id: PathResult,
+    headers: HeaderMap,
+    body: BodyResult,
+) -> Result<Json<serde_json::Value>, ApiError> {
     admin_only(&who)?;
     let b: NoteBody = optional_body(body?).await?;
-    run(&state, &who, id, &headers, Command::AcknowledgeEscalation { note: b.note }).await
+    run(
+        &state,
+        &who,
+        id,
+        &headers,
+        Command::AcknowledgeEscalation { note: b.note },
+    )
+    .await
 }
 
-async fn escalations(State(state): State<AppState>, who: AuthUser) -> Result<Json<serde_json::Value>, ApiError> {
+async fn escalations(
+    State(state): State<AppState>,
+    who: AuthUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
     admin_only(&who)?;
     let items = admin::escalations(&state, &who.user).await?;
     Ok(Json(serde_json::json!({ "escalations": items })))
 }
 
-async fn figures(State(state): State<AppState>, who: AuthUser) -> Result<Json<admin::Figures>, ApiError> {
+async fn figures(
+    State(state): State<AppState>,
+    who: AuthUser,
+) -> Result<Json<admin::Figures>, ApiError> {
     admin_only(&who)?;
     Ok(Json(admin::figures(&state).await?))
 }
 
-async fn inbox(State(state): State<AppState>, who: AuthUser) -> Result<Json<admin::Inbox>, ApiError> {
+async fn inbox(
+    State(state): State<AppState>,
+    who: AuthUser,
+) -> Result<Json<admin::Inbox>, ApiError> {
     if who.user.role != Role::Manager {
         return Err(ApiError::forbidden());
     }
@@ -414,14 +572,24 @@ async fn start_upload(
     Ok((StatusCode::CREATED, Json(st)).into_response())
 }
 
-async fn list_documents(State(state): State<AppState>, who: AuthUser, id: PathResult) -> Result<Json<serde_json::Value>, ApiError> {
+async fn list_documents(
+    State(state): State<AppState>,
+    who: AuthUser,
+    id: PathResult,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = app_id(&path_text(id)?)?;
     let items = documents::list(&state, &who.user, id).await?;
     Ok(Json(serde_json::json!({ "documents": items })))
 }
 
-async fn upload_status(State(state): State<AppState>, who: AuthUser, upload: PathResult) -> Result<Json<documents::UploadStatus>, ApiError> {
-    Ok(Json(documents::get_status(&state, &who.user, path_text(upload)?).await?))
+async fn upload_status(
+    State(state): State<AppState>,
+    who: AuthUser,
+    upload: PathResult,
+) -> Result<Json<documents::UploadStatus>, ApiError> {
+    Ok(Json(
+        documents::get_status(&state, &who.user, path_text(upload)?).await?,
+    ))
 }
 
 async fn put_chunk(
@@ -431,21 +599,43 @@ async fn put_chunk(
     body: BodyResult,
 ) -> Result<Json<documents::UploadStatus>, ApiError> {
     let Path((upload, index)) = path.map_err(|_| ApiError::not_found())?;
-    let index: u32 = index
-        .parse()
-        .map_err(|_| ApiError::unprocessable("invalid_chunk", "分片序号应为非负整数", "the chunk index must be a whole number"))?;
+    let index: u32 = index.parse().map_err(|_| {
+        ApiError::unprocessable(
+            "invalid_chunk",
+            "分片序号应为非负整数",
+            "the chunk index must be a whole number",
+        )
+    })?;
     let body = body?;
-    Ok(Json(documents::put_chunk(&state, &who.user, upload, index, body.to_vec()).await?))
+    Ok(Json(
+        documents::put_chunk(&state, &who.user, upload, index, body.to_vec()).await?,
+    ))
 }
 
-async fn complete_upload(State(state): State<AppState>, who: AuthUser, upload: PathResult) -> Result<Json<documents::UploadStatus>, ApiError> {
-    Ok(Json(documents::complete(&state, &who.user, path_text(upload)?).await?))
+async fn complete_upload(
+    State(state): State<AppState>,
+    who: AuthUser,
+    upload: PathResult,
+) -> Result<Json<documents::UploadStatus>, ApiError> {
+    Ok(Json(
+        documents::complete(&state, &who.user, path_text(upload)?).await?,
+    ))
 }
 
-async fn document_content(State(state): State<AppState>, who: AuthUser, upload: PathResult) -> Result<Response, ApiError> {
+async fn document_content(
+    State(state): State<AppState>,
+    who: AuthUser,
+    upload: PathResult,
+) -> Result<Response, ApiError> {
     let (_, bytes) = documents::content(&state, &who.user, path_text(upload)?).await?;
     Ok((
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream")), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
         bytes,
     )
         .into_response())
@@ -453,7 +643,10 @@ async fn document_content(State(state): State<AppState>, who: AuthUser, upload: 
 
 /// The live stream: first a `ready` message, then every notice addressed to this user, until
 /// the client leaves or the server shuts down.
-async fn events(State(state): State<AppState>, who: AuthUser) -> Sse<impl futures_util::Stream<Item = Result<SseEvent, Infallible>>> {
+async fn events(
+    State(state): State<AppState>,
+    who: AuthUser,
+) -> Sse<impl futures_util::Stream<Item = Result<SseEvent, Infallible>>> {
     let rx = state.hub.subscribe();
     let shutdown = state.shutdown.clone();
     let user_id = who.user.id;
@@ -464,7 +657,12 @@ async fn events(State(state): State<AppState>, who: AuthUser) -> Sse<impl future
         user_id: String,
         ready: Option<SseEvent>,
     }
-    let feed = Feed { rx, shutdown, user_id, ready: Some(ready) };
+    let feed = Feed {
+        rx,
+        shutdown,
+        user_id,
+        ready: Some(ready),
+    };
     let stream = futures_util::stream::unfold(feed, |mut f| async move {
         if let Some(first) = f.ready.take() {
             return Some((Ok(first), f));

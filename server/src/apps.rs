@@ -15,8 +15,8 @@ use crate::hub::{Notice, StreamMessage};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use huoshui_core::domain::lifecycle::{
-    Actor, Application, ApplicationId, Command, Event, EventKind, LifecycleError, NewApplication, Role, SlaPolicy,
-    State, sla_at,
+    Actor, Application, ApplicationId, Command, Event, EventKind, LifecycleError, NewApplication,
+    Role, SlaPolicy, State, sla_at,
 };
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -24,17 +24,24 @@ use serde::{Deserialize, Serialize};
 
 /// The state's wire name (snake_case).
 pub fn state_code(state: State) -> String {
-    serde_json::to_value(state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Maps a lifecycle refusal to HTTP.
 pub fn lifecycle_error(err: LifecycleError) -> ApiError {
     let status = match &err {
-        LifecycleError::RoleCannot { .. } | LifecycleError::NotYours { .. } => StatusCode::FORBIDDEN,
+        LifecycleError::RoleCannot { .. } | LifecycleError::NotYours { .. } => {
+            StatusCode::FORBIDDEN
+        }
         LifecycleError::IllegalTransition { .. }
         | LifecycleError::AlreadyEscalated
         | LifecycleError::EscalationNotDue => StatusCode::CONFLICT,
-        LifecycleError::Invalid { .. } | LifecycleError::BadId { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        LifecycleError::Invalid { .. } | LifecycleError::BadId { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         _ => return ApiError::internal(&format!("stored history: {}", err.code())),
     };
     ApiError::new(status, err.code(), err.message_zh(), err.message_en())
@@ -42,7 +49,8 @@ pub fn lifecycle_error(err: LifecycleError) -> ApiError {
 
 /// Loads and folds an application; `None` when it does not exist.
 pub fn load(conn: &Connection, id: &ApplicationId) -> Result<Option<Application>, ApiError> {
-    let mut stmt = conn.prepare_cached("SELECT body FROM events WHERE application_id = ?1 ORDER BY seq")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT body FROM events WHERE application_id = ?1 ORDER BY seq")?;
     let rows = stmt.query_map(params![id.as_str()], |r| r.get::<_, String>(0))?;
     let mut events = Vec::new();
     for body in rows {
@@ -52,14 +60,22 @@ pub fn load(conn: &Connection, id: &ApplicationId) -> Result<Option<Application>
     if events.is_empty() {
         return Ok(None);
     }
-    Application::fold(id.clone(), &events).map(Some).map_err(lifecycle_error)
+    Application::fold(id.clone(), &events)
+        .map(Some)
+        .map_err(lifecycle_error)
 }
 
 fn insert_event(conn: &Connection, id: &ApplicationId, event: &Event) -> Result<(), ApiError> {
     let body = serde_json::to_string(event)?;
-    conn.prepare_cached("INSERT INTO events (application_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)")?.execute(
-        params![id.as_str(), i64::try_from(event.seq).unwrap_or(i64::MAX), event.at.as_millisecond(), body],
-    )?;
+    conn.prepare_cached(
+        "INSERT INTO events (application_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        id.as_str(),
+        i64::try_from(event.seq).unwrap_or(i64::MAX),
+        event.at.as_millisecond(),
+        body
+    ])?;
     Ok(())
 }
 
@@ -79,7 +95,8 @@ fn save_projection(conn: &Connection, app: &Application) -> Result<(), ApiError>
     let now = if open { app.manager_id.clone() } else { None };
     if was != now {
         if let Some(m) = &was {
-            conn.prepare_cached("UPDATE manager_load SET open = open - 1 WHERE manager_id = ?1")?.execute(params![m])?;
+            conn.prepare_cached("UPDATE manager_load SET open = open - 1 WHERE manager_id = ?1")?
+                .execute(params![m])?;
         }
         if let Some(m) = &now {
             conn.prepare_cached(
@@ -164,7 +181,13 @@ pub struct ApplicationView {
     pub timeline: Option<huoshui_core::domain::lifecycle::Timeline>,
 }
 
-pub fn view(app: &Application, viewer: Role, policy: &SlaPolicy, now: Timestamp, with_events: bool) -> ApplicationView {
+pub fn view(
+    app: &Application,
+    viewer: Role,
+    policy: &SlaPolicy,
+    now: Timestamp,
+    with_events: bool,
+) -> ApplicationView {
     let events = with_events.then(|| {
         app.events
             .iter()
@@ -265,12 +288,19 @@ pub struct Stored {
 }
 
 /// The stored answer for (user, key), if any. The same key with another request is refused.
-fn prior_answer(conn: &Connection, user_id: &str, key: &str, request_hash: &str) -> Result<Option<Stored>, ApiError> {
+fn prior_answer(
+    conn: &Connection,
+    user_id: &str,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<Stored>, ApiError> {
     let prior: Option<(String, i64, String)> = conn
         .prepare_cached("SELECT request_hash, status, response FROM idempotency WHERE user_id = ?1 AND key = ?2")?
         .query_row(params![user_id, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    let Some((hash, status, body)) = prior else { return Ok(None) };
+    let Some((hash, status, body)) = prior else {
+        return Ok(None);
+    };
     if hash != request_hash {
         return Err(ApiError::unprocessable(
             "idempotency_key_reused",
@@ -278,11 +308,21 @@ fn prior_answer(conn: &Connection, user_id: &str, key: &str, request_hash: &str)
             "this Idempotency-Key was already used with a different request; use a new key",
         ));
     }
-    Ok(Some(Stored { status: u16::try_from(status).unwrap_or(200), body: serde_json::from_str(&body)? }))
+    Ok(Some(Stored {
+        status: u16::try_from(status).unwrap_or(200),
+        body: serde_json::from_str(&body)?,
+    }))
 }
 
 /// Stores the answer for (user, key) in the same transaction as the change it answers.
-fn store_answer(conn: &Connection, user_id: &str, key: &str, request_hash: &str, stored: &Stored, now: Timestamp) -> Result<(), ApiError> {
+fn store_answer(
+    conn: &Connection,
+    user_id: &str,
+    key: &str,
+    request_hash: &str,
+    stored: &Stored,
+    now: Timestamp,
+) -> Result<(), ApiError> {
     conn.prepare_cached(
         "INSERT INTO idempotency (user_id, key, request_hash, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -316,7 +356,12 @@ fn route(conn: &Connection, bank_id: &str, town: &str) -> Result<Option<String>,
 /// Submits an application idempotently: the first answer for (villager, key) is stored in the
 /// same transaction as the application, and replayed for the same body; a different body
 /// under the same key is refused with 422.
-pub async fn submit(state: &AppState, user: &User, key: String, req: SubmitRequest) -> Result<Stored, ApiError> {
+pub async fn submit(
+    state: &AppState,
+    user: &User,
+    key: String,
+    req: SubmitRequest,
+) -> Result<Stored, ApiError> {
     if user.role != Role::Villager {
         return Err(lifecycle_error(LifecycleError::RoleCannot {
             state: State::Draft,
@@ -335,7 +380,10 @@ pub async fn submit(state: &AppState, user: &User, key: String, req: SubmitReque
         })?),
     };
     let request_hash = crate::keys::sha256_hex(&serde_json::to_vec(&req)?);
-    let bank_id = state.dir.product(&req.product_id).map(|p| p.bank_id.clone());
+    let bank_id = state
+        .dir
+        .product(&req.product_id)
+        .map(|p| p.bank_id.clone());
     let town = user.town.clone().unwrap_or_default();
     let actor = user.actor();
     let user_id = user.id.clone();
@@ -402,7 +450,11 @@ fn bank_of(conn: &Connection, id: &ApplicationId) -> Result<Option<String>, ApiE
 }
 
 /// Reads one application for `user` (404 if missing or not theirs).
-pub async fn detail(state: &AppState, user: &User, id: ApplicationId) -> Result<ApplicationView, ApiError> {
+pub async fn detail(
+    state: &AppState,
+    user: &User,
+    id: ApplicationId,
+) -> Result<ApplicationView, ApiError> {
     let user = user.clone();
     let policy = state.policy;
     let now = state.clock.now();
@@ -446,7 +498,11 @@ pub async fn command(
             Do::Command(cmd) => serde_json::to_value(cmd)?,
             Do::AssignTo(target) => serde_json::json!({"assign_to": target}),
         };
-        crate::keys::sha256_hex(serde_json::json!({"application": id.as_str(), "do": what_json}).to_string().as_bytes())
+        crate::keys::sha256_hex(
+            serde_json::json!({"application": id.as_str(), "do": what_json})
+                .to_string()
+                .as_bytes(),
+        )
     };
     let (view, notices) = state
         .db
@@ -464,8 +520,11 @@ pub async fn command(
             let cmd = match what {
                 Do::Command(cmd) => cmd,
                 Do::AssignTo(target) => {
-                    let manager = accounts::load(conn, &target)?.filter(|m| m.role == Role::Manager);
-                    let Some(manager) = manager.filter(|m| m.bank_id.as_deref() == Some(bank.as_str())) else {
+                    let manager =
+                        accounts::load(conn, &target)?.filter(|m| m.role == Role::Manager);
+                    let Some(manager) =
+                        manager.filter(|m| m.bank_id.as_deref() == Some(bank.as_str()))
+                    else {
                         return Err(ApiError::unprocessable(
                             "unknown_manager",
                             "只能指派给该产品所属银行的客户经理",
@@ -473,19 +532,37 @@ pub async fn command(
                         ));
                     };
                     if app.state == State::Submitted {
-                        Command::Assign { manager_id: manager.id, bank_id: bank.clone() }
+                        Command::Assign {
+                            manager_id: manager.id,
+                            bank_id: bank.clone(),
+                        }
                     } else {
-                        Command::Reassign { to: manager.id, bank_id: bank.clone() }
+                        Command::Reassign {
+                            to: manager.id,
+                            bank_id: bank.clone(),
+                        }
                     }
                 }
             };
-            let event = app.execute(&user.actor(), cmd, now).map_err(lifecycle_error)?;
+            let event = app
+                .execute(&user.actor(), cmd, now)
+                .map_err(lifecycle_error)?;
             insert_event(conn, &id, &event)?;
             save_projection(conn, &app)?;
             let notice = notice_for(&app, &event, &[]);
             let body = serde_json::to_value(view(&app, user.role, &policy, now, true))?;
             if let Some(key) = &key {
-                store_answer(conn, &user.id, key, &request_hash, &Stored { status: 200, body: body.clone() }, now)?;
+                store_answer(
+                    conn,
+                    &user.id,
+                    key,
+                    &request_hash,
+                    &Stored {
+                        status: 200,
+                        body: body.clone(),
+                    },
+                    now,
+                )?;
             }
             Ok((body, vec![notice]))
         })
@@ -496,7 +573,11 @@ pub async fn command(
 
 /// Lists applications: a villager's own; a manager's assigned (open) and unassigned ones of
 /// their bank in their towns; every one for an administrator (newest first, at most `limit`).
-pub async fn list(state: &AppState, user: &User, limit: u32) -> Result<Vec<ApplicationView>, ApiError> {
+pub async fn list(
+    state: &AppState,
+    user: &User,
+    limit: u32,
+) -> Result<Vec<ApplicationView>, ApiError> {
     let user = user.clone();
     let policy = state.policy;
     let now = state.clock.now();
@@ -538,7 +619,11 @@ pub async fn list(state: &AppState, user: &User, limit: u32) -> Result<Vec<Appli
         .await
 }
 
-fn collect(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<String>, ApiError> {
+fn collect(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> Result<Vec<String>, ApiError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(p, |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
@@ -555,7 +640,9 @@ fn collect(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec
 pub async fn sweep_sla(state: &AppState) -> Result<usize, ApiError> {
     let now = state.clock.now();
     let policy = state.policy;
-    let cutoff = now.as_millisecond().saturating_sub(i64::from(policy.escalation_minutes) * 60_000);
+    let cutoff = now
+        .as_millisecond()
+        .saturating_sub(i64::from(policy.escalation_minutes) * 60_000);
     let due: Vec<String> = state
         .db
         .read(move |conn| {

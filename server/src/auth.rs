@@ -67,7 +67,8 @@ impl CodeProvider for DevCodeProvider {
 
 /// A mainland mobile number: 11 digits starting with 1.
 pub fn check_phone(phone: &str) -> Result<(), ApiError> {
-    let ok = phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit());
+    let ok =
+        phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit());
     if ok {
         Ok(())
     } else {
@@ -90,7 +91,11 @@ pub async fn request_code(state: &AppState, phone: String) -> Result<(), ApiErro
     let mut raw = [0u8; 4];
     state.keys.random(&mut raw)?;
     let code = format!("{:06}", u32::from_le_bytes(raw) % 1_000_000);
-    let expires = state.auth_clock.now().as_millisecond().saturating_add(CODE_TTL_SECONDS * 1000);
+    let expires = state
+        .auth_clock
+        .now()
+        .as_millisecond()
+        .saturating_add(CODE_TTL_SECONDS * 1000);
     let hash = code_hash(&mac, &code);
     let known = state
         .db
@@ -149,21 +154,30 @@ pub async fn login(state: &AppState, phone: String, code: String) -> Result<Sess
         .db
         .write(move |conn| {
             let row: Option<(String, i64, i64)> = conn
-                .prepare_cached("SELECT code_hash, expires_at, attempts FROM login_codes WHERE phone_mac = ?1")?
+                .prepare_cached(
+                    "SELECT code_hash, expires_at, attempts FROM login_codes WHERE phone_mac = ?1",
+                )?
                 .query_row(params![mac], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
-            let Some((stored, expires, attempts)) = row else { return Ok(None) };
+            let Some((stored, expires, attempts)) = row else {
+                return Ok(None);
+            };
             if expires < now_ms || attempts >= MAX_ATTEMPTS {
                 conn.execute("DELETE FROM login_codes WHERE phone_mac = ?1", params![mac])?;
                 return Ok(None);
             }
             // Both sides are SHA-256 digests of secret material, so comparing them leaks nothing useful.
             if stored != given {
-                conn.execute("UPDATE login_codes SET attempts = attempts + 1 WHERE phone_mac = ?1", params![mac])?;
+                conn.execute(
+                    "UPDATE login_codes SET attempts = attempts + 1 WHERE phone_mac = ?1",
+                    params![mac],
+                )?;
                 return Ok(None);
             }
             conn.execute("DELETE FROM login_codes WHERE phone_mac = ?1", params![mac])?;
-            let Some(user_id) = accounts::find_by_phone_mac(conn, &mac)? else { return Ok(None) };
+            let Some(user_id) = accounts::find_by_phone_mac(conn, &mac)? else {
+                return Ok(None);
+            };
             conn.execute(
                 "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
                 params![token_hash, user_id, exp_ms],
@@ -173,7 +187,11 @@ pub async fn login(state: &AppState, phone: String, code: String) -> Result<Sess
         .await?;
     let user = outcome.ok_or_else(invalid_code)?;
     tracing::info!(user = %user.id, "login");
-    Ok(Session { token, expires_at, user })
+    Ok(Session {
+        token,
+        expires_at,
+        user,
+    })
 }
 
 /// Ends the session of `token_hash`.
@@ -181,7 +199,10 @@ pub async fn logout(state: &AppState, token_hash: String) -> Result<(), ApiError
     state
         .db
         .write(move |conn| {
-            conn.execute("DELETE FROM sessions WHERE token_hash = ?1", params![token_hash])?;
+            conn.execute(
+                "DELETE FROM sessions WHERE token_hash = ?1",
+                params![token_hash],
+            )?;
             Ok(())
         })
         .await
@@ -197,7 +218,10 @@ pub struct AuthUser {
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -218,7 +242,9 @@ impl FromRequestParts<AppState> for AuthUser {
             .db
             .read(move |conn| {
                 let row: Option<(String, i64)> = conn
-                    .prepare_cached("SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1")?
+                    .prepare_cached(
+                        "SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1",
+                    )?
                     .query_row(params![th], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
                 match row {

@@ -30,7 +30,9 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start: Timestamp) -> Self {
-        ManualClock { now: Mutex::new(start) }
+        ManualClock {
+            now: Mutex::new(start),
+        }
     }
 
     /// Moves the clock forward (or back, for a negative duration).
@@ -63,7 +65,11 @@ pub struct AcceleratedClock {
 
 impl AcceleratedClock {
     pub fn new(factor: u32) -> Self {
-        AcceleratedClock { origin: Timestamp::now(), started: Instant::now(), factor: factor.max(1) }
+        AcceleratedClock {
+            origin: Timestamp::now(),
+            started: Instant::now(),
+            factor: factor.max(1),
+        }
     }
 }
 

@@ -117,15 +117,23 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("无法打开数据库 {path}：{source} / cannot open the database {path}: {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error(
         "数据库版本 {found} 比本程序（{supported}）新，请升级 huoshui / the database is version {found}, newer than this build ({supported}); upgrade huoshui"
     )]
     TooNew { found: u32, supported: u32 },
     #[error("无法启动数据库写线程：{0} / cannot start the database writer thread: {0}")]
     Thread(std::io::Error),
-    #[error("数据库迁移到版本 {version} 失败：{source} / migrating the database to version {version} failed: {source}")]
-    Migrate { version: u32, source: rusqlite::Error },
+    #[error(
+        "数据库迁移到版本 {version} 失败：{source} / migrating the database to version {version} failed: {source}"
+    )]
+    Migrate {
+        version: u32,
+        source: rusqlite::Error,
+    },
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -137,8 +145,14 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn open_conn(path: &Path) -> Result<Connection, DbError> {
-    let conn = Connection::open(path).map_err(|source| DbError::Open { path: path.to_owned(), source })?;
-    configure(&conn).map_err(|source| DbError::Open { path: path.to_owned(), source })?;
+    let conn = Connection::open(path).map_err(|source| DbError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    configure(&conn).map_err(|source| DbError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
     Ok(conn)
 }
 
@@ -148,15 +162,31 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, DbError> {
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .map_err(|source| DbError::Migrate { version: 0, source })?;
     if found > VERSION {
-        return Err(DbError::TooNew { found, supported: VERSION });
+        return Err(DbError::TooNew {
+            found,
+            supported: VERSION,
+        });
     }
     for version in found..VERSION {
         let next = version + 1;
         let sql = MIGRATIONS.get(version as usize).copied().unwrap_or("");
-        let tx = conn.transaction().map_err(|source| DbError::Migrate { version: next, source })?;
-        tx.execute_batch(sql).map_err(|source| DbError::Migrate { version: next, source })?;
-        tx.pragma_update(None, "user_version", next).map_err(|source| DbError::Migrate { version: next, source })?;
-        tx.commit().map_err(|source| DbError::Migrate { version: next, source })?;
+        let tx = conn.transaction().map_err(|source| DbError::Migrate {
+            version: next,
+            source,
+        })?;
+        tx.execute_batch(sql).map_err(|source| DbError::Migrate {
+            version: next,
+            source,
+        })?;
+        tx.pragma_update(None, "user_version", next)
+            .map_err(|source| DbError::Migrate {
+                version: next,
+                source,
+            })?;
+        tx.commit().map_err(|source| DbError::Migrate {
+            version: next,
+            source,
+        })?;
     }
     Ok(found)
 }
@@ -182,7 +212,11 @@ impl Db {
             .name("huoshui-db-writer".into())
             .spawn(move || writer_loop(writer, rx))
             .map_err(DbError::Thread)?;
-        Ok(Db { jobs, readers: Arc::new(Mutex::new(Vec::new())), path: path.to_owned() })
+        Ok(Db {
+            jobs,
+            readers: Arc::new(Mutex::new(Vec::new())),
+            path: path.to_owned(),
+        })
     }
 
     /// Runs `f` on the writer inside a savepoint of a group transaction and answers after the
@@ -205,8 +239,11 @@ impl Db {
             });
             (ok, reply)
         });
-        self.jobs.send(job).map_err(|_| ApiError::internal("database writer stopped"))?;
-        rx.await.map_err(|_| ApiError::internal("database writer dropped a job"))?
+        self.jobs
+            .send(job)
+            .map_err(|_| ApiError::internal("database writer stopped"))?;
+        rx.await
+            .map_err(|_| ApiError::internal("database writer dropped a job"))?
     }
 
     /// Runs `f` on a pooled reader connection on the blocking pool.
@@ -221,7 +258,9 @@ impl Db {
             let pooled = lock(&readers).pop();
             let conn = match pooled {
                 Some(c) => c,
-                None => open_conn(&path).map_err(|e| ApiError::internal(&format!("reader: {e}")))?,
+                None => {
+                    open_conn(&path).map_err(|e| ApiError::internal(&format!("reader: {e}")))?
+                }
             };
             let result = f(&conn);
             let mut pool = lock(&readers);
@@ -266,7 +305,11 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
                 continue;
             }
             let (ok, reply) = job(&conn);
-            let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+            let end = if ok {
+                "RELEASE job"
+            } else {
+                "ROLLBACK TO job; RELEASE job"
+            };
             if let Err(e) = conn.execute_batch(end) {
                 tracing::error!(error = %e, "savepoint end failed");
             }
@@ -281,7 +324,6 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -324,7 +366,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(stored.len(), ok);
-        assert!(stored.iter().all(|i| i % 3 != 0), "a refused write left nothing behind");
+        assert!(
+            stored.iter().all(|i| i % 3 != 0),
+            "a refused write left nothing behind"
+        );
         assert_eq!(ok, (0..200).filter(|i| i % 3 != 0).count());
     }
 }

@@ -57,7 +57,14 @@ impl Directory {
         sla_minutes: (u32, u32),
     ) -> Directory {
         let products = products.into_iter().map(|p| (p.id.clone(), p)).collect();
-        Directory { products, banks, towns, catalog_json: std::sync::Arc::new(catalog_json), version, sla_minutes }
+        Directory {
+            products,
+            banks,
+            towns,
+            catalog_json: std::sync::Arc::new(catalog_json),
+            version,
+            sla_minutes,
+        }
     }
 
     pub fn product(&self, id: &str) -> Option<&ProductRef> {
@@ -84,20 +91,39 @@ pub struct DirectoryError(pub String);
 
 impl Directory {
     /// The lookups of a validated core catalog.
-    pub fn from_catalog(catalog: &huoshui_core::domain::catalog::Catalog) -> Result<Directory, DirectoryError> {
+    pub fn from_catalog(
+        catalog: &huoshui_core::domain::catalog::Catalog,
+    ) -> Result<Directory, DirectoryError> {
         let data = catalog.data();
         let products = catalog
             .products()
             .iter()
-            .map(|p| ProductRef { id: p.id.clone(), bank_id: p.bank.clone(), name_zh: p.name_zh.clone() })
+            .map(|p| ProductRef {
+                id: p.id.clone(),
+                bank_id: p.bank.clone(),
+                name_zh: p.name_zh.clone(),
+            })
             .collect();
         let banks = data
             .banks
             .iter()
-            .map(|b| BankRef { id: b.id.clone(), name_zh: b.name_zh.clone(), name_en: b.name_en.clone() })
+            .map(|b| BankRef {
+                id: b.id.clone(),
+                name_zh: b.name_zh.clone(),
+                name_en: b.name_en.clone(),
+            })
             .collect();
-        let towns = data.towns.iter().map(|t| TownRef { id: t.id.clone(), name_zh: t.name_zh.clone() }).collect();
-        let json = catalog.to_json().map_err(|e| DirectoryError(e.to_string()))?;
+        let towns = data
+            .towns
+            .iter()
+            .map(|t| TownRef {
+                id: t.id.clone(),
+                name_zh: t.name_zh.clone(),
+            })
+            .collect();
+        let json = catalog
+            .to_json()
+            .map_err(|e| DirectoryError(e.to_string()))?;
         Ok(Directory::from_parts(
             products,
             banks,
@@ -110,7 +136,8 @@ impl Directory {
 
     /// The county catalog embedded in the core (Guanxian).
     pub fn embedded() -> Result<Directory, DirectoryError> {
-        let catalog = huoshui_core::domain::catalog::Catalog::embedded().map_err(|e| DirectoryError(e.to_string()))?;
+        let catalog = huoshui_core::domain::catalog::Catalog::embedded()
+            .map_err(|e| DirectoryError(e.to_string()))?;
         Directory::from_catalog(&catalog)
     }
 }

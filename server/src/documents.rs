@@ -115,22 +115,37 @@ fn status(conn: &Connection, upload_id: &str, row: &UploadRow) -> Result<UploadS
 }
 
 /// Opens an upload for the owning villager.
-pub async fn start(state: &AppState, user: &User, id: ApplicationId, req: StartUpload) -> Result<UploadStatus, ApiError> {
+pub async fn start(
+    state: &AppState,
+    user: &User,
+    id: ApplicationId,
+    req: StartUpload,
+) -> Result<UploadStatus, ApiError> {
     let kind = DocumentKind::from_code(&req.kind)
         .ok_or_else(|| bad("invalid_kind", "没有这种材料类型", "unknown document kind"))?;
     if req.size == 0 || req.size > MAX_DOCUMENT_BYTES {
-        return Err(bad("invalid_size", "文件大小须在 1 字节到 20 MB 之间", "the size must be 1 byte to 20 MB"));
+        return Err(bad(
+            "invalid_size",
+            "文件大小须在 1 字节到 20 MB 之间",
+            "the size must be 1 byte to 20 MB",
+        ));
     }
     let sha = req.sha256.to_ascii_lowercase();
     if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad("invalid_sha256", "SHA-256 应为 64 位十六进制", "sha256 must be 64 hex digits"));
+        return Err(bad(
+            "invalid_sha256",
+            "SHA-256 应为 64 位十六进制",
+            "sha256 must be 64 hex digits",
+        ));
     }
     let chunk_count = u32::try_from(req.size.div_ceil(u64::from(CHUNK_SIZE))).unwrap_or(u32::MAX);
     let user = user.clone();
     let now = state.clock.now().as_millisecond();
     let mut raw = [0u8; 16];
     state.keys.random(&mut raw)?;
-    let upload_id = uuid::Builder::from_random_bytes(raw).into_uuid().to_string();
+    let upload_id = uuid::Builder::from_random_bytes(raw)
+        .into_uuid()
+        .to_string();
     state
         .db
         .write(move |conn| {
@@ -187,7 +202,13 @@ fn aad(upload_id: &str, index: u32) -> Vec<u8> {
 }
 
 /// Stores one chunk, encrypted.
-pub async fn put_chunk(state: &AppState, user: &User, upload_id: String, index: u32, body: Vec<u8>) -> Result<UploadStatus, ApiError> {
+pub async fn put_chunk(
+    state: &AppState,
+    user: &User,
+    upload_id: String,
+    index: u32,
+    body: Vec<u8>,
+) -> Result<UploadStatus, ApiError> {
     let user = user.clone();
     let keys = state.keys.clone();
     state
@@ -221,7 +242,11 @@ pub async fn put_chunk(state: &AppState, user: &User, upload_id: String, index: 
 }
 
 /// Where an upload stands (for resuming).
-pub async fn get_status(state: &AppState, user: &User, upload_id: String) -> Result<UploadStatus, ApiError> {
+pub async fn get_status(
+    state: &AppState,
+    user: &User,
+    upload_id: String,
+) -> Result<UploadStatus, ApiError> {
     let user = user.clone();
     state
         .db
@@ -233,12 +258,20 @@ pub async fn get_status(state: &AppState, user: &User, upload_id: String) -> Res
 }
 
 /// Decrypts every chunk in order and hashes the plaintext.
-fn hash_stored(conn: &Connection, keys: &crate::keys::ServerKeys, upload_id: &str, count: u32) -> Result<(String, u64), ApiError> {
+fn hash_stored(
+    conn: &Connection,
+    keys: &crate::keys::ServerKeys,
+    upload_id: &str,
+    count: u32,
+) -> Result<(String, u64), ApiError> {
     let mut ctx = digest::Context::new(&digest::SHA256);
     let mut total = 0u64;
-    let mut stmt = conn.prepare_cached("SELECT nonce, ciphertext FROM upload_chunks WHERE upload_id = ?1 AND idx = ?2")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT nonce, ciphertext FROM upload_chunks WHERE upload_id = ?1 AND idx = ?2",
+    )?;
     for idx in 0..count {
-        let (nonce, sealed): (Vec<u8>, Vec<u8>) = stmt.query_row(params![upload_id, idx], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (nonce, sealed): (Vec<u8>, Vec<u8>) =
+            stmt.query_row(params![upload_id, idx], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let plain = keys.open(&aad(upload_id, idx), &nonce, &sealed)?;
         ctx.update(&plain);
         total += plain.len() as u64;
@@ -247,7 +280,11 @@ fn hash_stored(conn: &Connection, keys: &crate::keys::ServerKeys, upload_id: &st
 }
 
 /// Verifies the SHA-256 and marks the upload complete.
-pub async fn complete(state: &AppState, user: &User, upload_id: String) -> Result<UploadStatus, ApiError> {
+pub async fn complete(
+    state: &AppState,
+    user: &User,
+    upload_id: String,
+) -> Result<UploadStatus, ApiError> {
     let user = user.clone();
     let keys = state.keys.clone();
     let now = state.clock.now().as_millisecond();
@@ -263,16 +300,25 @@ pub async fn complete(state: &AppState, user: &User, upload_id: String) -> Resul
                 return Err(ApiError::conflict(
                     "chunks_missing",
                     format!("还缺 {} 个分片，请继续上传", st.missing_chunks.len()),
-                    format!("{} chunks are still missing; keep uploading", st.missing_chunks.len()),
+                    format!(
+                        "{} chunks are still missing; keep uploading",
+                        st.missing_chunks.len()
+                    ),
                 ));
             }
             let (hash, total) = hash_stored(conn, &keys, &upload_id, row.chunk_count)?;
             if hash != row.sha256 || total != row.size {
                 // Answer Ok so the deletion commits; the caller turns it into the 422.
-                conn.execute("DELETE FROM upload_chunks WHERE upload_id = ?1", params![upload_id])?;
+                conn.execute(
+                    "DELETE FROM upload_chunks WHERE upload_id = ?1",
+                    params![upload_id],
+                )?;
                 return Ok(Err(()));
             }
-            conn.execute("UPDATE uploads SET completed_at = ?2 WHERE id = ?1", params![upload_id, now])?;
+            conn.execute(
+                "UPDATE uploads SET completed_at = ?2 WHERE id = ?1",
+                params![upload_id, now],
+            )?;
             let row = owned_row(conn, &user, &upload_id)?;
             status(conn, &upload_id, &row).map(Ok)
         })
@@ -289,20 +335,30 @@ fn mismatch() -> ApiError {
 }
 
 /// The completed documents of an application, for whoever may see the application.
-pub async fn list(state: &AppState, user: &User, id: ApplicationId) -> Result<Vec<UploadStatus>, ApiError> {
+pub async fn list(
+    state: &AppState,
+    user: &User,
+    id: ApplicationId,
+) -> Result<Vec<UploadStatus>, ApiError> {
     let user = user.clone();
     state
         .db
         .read(move |conn| {
             let app = apps::load(conn, &id)?.ok_or_else(ApiError::not_found)?;
             let bank: String = conn
-                .query_row("SELECT bank_id FROM applications WHERE id = ?1", params![id.as_str()], |r| r.get(0))
+                .query_row(
+                    "SELECT bank_id FROM applications WHERE id = ?1",
+                    params![id.as_str()],
+                    |r| r.get(0),
+                )
                 .optional()?
                 .unwrap_or_default();
             if !apps::visible_to(&user, &app, &bank) {
                 return Err(ApiError::not_found());
             }
-            let mut stmt = conn.prepare_cached("SELECT id FROM uploads WHERE application_id = ?1 ORDER BY created_at")?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT id FROM uploads WHERE application_id = ?1 ORDER BY created_at",
+            )?;
             let ids = stmt.query_map(params![id.as_str()], |r| r.get::<_, String>(0))?;
             let mut out = Vec::new();
             for uid in ids {
@@ -318,7 +374,11 @@ pub async fn list(state: &AppState, user: &User, id: ApplicationId) -> Result<Ve
 
 /// The plaintext of a completed document, for the owner, the application's assigned manager or
 /// an administrator. Decrypted in memory only.
-pub async fn content(state: &AppState, user: &User, upload_id: String) -> Result<(DocumentKind, Vec<u8>), ApiError> {
+pub async fn content(
+    state: &AppState,
+    user: &User,
+    upload_id: String,
+) -> Result<(DocumentKind, Vec<u8>), ApiError> {
     let user = user.clone();
     let keys = state.keys.clone();
     state
@@ -328,21 +388,29 @@ pub async fn content(state: &AppState, user: &User, upload_id: String) -> Result
             let id = ApplicationId::parse(&row.application_id).map_err(lifecycle_error)?;
             let app = apps::load(conn, &id)?.ok_or_else(ApiError::not_found)?;
             let bank: String = conn
-                .query_row("SELECT bank_id FROM applications WHERE id = ?1", params![id.as_str()], |r| r.get(0))
+                .query_row(
+                    "SELECT bank_id FROM applications WHERE id = ?1",
+                    params![id.as_str()],
+                    |r| r.get(0),
+                )
                 .optional()?
                 .unwrap_or_default();
             if !apps::visible_to(&user, &app, &bank) || !row.completed {
                 return Err(ApiError::not_found());
             }
             let mut out = Vec::with_capacity(usize::try_from(row.size).unwrap_or(0));
-            let mut stmt =
-                conn.prepare_cached("SELECT nonce, ciphertext FROM upload_chunks WHERE upload_id = ?1 AND idx = ?2")?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT nonce, ciphertext FROM upload_chunks WHERE upload_id = ?1 AND idx = ?2",
+            )?;
             for idx in 0..row.chunk_count {
                 let (nonce, sealed): (Vec<u8>, Vec<u8>) =
                     stmt.query_row(params![upload_id, idx], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 out.extend_from_slice(&keys.open(&aad(&upload_id, idx), &nonce, &sealed)?);
             }
-            Ok((DocumentKind::from_code(&row.kind).unwrap_or(DocumentKind::Other), out))
+            Ok((
+                DocumentKind::from_code(&row.kind).unwrap_or(DocumentKind::Other),
+                out,
+            ))
         })
         .await
 }

@@ -32,8 +32,18 @@ struct Inner<'a> {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        ApiError { status, code, message_zh: zh.into(), message_en: en.into() }
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            code,
+            message_zh: zh.into(),
+            message_en: en.into(),
+        }
     }
 
     pub fn bad_request(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
@@ -58,7 +68,12 @@ impl ApiError {
     }
 
     pub fn forbidden() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "您的角色不能执行此操作", "your role may not do this")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "您的角色不能执行此操作",
+            "your role may not do this",
+        )
     }
 
     /// Used both for "does not exist" and "exists but is not yours", so nothing leaks.
@@ -145,7 +160,11 @@ pub fn too_large() -> ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Body {
-            error: Inner { code: self.code, message_zh: &self.message_zh, message_en: &self.message_en },
+            error: Inner {
+                code: self.code,
+                message_zh: &self.message_zh,
+                message_en: &self.message_en,
+            },
         };
         (self.status, axum::Json(body)).into_response()
     }

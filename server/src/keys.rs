@@ -14,9 +14,16 @@ use zeroize::Zeroizing;
 /// What can go wrong with the key file.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("无法读写密钥文件 {path}：{source}。请检查数据目录权限 / cannot read or write the key file {path}: {source}; check the data folder's permissions")]
-    Io { path: String, source: std::io::Error },
-    #[error("密钥文件 {path} 已损坏（长度应为 64 字节）。如无备份，已加密的材料将无法读取 / the key file {path} is damaged (it must be 64 bytes); without a backup, stored documents cannot be read")]
+    #[error(
+        "无法读写密钥文件 {path}：{source}。请检查数据目录权限 / cannot read or write the key file {path}: {source}; check the data folder's permissions"
+    )]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "密钥文件 {path} 已损坏（长度应为 64 字节）。如无备份，已加密的材料将无法读取 / the key file {path} is damaged (it must be 64 bytes); without a backup, stored documents cannot be read"
+    )]
     Damaged { path: String },
     #[error("系统随机数不可用 / the system random source failed")]
     Random,
@@ -40,7 +47,10 @@ impl ServerKeys {
     pub fn load_or_create(dir: &Path) -> Result<ServerKeys, KeyError> {
         let path = dir.join("server.key");
         let shown = path.display().to_string();
-        let io = |source| KeyError::Io { path: shown.clone(), source };
+        let io = |source| KeyError::Io {
+            path: shown.clone(),
+            source,
+        };
         let rng = SystemRandom::new();
         let bytes: Zeroizing<Vec<u8>> = if path.exists() {
             Zeroizing::new(std::fs::read(&path).map_err(io)?)
@@ -65,8 +75,14 @@ impl ServerKeys {
             (Some(e), Some(m)) if bytes.len() == 64 => (e, m),
             _ => return Err(KeyError::Damaged { path: shown }),
         };
-        let unbound = UnboundKey::new(&AES_256_GCM, enc).map_err(|_| KeyError::Damaged { path: shown.clone() })?;
-        Ok(ServerKeys { aead: LessSafeKey::new(unbound), mac: hmac::Key::new(hmac::HMAC_SHA256, mac), rng })
+        let unbound = UnboundKey::new(&AES_256_GCM, enc).map_err(|_| KeyError::Damaged {
+            path: shown.clone(),
+        })?;
+        Ok(ServerKeys {
+            aead: LessSafeKey::new(unbound),
+            mac: hmac::Key::new(hmac::HMAC_SHA256, mac),
+            rng,
+        })
     }
 
     /// The lookup MAC of a phone number (hex).
@@ -76,30 +92,52 @@ impl ServerKeys {
 
     /// Fresh random bytes.
     pub fn random(&self, out: &mut [u8]) -> Result<(), crate::error::ApiError> {
-        self.rng.fill(out).map_err(|_| crate::error::ApiError::internal("random source failed"))
+        self.rng
+            .fill(out)
+            .map_err(|_| crate::error::ApiError::internal("random source failed"))
     }
 
     /// Encrypts one document chunk; the nonce is fresh and random, and the associated data binds
     /// the ciphertext to its upload and position so chunks cannot be swapped.
-    pub fn seal(&self, aad: &[u8], plain: &[u8]) -> Result<(Vec<u8>, Vec<u8>), crate::error::ApiError> {
+    pub fn seal(
+        &self,
+        aad: &[u8],
+        plain: &[u8],
+    ) -> Result<(Vec<u8>, Vec<u8>), crate::error::ApiError> {
         let mut nonce = [0u8; NONCE_LEN];
         self.random(&mut nonce)?;
         let mut buf = plain.to_vec();
         self.aead
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut buf,
+            )
             .map_err(|_| crate::error::ApiError::internal("seal failed"))?;
         Ok((nonce.to_vec(), buf))
     }
 
     /// Decrypts one chunk sealed by [`ServerKeys::seal`] with the same associated data.
-    pub fn open(&self, aad: &[u8], nonce: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, crate::error::ApiError> {
-        let nonce: [u8; NONCE_LEN] =
-            nonce.try_into().map_err(|_| crate::error::ApiError::internal("stored nonce damaged"))?;
+    pub fn open(
+        &self,
+        aad: &[u8],
+        nonce: &[u8],
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, crate::error::ApiError> {
+        let nonce: [u8; NONCE_LEN] = nonce
+            .try_into()
+            .map_err(|_| crate::error::ApiError::internal("stored nonce damaged"))?;
         let mut buf = Zeroizing::new(sealed.to_vec());
         let len = self
             .aead
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
-            .map_err(|_| crate::error::ApiError::internal("stored document chunk fails authentication"))?
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut buf,
+            )
+            .map_err(|_| {
+                crate::error::ApiError::internal("stored document chunk fails authentication")
+            })?
             .len();
         buf.truncate(len);
         Ok(buf)

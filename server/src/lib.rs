@@ -103,13 +103,21 @@ impl Config {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("无法创建数据目录 {path}：{source} / cannot create the data folder {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Db(#[from] db::DbError),
     #[error(transparent)]
     Keys(#[from] keys::KeyError),
-    #[error("无法监听 {addr}：{source}。端口可能已被占用，请换一个 --listen / cannot listen on {addr}: {source}; the port may be taken, try another --listen")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error(
+        "无法监听 {addr}：{source}。端口可能已被占用，请换一个 --listen / cannot listen on {addr}: {source}; the port may be taken, try another --listen"
+    )]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("初始化失败：{0} / start-up failed: {0}")]
     Seed(String),
 }
@@ -147,12 +155,20 @@ impl Running {
 
 /// Opens the data folder, migrates the database, seeds the demo accounts, binds and serves.
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
     let keys = Arc::new(keys::ServerKeys::load_or_create(&config.data_dir)?);
     let db = db::Db::open(&config.data_dir.join("platform.sqlite3"))?;
-    let demo = if config.seed_demo { accounts::demo_accounts(&config.directory) } else { Vec::new() };
-    accounts::seed(&db, keys.clone(), demo.clone()).await.map_err(|e| StartError::Seed(e.message_en))?;
+    let demo = if config.seed_demo {
+        accounts::demo_accounts(&config.directory)
+    } else {
+        Vec::new()
+    };
+    accounts::seed(&db, keys.clone(), demo.clone())
+        .await
+        .map_err(|e| StartError::Seed(e.message_en))?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let state = AppState {
         inner: Arc::new(Inner {
@@ -171,8 +187,14 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
     let app = api::router(state.clone());
     let mut until = shutdown.clone();
     let serve = tokio::spawn(async move {
@@ -201,5 +223,12 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         })
     });
     tracing::info!(%addr, products = state.dir.product_count(), "huoshui platform listening");
-    Ok(Running { addr, state, demo, stop, serve, sweeper })
+    Ok(Running {
+        addr,
+        state,
+        demo,
+        stop,
+        serve,
+        sweeper,
+    })
 }

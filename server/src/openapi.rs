@@ -20,10 +20,16 @@ fn obj(required: &[&str], props: Value) -> Value {
 }
 
 fn phone() -> Value {
-    obj(&["phone"], json!({"phone": {"type": "string", "pattern": "^1[0-9]{10}$"}}))
+    obj(
+        &["phone"],
+        json!({"phone": {"type": "string", "pattern": "^1[0-9]{10}$"}}),
+    )
 }
 fn login() -> Value {
-    obj(&["phone", "code"], json!({"phone": {"type": "string"}, "code": {"type": "string", "pattern": "^[0-9]{6}$"}}))
+    obj(
+        &["phone", "code"],
+        json!({"phone": {"type": "string"}, "code": {"type": "string", "pattern": "^[0-9]{6}$"}}),
+    )
 }
 fn submit() -> Value {
     obj(
@@ -32,13 +38,19 @@ fn submit() -> Value {
     )
 }
 fn reason_opt() -> Value {
-    obj(&[], json!({"reason": {"type": "string", "maxLength": 2000}}))
+    obj(
+        &[],
+        json!({"reason": {"type": "string", "maxLength": 2000}}),
+    )
 }
 fn note_opt() -> Value {
     obj(&[], json!({"note": {"type": "string", "maxLength": 2000}}))
 }
 fn request_documents() -> Value {
-    obj(&["kinds"], json!({"kinds": {"type": "array", "items": {"type": "string", "enum": ["id_card_front", "id_card_back", "household_register", "land_contract", "business_license", "lease", "inventory_receipt", "other"]}}, "note": {"type": "string"}}))
+    obj(
+        &["kinds"],
+        json!({"kinds": {"type": "array", "items": {"type": "string", "enum": ["id_card_front", "id_card_back", "household_register", "land_contract", "business_license", "lease", "inventory_receipt", "other"]}}, "note": {"type": "string"}}),
+    )
 }
 fn approve() -> Value {
     obj(
@@ -47,10 +59,16 @@ fn approve() -> Value {
     )
 }
 fn reject() -> Value {
-    obj(&["reason"], json!({"reason": {"type": "string", "minLength": 1}}))
+    obj(
+        &["reason"],
+        json!({"reason": {"type": "string", "minLength": 1}}),
+    )
 }
 fn disburse() -> Value {
-    obj(&["amount_fen"], json!({"amount_fen": {"type": "integer", "minimum": 1}}))
+    obj(
+        &["amount_fen"],
+        json!({"amount_fen": {"type": "integer", "minimum": 1}}),
+    )
 }
 fn reassign() -> Value {
     obj(&["manager_id"], json!({"manager_id": {"type": "string"}}))
@@ -67,37 +85,254 @@ fn chunk() -> Value {
 
 /// Every operation the server answers.
 pub const ROUTES: &[Route] = &[
-    Route { method: "get", path: "/v1/health", summary: "Liveness", roles: "anyone", body: None, ok: 200 },
-    Route { method: "get", path: "/v1/openapi.json", summary: "This document", roles: "anyone", body: None, ok: 200 },
-    Route { method: "post", path: "/v1/auth/code", summary: "Send a one-time login code to a phone (always 202, whether or not it has an account)", roles: "anyone", body: Some(phone), ok: 202 },
-    Route { method: "post", path: "/v1/auth/login", summary: "Log in with phone + code; answers an opaque bearer token", roles: "anyone", body: Some(login), ok: 200 },
-    Route { method: "post", path: "/v1/auth/logout", summary: "End this session", roles: "any signed-in user", body: None, ok: 204 },
-    Route { method: "get", path: "/v1/me", summary: "The signed-in user", roles: "any signed-in user", body: None, ok: 200 },
-    Route { method: "get", path: "/v1/catalog", summary: "The county catalog (ETag; If-None-Match answers 304; gzip)", roles: "anyone", body: None, ok: 200 },
-    Route { method: "post", path: "/v1/applications", summary: "Submit an application (Idempotency-Key header required)", roles: "villager", body: Some(submit), ok: 201 },
-    Route { method: "get", path: "/v1/applications", summary: "List: a villager's own; a manager's assigned and open-to-them; all for an administrator", roles: "any signed-in user", body: None, ok: 200 },
-    Route { method: "get", path: "/v1/applications/{id}", summary: "One application with its events and SLA", roles: "owner, assigned manager, administrator", body: None, ok: 200 },
-    Route { method: "post", path: "/v1/applications/{id}/withdraw", summary: "Withdraw", roles: "owning villager", body: Some(reason_opt), ok: 200 },
-    Route { method: "post", path: "/v1/applications/{id}/accept", summary: "Accept the approved offer", roles: "owning villager", body: None, ok: 200 },
-    Route { method: "post", path: "/v1/applications/{id}/provide-documents", summary: "Say the requested documents are uploaded", roles: "owning villager", body: None, ok: 200 },
-    Route { method: "post", path: "/v1/applications/{id}/contact", summary: "Log the first contact (stops the SLA clock)", roles: "assigned manager", body: Some(note_opt), ok: 200 },
-    Route { method: "post", path: "/v1/applications/{id}/request-documents", summary: "Ask for documents", roles: "assigned manager", body: Some(request_documents), ok: 200 },
-    Route { method: "post", path: "/v1/applications/{id}/start-review", summary: "Start the review", roles: "assigned manager", body: None, ok: 200 },
-    Route { method: "post", path: "/v1/applications/{id}/approve", summary: "Approve with an offer", roles: "assigned manager", body: Some(approve), ok: 200 },
-    Route { method: "post", path: "/v1/applications/{id}/reject", summary: "Reject with a reason", roles: "assigned manager", body: Some(reject), ok: 200 },
-    Route { method: "post", path: "/v1/applications/{id}/disburse", summary: "Record the disbursement", roles: "assigned manager", body: Some(disburse), ok: 200 },
-    Route { method: "post", path: "/v1/applications/{id}/documents", summary: "Open a resumable document upload", roles: "owning villager", body: Some(start_upload), ok: 201 },
-    Route { method: "get", path: "/v1/applications/{id}/documents", summary: "The application's documents", roles: "owner, assigned manager, administrator", body: None, ok: 200 },
-    Route { method: "get", path: "/v1/uploads/{upload}", summary: "Upload status: missing chunks (to resume)", roles: "owning villager", body: None, ok: 200 },
-    Route { method: "put", path: "/v1/uploads/{upload}/chunks/{index}", summary: "Send one chunk (stored encrypted)", roles: "owning villager", body: Some(chunk), ok: 200 },
-    Route { method: "post", path: "/v1/uploads/{upload}/complete", summary: "Finish: checks the SHA-256 (422 and restart on mismatch)", roles: "owning villager", body: None, ok: 200 },
-    Route { method: "get", path: "/v1/documents/{upload}/content", summary: "A completed document's bytes", roles: "owner, assigned manager, administrator", body: None, ok: 200 },
-    Route { method: "get", path: "/v1/manager/inbox", summary: "Tasks with countdowns, most urgent first, and unassigned applications", roles: "manager", body: None, ok: 200 },
-    Route { method: "get", path: "/v1/admin/escalations", summary: "Open escalations not yet taken in hand", roles: "administrator", body: None, ok: 200 },
-    Route { method: "post", path: "/v1/admin/applications/{id}/reassign", summary: "Assign or reassign to a manager of the same bank", roles: "administrator", body: Some(reassign), ok: 200 },
-    Route { method: "post", path: "/v1/admin/applications/{id}/acknowledge", summary: "Take an escalation in hand", roles: "administrator", body: Some(note_opt), ok: 200 },
-    Route { method: "get", path: "/v1/admin/figures", summary: "Applications by state, contact times, SLA compliance per bank", roles: "administrator", body: None, ok: 200 },
-    Route { method: "get", path: "/v1/events", summary: "Server-Sent Events: this user's live task and status messages", roles: "any signed-in user", body: None, ok: 200 },
+    Route {
+        method: "get",
+        path: "/v1/health",
+        summary: "Liveness",
+        roles: "anyone",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "get",
+        path: "/v1/openapi.json",
+        summary: "This document",
+        roles: "anyone",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/auth/code",
+        summary: "Send a one-time login code to a phone (always 202, whether or not it has an account)",
+        roles: "anyone",
+        body: Some(phone),
+        ok: 202,
+    },
+    Route {
+        method: "post",
+        path: "/v1/auth/login",
+        summary: "Log in with phone + code; answers an opaque bearer token",
+        roles: "anyone",
+        body: Some(login),
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/auth/logout",
+        summary: "End this session",
+        roles: "any signed-in user",
+        body: None,
+        ok: 204,
+    },
+    Route {
+        method: "get",
+        path: "/v1/me",
+        summary: "The signed-in user",
+        roles: "any signed-in user",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "get",
+        path: "/v1/catalog",
+        summary: "The county catalog (ETag; If-None-Match answers 304; gzip)",
+        roles: "anyone",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications",
+        summary: "Submit an application (Idempotency-Key header required)",
+        roles: "villager",
+        body: Some(submit),
+        ok: 201,
+    },
+    Route {
+        method: "get",
+        path: "/v1/applications",
+        summary: "List: a villager's own; a manager's assigned and open-to-them; all for an administrator",
+        roles: "any signed-in user",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "get",
+        path: "/v1/applications/{id}",
+        summary: "One application with its events and SLA",
+        roles: "owner, assigned manager, administrator",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications/{id}/withdraw",
+        summary: "Withdraw",
+        roles: "owning villager",
+        body: Some(reason_opt),
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications/{id}/accept",
+        summary: "Accept the approved offer",
+        roles: "owning villager",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications/{id}/provide-documents",
+        summary: "Say the requested documents are uploaded",
+        roles: "owning villager",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications/{id}/contact",
+        summary: "Log the first contact (stops the SLA clock)",
+        roles: "assigned manager",
+        body: Some(note_opt),
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications/{id}/request-documents",
+        summary: "Ask for documents",
+        roles: "assigned manager",
+        body: Some(request_documents),
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications/{id}/start-review",
+        summary: "Start the review",
+        roles: "assigned manager",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications/{id}/approve",
+        summary: "Approve with an offer",
+        roles: "assigned manager",
+        body: Some(approve),
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications/{id}/reject",
+        summary: "Reject with a reason",
+        roles: "assigned manager",
+        body: Some(reject),
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications/{id}/disburse",
+        summary: "Record the disbursement",
+        roles: "assigned manager",
+        body: Some(disburse),
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications/{id}/documents",
+        summary: "Open a resumable document upload",
+        roles: "owning villager",
+        body: Some(start_upload),
+        ok: 201,
+    },
+    Route {
+        method: "get",
+        path: "/v1/applications/{id}/documents",
+        summary: "The application's documents",
+        roles: "owner, assigned manager, administrator",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "get",
+        path: "/v1/uploads/{upload}",
+        summary: "Upload status: missing chunks (to resume)",
+        roles: "owning villager",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "put",
+        path: "/v1/uploads/{upload}/chunks/{index}",
+        summary: "Send one chunk (stored encrypted)",
+        roles: "owning villager",
+        body: Some(chunk),
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/uploads/{upload}/complete",
+        summary: "Finish: checks the SHA-256 (422 and restart on mismatch)",
+        roles: "owning villager",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "get",
+        path: "/v1/documents/{upload}/content",
+        summary: "A completed document's bytes",
+        roles: "owner, assigned manager, administrator",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "get",
+        path: "/v1/manager/inbox",
+        summary: "Tasks with countdowns, most urgent first, and unassigned applications",
+        roles: "manager",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "get",
+        path: "/v1/admin/escalations",
+        summary: "Open escalations not yet taken in hand",
+        roles: "administrator",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/admin/applications/{id}/reassign",
+        summary: "Assign or reassign to a manager of the same bank",
+        roles: "administrator",
+        body: Some(reassign),
+        ok: 200,
+    },
+    Route {
+        method: "post",
+        path: "/v1/admin/applications/{id}/acknowledge",
+        summary: "Take an escalation in hand",
+        roles: "administrator",
+        body: Some(note_opt),
+        ok: 200,
+    },
+    Route {
+        method: "get",
+        path: "/v1/admin/figures",
+        summary: "Applications by state, contact times, SLA compliance per bank",
+        roles: "administrator",
+        body: None,
+        ok: 200,
+    },
+    Route {
+        method: "get",
+        path: "/v1/events",
+        summary: "Server-Sent Events: this user's live task and status messages",
+        roles: "any signed-in user",
+        body: None,
+        ok: 200,
+    },
 ];
 
 /// The document.
@@ -118,15 +353,23 @@ pub fn document() -> Value {
         }
         if r.path == "/v1/applications" && r.method == "post" {
             op["parameters"] = json!([{"name": "Idempotency-Key", "in": "header", "required": true, "schema": {"type": "string", "maxLength": 128}}]);
-        } else if r.method == "post" && r.path.contains("/applications/{id}/") && !r.path.ends_with("/documents") {
+        } else if r.method == "post"
+            && r.path.contains("/applications/{id}/")
+            && !r.path.ends_with("/documents")
+        {
             op["parameters"] = json!([{"name": "Idempotency-Key", "in": "header", "required": false, "description": "optional: a retry with the same key answers the first answer", "schema": {"type": "string", "maxLength": 128}}]);
         }
         if let Some(body) = r.body {
             let chunk = r.path.contains("/chunks/");
-            let media = if chunk { "application/octet-stream" } else { "application/json" };
+            let media = if chunk {
+                "application/octet-stream"
+            } else {
+                "application/json"
+            };
             let schema = body();
             let required = chunk || schema["required"].as_array().is_some_and(|a| !a.is_empty());
-            op["requestBody"] = json!({"required": required, "content": {media: {"schema": schema}}});
+            op["requestBody"] =
+                json!({"required": required, "content": {media: {"schema": schema}}});
         }
         if let Some(map) = entry.as_object_mut() {
             map.insert(r.method.to_owned(), op);

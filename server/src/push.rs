@@ -72,10 +72,20 @@ mod tests {
         let data = &fcm["message"]["data"];
         assert_eq!(data.as_object().map(|o| o.len()), Some(1));
         assert_eq!(data["t"], "sync");
-        assert!(fcm["message"].get("notification").is_none(), "no visible text in an FCM push");
+        assert!(
+            fcm["message"].get("notification").is_none(),
+            "no visible text in an FCM push"
+        );
         let apns = apns_message("cn.huoshui.app");
-        let keys: Vec<&String> = apns.payload.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        let keys: Vec<&String> = apns
+            .payload
+            .as_object()
+            .map(|o| o.keys().collect())
+            .unwrap_or_default();
         assert_eq!(keys.len(), 2);
-        assert!(apns.payload["aps"].get("alert").is_none(), "no alert text in an APNs push");
+        assert!(
+            apns.payload["aps"].get("alert").is_none(),
+            "no alert text in an APNs push"
+        );
     }
 }

@@ -18,14 +18,34 @@ struct Case {
     allowed: &'static [&'static str],
 }
 
-fn case(method: Method, path: String, body: Option<Value>, allowed: &'static [&'static str]) -> Case {
-    Case { method, path, body, raw: None, allowed }
+fn case(
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    allowed: &'static [&'static str],
+) -> Case {
+    Case {
+        method,
+        path,
+        body,
+        raw: None,
+        allowed,
+    }
 }
 
-const EVERYONE: [&str; 6] = ["v001", "v004", "m-runchang-1", "m-runchang-2", "m-abc-1", "admin"];
+const EVERYONE: [&str; 6] = [
+    "v001",
+    "v004",
+    "m-runchang-1",
+    "m-runchang-2",
+    "m-abc-1",
+    "admin",
+];
 
 async fn send(user: Option<&User>, p: &Platform, c: &Case) -> (StatusCode, String) {
-    let mut req = p.http.request(c.method.clone(), format!("{}{}", p.base, c.path));
+    let mut req = p
+        .http
+        .request(c.method.clone(), format!("{}{}", p.base, c.path));
     if let Some(u) = user {
         req = req.bearer_auth(&u.token);
     }
@@ -52,7 +72,12 @@ async fn nobody_touches_what_is_not_theirs() {
     let x = owner.apply(&product).await;
     let doc = b"land contract scan".to_vec();
     let sha = huoshui_server::keys::sha256_hex(&doc);
-    let up = owner.post(&format!("/v1/applications/{x}/documents"), json!({"kind": "land_contract", "size": doc.len(), "sha256": sha})).await;
+    let up = owner
+        .post(
+            &format!("/v1/applications/{x}/documents"),
+            json!({"kind": "land_contract", "size": doc.len(), "sha256": sha}),
+        )
+        .await;
     let u = up.body["upload_id"].as_str().unwrap().to_owned();
     let put = p
         .http
@@ -63,41 +88,132 @@ async fn nobody_touches_what_is_not_theirs() {
         .await
         .unwrap();
     assert_eq!(put.status(), StatusCode::OK);
-    assert_eq!(owner.post(&format!("/v1/uploads/{u}/complete"), json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        owner
+            .post(&format!("/v1/uploads/{u}/complete"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
     let before = owner.get(&format!("/v1/applications/{x}")).await.body;
     let secret_amount = before["amount_fen"].to_string();
 
     let mut cases = vec![
-        case(Method::GET, format!("/v1/applications/{x}"), None, &["v001", "m-runchang-1", "admin"]),
-        case(Method::POST, format!("/v1/applications/{x}/withdraw"), Some(json!({})), &["v001"]),
-        case(Method::POST, format!("/v1/applications/{x}/accept"), None, &["v001"]),
-        case(Method::POST, format!("/v1/applications/{x}/provide-documents"), None, &["v001"]),
-        case(Method::POST, format!("/v1/applications/{x}/contact"), Some(json!({"note": "n"})), &["m-runchang-1"]),
-        case(Method::POST, format!("/v1/applications/{x}/request-documents"), Some(json!({"kinds": ["lease"]})), &["m-runchang-1"]),
-        case(Method::POST, format!("/v1/applications/{x}/start-review"), None, &["m-runchang-1"]),
+        case(
+            Method::GET,
+            format!("/v1/applications/{x}"),
+            None,
+            &["v001", "m-runchang-1", "admin"],
+        ),
+        case(
+            Method::POST,
+            format!("/v1/applications/{x}/withdraw"),
+            Some(json!({})),
+            &["v001"],
+        ),
+        case(
+            Method::POST,
+            format!("/v1/applications/{x}/accept"),
+            None,
+            &["v001"],
+        ),
+        case(
+            Method::POST,
+            format!("/v1/applications/{x}/provide-documents"),
+            None,
+            &["v001"],
+        ),
+        case(
+            Method::POST,
+            format!("/v1/applications/{x}/contact"),
+            Some(json!({"note": "n"})),
+            &["m-runchang-1"],
+        ),
+        case(
+            Method::POST,
+            format!("/v1/applications/{x}/request-documents"),
+            Some(json!({"kinds": ["lease"]})),
+            &["m-runchang-1"],
+        ),
+        case(
+            Method::POST,
+            format!("/v1/applications/{x}/start-review"),
+            None,
+            &["m-runchang-1"],
+        ),
         case(
             Method::POST,
             format!("/v1/applications/{x}/approve"),
             Some(json!({"amount_fen": product.1, "months": product.2, "annual_rate_ppm": 40_000})),
             &["m-runchang-1"],
         ),
-        case(Method::POST, format!("/v1/applications/{x}/reject"), Some(json!({"reason": "r"})), &["m-runchang-1"]),
-        case(Method::POST, format!("/v1/applications/{x}/disburse"), Some(json!({"amount_fen": 1})), &["m-runchang-1"]),
+        case(
+            Method::POST,
+            format!("/v1/applications/{x}/reject"),
+            Some(json!({"reason": "r"})),
+            &["m-runchang-1"],
+        ),
+        case(
+            Method::POST,
+            format!("/v1/applications/{x}/disburse"),
+            Some(json!({"amount_fen": 1})),
+            &["m-runchang-1"],
+        ),
         case(
             Method::POST,
             format!("/v1/applications/{x}/documents"),
             Some(json!({"kind": "lease", "size": 3, "sha256": "ab".repeat(32)})),
             &["v001"],
         ),
-        case(Method::GET, format!("/v1/applications/{x}/documents"), None, &["v001", "m-runchang-1", "admin"]),
+        case(
+            Method::GET,
+            format!("/v1/applications/{x}/documents"),
+            None,
+            &["v001", "m-runchang-1", "admin"],
+        ),
         case(Method::GET, format!("/v1/uploads/{u}"), None, &["v001"]),
-        case(Method::POST, format!("/v1/uploads/{u}/complete"), None, &["v001"]),
-        case(Method::GET, format!("/v1/documents/{u}/content"), None, &["v001", "m-runchang-1", "admin"]),
-        case(Method::GET, "/v1/manager/inbox".to_owned(), None, &["m-runchang-1", "m-runchang-2", "m-abc-1"]),
-        case(Method::GET, "/v1/admin/escalations".to_owned(), None, &["admin"]),
-        case(Method::GET, "/v1/admin/figures".to_owned(), None, &["admin"]),
-        case(Method::POST, format!("/v1/admin/applications/{x}/reassign"), Some(json!({"manager_id": "m-runchang-2"})), &["admin"]),
-        case(Method::POST, format!("/v1/admin/applications/{x}/acknowledge"), Some(json!({})), &["admin"]),
+        case(
+            Method::POST,
+            format!("/v1/uploads/{u}/complete"),
+            None,
+            &["v001"],
+        ),
+        case(
+            Method::GET,
+            format!("/v1/documents/{u}/content"),
+            None,
+            &["v001", "m-runchang-1", "admin"],
+        ),
+        case(
+            Method::GET,
+            "/v1/manager/inbox".to_owned(),
+            None,
+            &["m-runchang-1", "m-runchang-2", "m-abc-1"],
+        ),
+        case(
+            Method::GET,
+            "/v1/admin/escalations".to_owned(),
+            None,
+            &["admin"],
+        ),
+        case(
+            Method::GET,
+            "/v1/admin/figures".to_owned(),
+            None,
+            &["admin"],
+        ),
+        case(
+            Method::POST,
+            format!("/v1/admin/applications/{x}/reassign"),
+            Some(json!({"manager_id": "m-runchang-2"})),
+            &["admin"],
+        ),
+        case(
+            Method::POST,
+            format!("/v1/admin/applications/{x}/acknowledge"),
+            Some(json!({})),
+            &["admin"],
+        ),
         case(Method::GET, "/v1/me".to_owned(), None, &EVERYONE),
         case(Method::GET, "/v1/applications".to_owned(), None, &EVERYONE),
     ];
@@ -109,12 +225,28 @@ async fn nobody_touches_what_is_not_theirs() {
         allowed: &["v001"],
     });
     // The administrator may never approve, reject or disburse, even though they may see the file.
-    let admin_cannot = ["approve", "reject", "disburse", "contact", "start-review", "request-documents"];
+    let admin_cannot = [
+        "approve",
+        "reject",
+        "disburse",
+        "contact",
+        "start-review",
+        "request-documents",
+    ];
 
     for c in &cases {
         let (status, text) = send(None, &p, c).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "anonymous {} {}", c.method, c.path);
-        assert!(!text.contains("amount_fen") && !text.contains("v001"), "anonymous leak: {text}");
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "anonymous {} {}",
+            c.method,
+            c.path
+        );
+        assert!(
+            !text.contains("amount_fen") && !text.contains("v001"),
+            "anonymous leak: {text}"
+        );
         for u in &users {
             if c.allowed.contains(&u.id.as_str()) {
                 continue;
@@ -127,12 +259,25 @@ async fn nobody_touches_what_is_not_theirs() {
                 c.method,
                 c.path
             );
-            assert!(!text.contains("amount_fen") && !text.contains(&secret_amount) && !text.contains("v001"), "leak to {}: {text}", u.id);
-            assert!(!text.contains(&sha), "leak of the document hash to {}", u.id);
+            assert!(
+                !text.contains("amount_fen")
+                    && !text.contains(&secret_amount)
+                    && !text.contains("v001"),
+                "leak to {}: {text}",
+                u.id
+            );
+            assert!(
+                !text.contains(&sha),
+                "leak of the document hash to {}",
+                u.id
+            );
         }
     }
     for action in admin_cannot {
-        let c = cases.iter().find(|c| c.path.ends_with(&format!("/{action}"))).unwrap();
+        let c = cases
+            .iter()
+            .find(|c| c.path.ends_with(&format!("/{action}")))
+            .unwrap();
         let (status, _) = send(Some(&users[5]), &p, c).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "admin {action}");
     }
@@ -148,25 +293,48 @@ async fn nobody_touches_what_is_not_theirs() {
         .send()
         .await
         .unwrap();
-    assert_eq!(content.bytes().await.unwrap().as_ref(), doc.as_slice(), "the document is intact");
+    assert_eq!(
+        content.bytes().await.unwrap().as_ref(),
+        doc.as_slice(),
+        "the document is intact"
+    );
 
     // Lists show only what is theirs.
     for u in &users {
         let list = u.get("/v1/applications").await;
-        let has = list.body["applications"].as_array().unwrap().iter().any(|a| a["id"] == x.as_str());
+        let has = list.body["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == x.as_str());
         let should = ["v001", "m-runchang-1", "admin"].contains(&u.id.as_str());
         assert_eq!(has, should, "list of {}", u.id);
         if u.id.starts_with("m-") {
             let inbox = u.get("/v1/manager/inbox").await;
-            assert_eq!(inbox.text.contains(&x), u.id == "m-runchang-1", "inbox of {}", u.id);
+            assert_eq!(
+                inbox.text.contains(&x),
+                u.id == "m-runchang-1",
+                "inbox of {}",
+                u.id
+            );
         }
     }
 
     // The allowed readers do read.
     for id in ["v001", "m-runchang-1", "admin"] {
         let u = users.iter().find(|u| u.id == id).unwrap();
-        assert_eq!(u.get(&format!("/v1/applications/{x}")).await.status, StatusCode::OK, "{id}");
-        assert_eq!(u.get(&format!("/v1/applications/{x}/documents")).await.status, StatusCode::OK, "{id}");
+        assert_eq!(
+            u.get(&format!("/v1/applications/{x}")).await.status,
+            StatusCode::OK,
+            "{id}"
+        );
+        assert_eq!(
+            u.get(&format!("/v1/applications/{x}/documents"))
+                .await
+                .status,
+            StatusCode::OK,
+            "{id}"
+        );
     }
     p.stop().await;
 }
@@ -184,21 +352,49 @@ async fn reassignment_stays_within_the_bank_and_moves_the_file() {
     let mut stranger_stream = stranger.stream().await;
     let mut other_bank_stream = other_bank.stream().await;
     let x = v.apply(&p.product_of_bank("runchang").await).await;
-    let other_bank = admin.post(&format!("/v1/admin/applications/{x}/reassign"), json!({"manager_id": "m-abc-1"})).await;
+    let other_bank = admin
+        .post(
+            &format!("/v1/admin/applications/{x}/reassign"),
+            json!({"manager_id": "m-abc-1"}),
+        )
+        .await;
     assert_eq!(other_bank.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let ok = admin.post(&format!("/v1/admin/applications/{x}/reassign"), json!({"manager_id": "m-runchang-2"})).await;
+    let ok = admin
+        .post(
+            &format!("/v1/admin/applications/{x}/reassign"),
+            json!({"manager_id": "m-runchang-2"}),
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
     assert_eq!(ok.body["manager_id"], "m-runchang-2");
-    assert_eq!(m1.get(&format!("/v1/applications/{x}")).await.status, StatusCode::NOT_FOUND, "the old manager lets go");
-    assert_eq!(m1.post(&format!("/v1/applications/{x}/contact"), json!({})).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(m2.post(&format!("/v1/applications/{x}/contact"), json!({})).await.status, StatusCode::OK);
+    assert_eq!(
+        m1.get(&format!("/v1/applications/{x}")).await.status,
+        StatusCode::NOT_FOUND,
+        "the old manager lets go"
+    );
+    assert_eq!(
+        m1.post(&format!("/v1/applications/{x}/contact"), json!({}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        m2.post(&format!("/v1/applications/{x}/contact"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
 
     // Nobody else's live stream heard of x: each sees only its own sentinel.
     let own = stranger.apply(&p.product_of_bank("abc").await).await;
     for stream in [&mut stranger_stream, &mut other_bank_stream] {
         loop {
             let (_, data) = stream.next().await.unwrap();
-            assert_ne!(data["application_id"], x.as_str(), "a stream leaked another's application");
+            assert_ne!(
+                data["application_id"],
+                x.as_str(),
+                "a stream leaked another's application"
+            );
             if data["application_id"] == own.as_str() {
                 break;
             }

@@ -21,7 +21,10 @@ async fn a_retried_submission_answers_the_first_answer_and_creates_nothing_new()
     p.clock.advance(minutes(1));
     let again = v.submit("retry-key-1", body.clone()).await;
     assert_eq!(again.status, StatusCode::CREATED);
-    assert_eq!(again.body, first.body, "byte-for-byte the first answer, even a minute later");
+    assert_eq!(
+        again.body, first.body,
+        "byte-for-byte the first answer, even a minute later"
+    );
     let list = v.get("/v1/applications").await;
     assert_eq!(list.body["applications"].as_array().unwrap().len(), 1);
     p.stop().await;
@@ -33,12 +36,27 @@ async fn the_same_key_with_another_body_is_refused() {
     let p = Platform::start(tmp.path()).await;
     let v = p.login("v002").await;
     let product = p.product_of_bank("runchang").await;
-    let first = v.submit("k", json!({"product_id": product.0, "amount_fen": product.1, "months": product.2})).await;
+    let first = v
+        .submit(
+            "k",
+            json!({"product_id": product.0, "amount_fen": product.1, "months": product.2}),
+        )
+        .await;
     assert_eq!(first.status, StatusCode::CREATED);
-    let other = v.submit("k", json!({"product_id": product.0, "amount_fen": product.1 + 100, "months": product.2})).await;
+    let other = v
+        .submit(
+            "k",
+            json!({"product_id": product.0, "amount_fen": product.1 + 100, "months": product.2}),
+        )
+        .await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(other.body["error"]["code"], "idempotency_key_reused");
-    assert!(other.body["error"]["message_zh"].as_str().unwrap().contains("Idempotency-Key"));
+    assert!(
+        other.body["error"]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key")
+    );
     let list = v.get("/v1/applications").await;
     assert_eq!(list.body["applications"].as_array().unwrap().len(), 1);
     p.stop().await;
@@ -62,7 +80,12 @@ async fn a_submission_without_a_key_is_refused_and_creates_nothing() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "idempotency_key_missing");
     for bad_key in ["", "   ", &"x".repeat(129)] {
-        let a = v.submit(bad_key, json!({"product_id": product.0, "amount_fen": product.1, "months": product.2})).await;
+        let a = v
+            .submit(
+                bad_key,
+                json!({"product_id": product.0, "amount_fen": product.1, "months": product.2}),
+            )
+            .await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "key {bad_key:?}");
     }
     let list = v.get("/v1/applications").await;
@@ -81,7 +104,9 @@ async fn concurrent_retries_of_one_submission_make_one_application() {
     for _ in 0..16 {
         let v = v.clone();
         let body = body.clone();
-        tasks.push(tokio::spawn(async move { v.submit("same-for-all", body).await }));
+        tasks.push(tokio::spawn(
+            async move { v.submit("same-for-all", body).await },
+        ));
     }
     let mut ids = Vec::new();
     for t in tasks {
@@ -90,7 +115,11 @@ async fn concurrent_retries_of_one_submission_make_one_application() {
         ids.push(a.body["id"].as_str().unwrap().to_owned());
     }
     ids.dedup();
-    assert_eq!(ids.len(), 1, "all sixteen answers name the same application");
+    assert_eq!(
+        ids.len(),
+        1,
+        "all sixteen answers name the same application"
+    );
     let list = v.get("/v1/applications").await;
     assert_eq!(list.body["applications"].as_array().unwrap().len(), 1);
     p.stop().await;
@@ -107,7 +136,10 @@ async fn keys_belong_to_their_villager() {
     let first = a.submit("shared-key", body.clone()).await;
     let second = b.submit("shared-key", body).await;
     assert_eq!(second.status, StatusCode::CREATED);
-    assert_ne!(first.body["id"], second.body["id"], "another villager's key never replays their answer");
+    assert_ne!(
+        first.body["id"], second.body["id"],
+        "another villager's key never replays their answer"
+    );
     assert_eq!(second.body["villager_id"], "v004");
     p.stop().await;
 }
@@ -138,14 +170,29 @@ async fn a_retried_command_with_a_key_answers_the_first_answer_instead_of_a_conf
     let (s1, first) = withdraw(Some("outbox-7"), "不需要了").await;
     assert_eq!(s1, StatusCode::OK);
     let (s2, again) = withdraw(Some("outbox-7"), "不需要了").await;
-    assert_eq!(s2, StatusCode::OK, "the outbox's retry is answered, not refused");
+    assert_eq!(
+        s2,
+        StatusCode::OK,
+        "the outbox's retry is answered, not refused"
+    );
     assert_eq!(again, first);
     let (s3, other) = withdraw(Some("outbox-7"), "别的理由").await;
     assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(other["error"]["code"], "idempotency_key_reused");
     let (s4, _) = withdraw(None, "不需要了").await;
-    assert_eq!(s4, StatusCode::CONFLICT, "without a key a second withdrawal is an illegal transition");
-    let events = v.get(&format!("/v1/applications/{id}")).await.body["events"].as_array().unwrap().len();
-    assert_eq!(events, first["events"].as_array().unwrap().len(), "one withdrawal recorded");
+    assert_eq!(
+        s4,
+        StatusCode::CONFLICT,
+        "without a key a second withdrawal is an illegal transition"
+    );
+    let events = v.get(&format!("/v1/applications/{id}")).await.body["events"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        events,
+        first["events"].as_array().unwrap().len(),
+        "one withdrawal recorded"
+    );
     p.stop().await;
 }

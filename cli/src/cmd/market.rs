@@ -197,13 +197,31 @@ fn build_request(
     }
     if let Some(i) = &who.industry {
         let ind = catalog.find_industry(i).ok_or_else(|| {
-            unknown_choice(i, "产业", "industry", catalog.data().industries.iter().map(|x| (x.name_zh.as_str(), x.id.as_str())))
+            unknown_choice(
+                i,
+                "产业",
+                "industry",
+                catalog
+                    .data()
+                    .industries
+                    .iter()
+                    .map(|x| (x.name_zh.as_str(), x.id.as_str())),
+            )
         })?;
         req.industry = Some(ind.id.clone());
     }
     if let Some(p) = &who.purpose {
         let pur = catalog.find_purpose(p).ok_or_else(|| {
-            unknown_choice(p, "用途", "purpose", catalog.data().purposes.iter().map(|x| (x.name_zh.as_str(), x.id.as_str())))
+            unknown_choice(
+                p,
+                "用途",
+                "purpose",
+                catalog
+                    .data()
+                    .purposes
+                    .iter()
+                    .map(|x| (x.name_zh.as_str(), x.id.as_str())),
+            )
         })?;
         req.purpose = Some(pur.id.clone());
     }
@@ -680,6 +698,9 @@ fn unknown_choice<'a>(
     let (names, ids): (Vec<&str>, Vec<&str>) = choices.unzip();
     CliError::input(
         format!("没有「{text}」这个{kind_zh}，可选：{}", names.join("、")),
-        format!("there is no {kind_en} \"{text}\"; known: {}", ids.join(", ")),
+        format!(
+            "there is no {kind_en} \"{text}\"; known: {}",
+            ids.join(", ")
+        ),
     )
 }

@@ -35,15 +35,24 @@ pub struct ServeArgs {
 fn data_dir(ctx: &Context) -> Result<PathBuf, CliError> {
     match &ctx.data_dir {
         Some(d) => Ok(d.join("server")),
-        None => dirs::data_dir().map(|d| d.join("huoshui").join("server")).ok_or_else(|| {
-            CliError::input("找不到用户数据目录，请用 --data-dir 指定", "no user data folder found; give one with --data-dir")
-        }),
+        None => dirs::data_dir()
+            .map(|d| d.join("huoshui").join("server"))
+            .ok_or_else(|| {
+                CliError::input(
+                    "找不到用户数据目录，请用 --data-dir 指定",
+                    "no user data folder found; give one with --data-dir",
+                )
+            }),
     }
 }
 
 pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level)
-        .map_err(|_| CliError::input(format!("日志级别无效：{}", args.log_level), format!("invalid log level: {}", args.log_level)))?;
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log_level).map_err(|_| {
+        CliError::input(
+            format!("日志级别无效：{}", args.log_level),
+            format!("invalid log level: {}", args.log_level),
+        )
+    })?;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -51,7 +60,8 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         .try_init();
 
     let dir = data_dir(ctx)?;
-    let directory = Directory::embedded().map_err(|e| CliError::failed("catalog", e.to_string(), e.to_string()))?;
+    let directory = Directory::embedded()
+        .map_err(|e| CliError::failed("catalog", e.to_string(), e.to_string()))?;
     let mut config = Config::new(dir.clone(), directory);
     config.listen = args.listen;
     if let Some(m) = args.first_contact_minutes {
@@ -75,7 +85,13 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::failed("runtime", format!("无法启动运行时：{e}"), format!("cannot start the runtime: {e}")))?;
+        .map_err(|e| {
+            CliError::failed(
+                "runtime",
+                format!("无法启动运行时：{e}"),
+                format!("cannot start the runtime: {e}"),
+            )
+        })?;
     runtime.block_on(async move {
         let running = huoshui_server::start(config)
             .await
@@ -91,7 +107,8 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
 fn print_banner(ctx: &Context, running: &huoshui_server::Running, dir: &std::path::Path) {
     let url = format!("http://{}", running.addr);
     if ctx.json {
-        let value = serde_json::json!({"listening": url, "data_dir": dir, "demo_accounts": running.demo});
+        let value =
+            serde_json::json!({"listening": url, "data_dir": dir, "demo_accounts": running.demo});
         println!("{value}");
     } else {
         println!("活水县域平台已启动 / Huoshui county platform is running");
@@ -101,7 +118,13 @@ fn print_banner(ctx: &Context, running: &huoshui_server::Running, dir: &std::pat
         println!();
         println!("演示账号（仅供演示）/ demo accounts (demo data only):");
         let mut table = crate::output::table();
-        table.set_header(vec!["角色 role", "账号 id", "姓名 name", "手机号 phone", "乡镇/银行 town/bank"]);
+        table.set_header(vec![
+            "角色 role",
+            "账号 id",
+            "姓名 name",
+            "手机号 phone",
+            "乡镇/银行 town/bank",
+        ]);
         for a in &running.demo {
             let role = format!("{} {}", a.role.name_zh(), a.role.name_en());
             let place = match (&a.town, &a.bank_id) {
@@ -109,14 +132,26 @@ fn print_banner(ctx: &Context, running: &huoshui_server::Running, dir: &std::pat
                 (None, Some(b)) => format!("{b} ({} towns)", a.towns.len()),
                 _ => "冠县 county".to_owned(),
             };
-            table.add_row(vec![role, a.id.clone(), a.name.clone(), a.phone.clone(), place]);
+            table.add_row(vec![
+                role,
+                a.id.clone(),
+                a.name.clone(),
+                a.phone.clone(),
+                place,
+            ]);
         }
         println!("{table}");
         println!();
         println!("登录 / log in:");
-        println!("  curl -X POST {url}/v1/auth/code -H 'content-type: application/json' -d '{{\"phone\":\"13800000001\"}}'");
-        println!("  # 开发模式下验证码打印在日志中 / in development the code is printed to the log (stderr)");
-        println!("  curl -X POST {url}/v1/auth/login -H 'content-type: application/json' -d '{{\"phone\":\"13800000001\",\"code\":\"123456\"}}'");
+        println!(
+            "  curl -X POST {url}/v1/auth/code -H 'content-type: application/json' -d '{{\"phone\":\"13800000001\"}}'"
+        );
+        println!(
+            "  # 开发模式下验证码打印在日志中 / in development the code is printed to the log (stderr)"
+        );
+        println!(
+            "  curl -X POST {url}/v1/auth/login -H 'content-type: application/json' -d '{{\"phone\":\"13800000001\",\"code\":\"123456\"}}'"
+        );
     }
     let _ = std::io::stdout().flush();
 }

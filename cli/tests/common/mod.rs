@@ -48,7 +48,12 @@ pub fn start(dir: &Path, log_level: &str) -> Server {
             let _ = tx.send(line);
         }
     });
-    Server { child, base: base.expect("the server printed its address"), log, all_log }
+    Server {
+        child,
+        base: base.expect("the server printed its address"),
+        log,
+        all_log,
+    }
 }
 
 /// A loopback HTTP client (the workspace's reqwest needs the ring TLS provider installed).
@@ -59,11 +64,19 @@ pub fn http_client() -> reqwest::Client {
 
 /// Logs in with the one-time code the development provider writes to the log.
 pub async fn login(server: &Server, http: &reqwest::Client, phone: &str) -> String {
-    let r = http.post(format!("{}/v1/auth/code", server.base)).json(&serde_json::json!({"phone": phone})).send().await.unwrap();
+    let r = http
+        .post(format!("{}/v1/auth/code", server.base))
+        .json(&serde_json::json!({"phone": phone}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 202);
     let code = loop {
         let line = server.log.recv().unwrap();
-        assert!(!line.contains(phone), "the log never holds a full phone number");
+        assert!(
+            !line.contains(phone),
+            "the log never holds a full phone number"
+        );
         if line.contains("DEV ONLY") {
             let at = line.find("code=").unwrap() + 5;
             break line[at..at + 6].to_owned();

@@ -117,11 +117,22 @@ mod tests {
 
     #[test]
     fn vault_errors_become_the_action_the_villager_can_take() {
-        let full = VaultError::Io { op: "write", source: std::io::Error::from(std::io::ErrorKind::StorageFull) };
+        let full = VaultError::Io {
+            op: "write",
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        };
         assert_eq!(vault_error(&full).action, ErrorAction::StorageFull);
-        assert_eq!(vault_error(&VaultError::KeyLost).action, ErrorAction::KeyUnavailable);
-        assert_eq!(vault_error(&VaultError::UnsupportedType).action, ErrorAction::InvalidInput);
-        let locked = VaultError::Keystore(KeystoreError::Failed { reason: "locked".into() });
+        assert_eq!(
+            vault_error(&VaultError::KeyLost).action,
+            ErrorAction::KeyUnavailable
+        );
+        assert_eq!(
+            vault_error(&VaultError::UnsupportedType).action,
+            ErrorAction::InvalidInput
+        );
+        let locked = VaultError::Keystore(KeystoreError::Failed {
+            reason: "locked".into(),
+        });
         let e = vault_error(&locked);
         assert_eq!(e.action, ErrorAction::Retry);
         assert!(e.message_en.contains("locked"), "{}", e.message_en);

@@ -89,15 +89,24 @@ mod tests {
 
     #[test]
     fn a_core_message_is_split_into_its_chinese_and_english_halves() {
-        let e = AppError::from_bilingual(ErrorAction::Retry, "密钥库出错，请稍后重试 / the keystore failed, try again later");
+        let e = AppError::from_bilingual(
+            ErrorAction::Retry,
+            "密钥库出错，请稍后重试 / the keystore failed, try again later",
+        );
         assert_eq!(e.message_zh, "密钥库出错，请稍后重试");
         assert_eq!(e.message_en, "the keystore failed, try again later");
-        assert_eq!(e.to_string(), "密钥库出错，请稍后重试 / the keystore failed, try again later");
+        assert_eq!(
+            e.to_string(),
+            "密钥库出错，请稍后重试 / the keystore failed, try again later"
+        );
     }
 
     #[test]
     fn a_message_without_english_is_shown_in_both_places() {
         let e = AppError::from_bilingual(ErrorAction::Internal, "出错了");
-        assert_eq!((e.message_zh.as_str(), e.message_en.as_str()), ("出错了", "出错了"));
+        assert_eq!(
+            (e.message_zh.as_str(), e.message_en.as_str()),
+            ("出错了", "出错了")
+        );
     }
 }

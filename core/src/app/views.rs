@@ -322,6 +322,9 @@ mod tests {
     #[test]
     fn money_is_shown_in_full_and_in_wan() {
         let m = MoneyView::of(50_000_000);
-        assert_eq!((m.fen, m.full.as_str(), m.short.as_str()), (50_000_000, "¥500,000.00", "50万元"));
+        assert_eq!(
+            (m.fen, m.full.as_str(), m.short.as_str()),
+            (50_000_000, "¥500,000.00", "50万元")
+        );
     }
 }

@@ -130,13 +130,20 @@ mod tests {
         for k in DocumentKind::ALL {
             assert_eq!(DocumentKind::from_code(k.code()), Some(k));
         }
-        assert_eq!(DocumentKind::from_code("id-card-front"), Some(DocumentKind::IdCardFront));
+        assert_eq!(
+            DocumentKind::from_code("id-card-front"),
+            Some(DocumentKind::IdCardFront)
+        );
         assert_eq!(DocumentKind::from_code("passport"), None);
     }
 
     #[test]
     fn checklist_shows_what_is_still_missing() {
-        let required = [DocumentKind::IdCardFront, DocumentKind::IdCardBack, DocumentKind::LandContract];
+        let required = [
+            DocumentKind::IdCardFront,
+            DocumentKind::IdCardBack,
+            DocumentKind::LandContract,
+        ];
         let list = checklist(&required, &[DocumentKind::IdCardFront, DocumentKind::Other]);
         assert_eq!(list.len(), 3);
         assert!(!list[0].missing);

@@ -73,7 +73,13 @@ pub fn interest_for_months(amount: Fen, annual: RatePpm, months: u32, rounding: 
 
 /// `amount × ppm / 1_000_000 × days / basis`, rounded once: daily interest with a 360 or
 /// 365 day count.
-pub fn interest_for_days(amount: Fen, annual: RatePpm, days: u32, basis: u32, rounding: Rounding) -> Fen {
+pub fn interest_for_days(
+    amount: Fen,
+    annual: RatePpm,
+    days: u32,
+    basis: u32,
+    rounding: Rounding,
+) -> Fen {
     let n = i128::from(amount) * i128::from(annual) * i128::from(days);
     clamp_i64(rounding.div(n, i128::from(PPM_ONE) * i128::from(basis)))
 }
@@ -108,10 +114,17 @@ pub fn parse_yuan(text: &str) -> Option<Fen> {
     if whole.is_empty() && frac.is_empty() {
         return None;
     }
-    if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) || frac.len() > 2 {
+    if !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+    {
         return None;
     }
-    let w: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let w: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let f: i64 = match frac.len() {
         0 => 0,
         1 => frac.parse::<i64>().ok()? * 10,
@@ -128,11 +141,19 @@ pub fn parse_percent(text: &str) -> Option<RatePpm> {
         Some((w, f)) => (w, f),
         None => (t, ""),
     };
-    if whole.is_empty() || !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) || frac.len() > 4 {
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 4
+    {
         return None;
     }
     let w: i64 = whole.parse().ok()?;
-    let mut f: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let mut f: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     for _ in frac.len()..4 {
         f *= 10;
     }
@@ -247,8 +268,14 @@ mod tests {
     #[test]
     fn interest_uses_month_and_day_counts() {
         // 1,000,000 yuan at 3.6 % for one month: 3,000 yuan
-        assert_eq!(interest_for_months(100_000_000, 36_000, 1, Rounding::HalfUp), 300_000);
+        assert_eq!(
+            interest_for_months(100_000_000, 36_000, 1, Rounding::HalfUp),
+            300_000
+        );
         // 100 yuan at 3.65 % for one day, 365 basis: 0.01 yuan
-        assert_eq!(interest_for_days(10_000, 36_500, 1, 365, Rounding::HalfUp), 1);
+        assert_eq!(
+            interest_for_days(10_000, 36_500, 1, 365, Rounding::HalfUp),
+            1
+        );
     }
 }

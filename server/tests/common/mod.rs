@@ -25,7 +25,12 @@ impl huoshui_server::push::PushGateway for RecordingPush {
 
 impl RecordingPush {
     pub fn count(&self, user: &str) -> usize {
-        self.woken.lock().unwrap().iter().filter(|u| *u == user).count()
+        self.woken
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|u| *u == user)
+            .count()
     }
 }
 
@@ -59,7 +64,15 @@ impl Platform {
         config.push = push.clone();
         let running = huoshui_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);
-        Platform { push, running, clock, codes, base, http: http_client(), dir: dir.to_path_buf() }
+        Platform {
+            push,
+            running,
+            clock,
+            codes,
+            base,
+            http: http_client(),
+            dir: dir.to_path_buf(),
+        }
     }
 
     pub async fn stop(self) -> Arc<ManualClock> {
@@ -69,13 +82,24 @@ impl Platform {
     }
 
     pub fn phone_of(&self, id: &str) -> String {
-        self.running.demo.iter().find(|a| a.id == id).map(|a| a.phone.clone()).unwrap()
+        self.running
+            .demo
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.phone.clone())
+            .unwrap()
     }
 
     /// Logs in as the demo account `id`.
     pub async fn login(&self, id: &str) -> User {
         let phone = self.phone_of(id);
-        let r = self.http.post(format!("{}/v1/auth/code", self.base)).json(&json!({"phone": phone})).send().await.unwrap();
+        let r = self
+            .http
+            .post(format!("{}/v1/auth/code", self.base))
+            .json(&json!({"phone": phone}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::ACCEPTED);
         let code = self.codes.latest(&phone).unwrap();
         let r = self
@@ -97,9 +121,26 @@ impl Platform {
 
     /// A product id of `bank` from the catalog.
     pub async fn product_of_bank(&self, bank: &str) -> (String, i64, u32) {
-        let cat: Value = self.http.get(format!("{}/v1/catalog", self.base)).send().await.unwrap().json().await.unwrap();
-        let p = cat["products"].as_array().unwrap().iter().find(|p| p["bank"] == bank).unwrap();
-        (p["id"].as_str().unwrap().to_owned(), p["amount_min_fen"].as_i64().unwrap(), p["months_min"].as_u64().unwrap() as u32)
+        let cat: Value = self
+            .http
+            .get(format!("{}/v1/catalog", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let p = cat["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["bank"] == bank)
+            .unwrap();
+        (
+            p["id"].as_str().unwrap().to_owned(),
+            p["amount_min_fen"].as_i64().unwrap(),
+            p["months_min"].as_u64().unwrap() as u32,
+        )
     }
 }
 
@@ -119,7 +160,10 @@ pub struct Answer {
 
 impl User {
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
-        let mut req = self.http.request(method, format!("{}{}", self.base, path)).bearer_auth(&self.token);
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -150,13 +194,22 @@ impl User {
             .unwrap();
         let status = r.status();
         let text = r.text().await.unwrap();
-        Answer { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), text }
+        Answer {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        }
     }
 
     /// Submits an application for `product` and answers its id.
     pub async fn apply(&self, product: &(String, i64, u32)) -> String {
         let key = uuid::Uuid::new_v4().to_string();
-        let a = self.submit(&key, json!({"product_id": product.0, "amount_fen": product.1, "months": product.2})).await;
+        let a = self
+            .submit(
+                &key,
+                json!({"product_id": product.0, "amount_fen": product.1, "months": product.2}),
+            )
+            .await;
         assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
         a.body["id"].as_str().unwrap().to_owned()
     }
@@ -171,7 +224,10 @@ impl User {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
-        let mut s = EventStream { resp: r, buf: String::new() };
+        let mut s = EventStream {
+            resp: r,
+            buf: String::new(),
+        };
         let (name, _) = s.next().await.unwrap();
         assert_eq!(name, "ready");
         s
@@ -203,7 +259,10 @@ impl EventStream {
                 }
                 return Some((name, serde_json::from_str(&data).unwrap_or(Value::Null)));
             }
-            let chunk = tokio::time::timeout(std::time::Duration::from_secs(20), self.resp.chunk()).await.ok()?.ok()??;
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(20), self.resp.chunk())
+                .await
+                .ok()?
+                .ok()??;
             self.buf.push_str(&String::from_utf8_lossy(&chunk));
         }
     }
@@ -211,7 +270,10 @@ impl EventStream {
     /// Reads until a message with `event` for application `id` arrives.
     pub async fn wait_for(&mut self, event: &str, id: &str) -> Value {
         loop {
-            let (_, data) = self.next().await.expect("stream ended before the expected message");
+            let (_, data) = self
+                .next()
+                .await
+                .expect("stream ended before the expected message");
             if data["event"] == event && data["application_id"] == id {
                 return data;
             }
