@@ -7,6 +7,7 @@
 //! - [`sync`]: the sync client: catalog by ETag, the outbox drained with idempotency keys,
 //!   status pulled from the county platform.
 //! - [`vault`]: the secure document vault (encrypted photos of the papers a bank needs).
+//! - [`wire`]: the wire contract of the platform's `/v1` API, shared with the server.
 //!
 //! The FFI crate (`huoshui-ffi`) and the platform server (`huoshui-server`) both build on this
 //! crate, so a rule that holds on the phone holds on the server.
@@ -16,6 +17,7 @@ pub mod domain;
 pub mod store;
 pub mod sync;
 pub mod vault;
+pub mod wire;
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("huoshui_core");

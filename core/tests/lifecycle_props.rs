@@ -70,7 +70,7 @@ fn command() -> impl Strategy<Value = Command> {
         // Routing assigns a manager of the product's bank b1 (or tries an empty id).
         6 => prop_oneof![Just("m1"), Just("m2"), Just("")]
             .prop_map(|m| Command::Assign { manager_id: m.to_owned(), bank_id: "b1".to_owned() }),
-        6 => Just(Command::LogContact { note: None }),
+        6 => Just(Command::LogContact { note: None, outcome: Default::default() }),
         6 => Just(Command::StartReview),
         6 => (kinds(), ".{0,3}").prop_map(|(kinds, note)| Command::RequestDocuments { kinds, note }),
         6 => Just(Command::ProvideDocuments),
@@ -125,6 +125,7 @@ fn advance(app: &Application, variety: u8) -> Command {
         },
         State::Assigned => Command::LogContact {
             note: Some("ok".into()),
+            outcome: Default::default(),
         },
         State::Contacted => Command::StartReview,
         State::UnderReview if variety.is_multiple_of(3) => Command::RequestDocuments {
@@ -368,7 +369,7 @@ proptest! {
         times.sort_unstable();
         for n in times {
             if !contacted && n >= contact_after {
-                app.execute(&Actor::manager("m1"), Command::LogContact { note: None }, plus(t0(), contact_after))
+                app.execute(&Actor::manager("m1"), Command::LogContact { note: None, outcome: Default::default() }, plus(t0(), contact_after))
                     .unwrap();
                 contacted = true;
             }

@@ -77,6 +77,7 @@ fn reach(state: State) -> Application {
             manager(),
             Command::LogContact {
                 note: Some("called, farmer at home".into()),
+                outcome: Default::default(),
             },
             State::Contacted,
         ),

@@ -148,7 +148,10 @@ fn a_call_in_time_meets_the_sla_and_nothing_is_escalated() {
     let mut app = submitted_and_assigned();
     app.execute(
         &manager(),
-        Command::LogContact { note: None },
+        Command::LogContact {
+            note: None,
+            outcome: Default::default(),
+        },
         at(4 * 60 + 59),
     )
     .unwrap();
@@ -168,8 +171,15 @@ fn a_call_in_time_meets_the_sla_and_nothing_is_escalated() {
 fn a_late_call_stays_a_breach_but_still_prevents_escalation() {
     let policy = SlaPolicy::default();
     let mut app = submitted_and_assigned();
-    app.execute(&manager(), Command::LogContact { note: None }, at(7 * 60))
-        .unwrap();
+    app.execute(
+        &manager(),
+        Command::LogContact {
+            note: None,
+            outcome: Default::default(),
+        },
+        at(7 * 60),
+    )
+    .unwrap();
     let view = sla_at(&app, &policy, at(11 * 60));
     assert_eq!(view.status, SlaStatus::Breached);
     assert_eq!(view.must_fire, None);
@@ -257,8 +267,15 @@ fn the_administrator_acknowledges_an_escalation_once_and_only_after_one() {
         .is_err()
     );
     // The manager may still call after the escalation; the state moves on.
-    app.execute(&manager(), Command::LogContact { note: None }, at(720))
-        .unwrap();
+    app.execute(
+        &manager(),
+        Command::LogContact {
+            note: None,
+            outcome: Default::default(),
+        },
+        at(720),
+    )
+    .unwrap();
     assert_eq!(app.state, State::Contacted);
 }
 

@@ -105,6 +105,7 @@ fn the_villager_reads_what_to_photograph_and_the_offer_but_never_the_banks_call_
         &m,
         Command::LogContact {
             note: Some("户主电话 13800000000 已接通".into()),
+            outcome: Default::default(),
         },
         at(120),
     )
@@ -217,8 +218,15 @@ fn the_inbox_follows_the_application_from_call_to_payout() {
             .collect::<Vec<_>>()
     };
     assert_eq!(kinds(&app, at(10)), vec![TaskKind::Call]);
-    app.execute(&m, Command::LogContact { note: None }, at(60))
-        .unwrap();
+    app.execute(
+        &m,
+        Command::LogContact {
+            note: None,
+            outcome: Default::default(),
+        },
+        at(60),
+    )
+    .unwrap();
     assert_eq!(kinds(&app, at(70)), vec![TaskKind::Decide]);
     app.execute(&m, Command::StartReview, at(80)).unwrap();
     let decide_task = &tasks_for("m-li", std::slice::from_ref(&app), &policy, at(80))[0];

@@ -367,7 +367,10 @@ async fn contact(
         &who,
         id,
         &headers,
-        Command::LogContact { note: b.note },
+        Command::LogContact {
+            note: b.note,
+            outcome: Default::default(),
+        },
     )
     .await
 }

@@ -194,7 +194,7 @@ pub fn view(
             .map(|e| {
                 let mut e = e.clone();
                 if viewer == Role::Villager
-                    && let EventKind::Contacted { note } = &mut e.kind
+                    && let EventKind::Contacted { note, .. } = &mut e.kind
                 {
                     *note = None;
                 }

@@ -8,3 +8,4 @@ pub mod documents;
 pub mod lifecycle;
 pub mod market;
 pub mod money;
+pub mod rules;

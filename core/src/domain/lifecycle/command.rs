@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::LifecycleError;
 use super::model::{
-    Actor, Application, ApplicationId, ApprovedOffer, Event, EventKind, Role, State,
+    Actor, Application, ApplicationId, ApprovedOffer, ContactOutcome, Event, EventKind, Role, State,
 };
 use super::sla::{SlaPolicy, sla_at};
 use crate::domain::documents::DocumentKind;
@@ -169,7 +169,11 @@ pub enum Command {
     /// System (routing) or administrator: Submitted → Assigned.
     Assign { manager_id: String, bank_id: String },
     /// Assigned manager: Assigned → Contacted (the first contact; stops the SLA clock).
-    LogContact { note: Option<String> },
+    LogContact {
+        note: Option<String>,
+        #[serde(default)]
+        outcome: ContactOutcome,
+    },
     /// Assigned manager: Contacted → UnderReview. Review never starts by itself, so a
     /// manager's inbox shows "decide" only after they chose to open the file.
     StartReview,
@@ -419,14 +423,14 @@ pub fn decide(
                 bank_id,
             }
         }
-        Command::LogContact { note } => {
+        Command::LogContact { note, outcome } => {
             if state != State::Assigned {
                 return Err(illegal);
             }
             if let Some(n) = &note {
                 check_text(action, "note", n)?;
             }
-            EventKind::Contacted { note }
+            EventKind::Contacted { note, outcome }
         }
         Command::StartReview => EventKind::ReviewStarted,
         Command::RequestDocuments { kinds, note } => {

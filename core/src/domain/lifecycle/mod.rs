@@ -41,7 +41,9 @@ pub use command::{
     Action, Command, MAX_ID_CHARS, MAX_MONTHS, MAX_TEXT_CHARS, NewApplication, decide,
 };
 pub use error::LifecycleError;
-pub use model::{Actor, Application, ApplicationId, ApprovedOffer, Event, EventKind, Role, State};
+pub use model::{
+    Actor, Application, ApplicationId, ApprovedOffer, ContactOutcome, Event, EventKind, Role, State,
+};
 pub use sla::{Escalation, SlaPolicy, SlaStatus, SlaView, plus_minutes, seconds_until, sla_at};
 pub use tasks::{Task, TaskKind, countdown_en, countdown_zh, tasks_for};
 pub use timeline::{Timeline, TimelineEntry, format_when_en, format_when_zh, next_step, timeline};

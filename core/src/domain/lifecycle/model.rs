@@ -166,9 +166,14 @@ pub enum EventKind {
     Submitted,
     /// Routed to a manager of the product's bank.
     Assigned { manager_id: String, bank_id: String },
-    /// The manager reached the villager (first contact; stops the SLA clock).
-    /// The note is internal to the bank and not shown in the villager's timeline.
-    Contacted { note: Option<String> },
+    /// The manager called the villager (first contact; stops the SLA clock, whether or not the
+    /// call was answered: the county's promise is a call within the deadline). The note is
+    /// internal to the bank and not shown in the villager's timeline; the outcome is.
+    Contacted {
+        note: Option<String>,
+        #[serde(default)]
+        outcome: ContactOutcome,
+    },
     /// The manager started the review.
     ReviewStarted,
     /// The manager asked for more documents.
@@ -219,6 +224,46 @@ impl EventKind {
             EventKind::Escalated { .. } => "escalated",
             EventKind::EscalationAcknowledged { .. } => "escalation_acknowledged",
             EventKind::Reassigned { .. } => "reassigned",
+        }
+    }
+}
+
+/// How the manager's call went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactOutcome {
+    /// 已接通：the villager answered and they spoke.
+    #[default]
+    Reached,
+    /// 未接通：no answer; the manager will call again.
+    NoAnswer,
+    /// 约定回电：they agreed on a time to talk again.
+    CallBack,
+}
+
+impl ContactOutcome {
+    /// Every outcome.
+    pub const ALL: [ContactOutcome; 3] = [
+        ContactOutcome::Reached,
+        ContactOutcome::NoAnswer,
+        ContactOutcome::CallBack,
+    ];
+
+    /// The outcome in Chinese.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            ContactOutcome::Reached => "已接通",
+            ContactOutcome::NoAnswer => "未接通",
+            ContactOutcome::CallBack => "约定回电",
+        }
+    }
+
+    /// The outcome in English.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            ContactOutcome::Reached => "reached",
+            ContactOutcome::NoAnswer => "no answer",
+            ContactOutcome::CallBack => "call back later",
         }
     }
 }

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Application, Event, EventKind, Role, State};
+use super::model::{Application, ContactOutcome, Event, EventKind, Role, State};
 use super::sla::{SlaPolicy, plus_minutes, seconds_until, waiting_for_contact};
 use crate::domain::documents::DocumentKind;
 use crate::domain::money::{format_percent, format_yuan};
@@ -137,10 +137,23 @@ fn event_words(event: &Event) -> Words {
             "已为您安排客户经理",
             "An account manager was assigned to you",
         ),
-        // The note is the bank's own record; the villager sees only that the call happened.
-        EventKind::Contacted { .. } => {
-            words("客户经理已与您联系", "Your account manager contacted you")
-        }
+        // The note is the bank's own record; the villager sees that the call happened and how.
+        EventKind::Contacted { outcome, .. } => match outcome {
+            ContactOutcome::Reached => {
+                words("客户经理已与您联系", "Your account manager contacted you")
+            }
+            ContactOutcome::NoAnswer => with_detail(
+                words("客户经理给您打过电话", "Your account manager called you"),
+                "您没有接到电话，客户经理会再打给您，请留意来电".to_owned(),
+                "You missed the call; your manager will call again, keep your phone at hand"
+                    .to_owned(),
+            ),
+            ContactOutcome::CallBack => with_detail(
+                words("客户经理已与您联系", "Your account manager contacted you"),
+                "已约好再次通话的时间".to_owned(),
+                "You agreed on a time to talk again".to_owned(),
+            ),
+        },
         EventKind::ReviewStarted => words("银行开始审核", "The bank started its review"),
         EventKind::DocumentsRequested { kinds, note } => {
             let (mut zh, mut en) = (

@@ -1,0 +1,531 @@
+//! The wire contract between the phones and the county platform: every JSON body of the `/v1`
+//! API, request and answer, as one set of types that the server (`huoshui-server`) and the
+//! phone's sync client ([`crate::sync`]) both use, so neither side hand-mirrors the other. The
+//! OpenAPI document the server publishes is generated from these types (with the `openapi`
+//! feature they derive `utoipa::ToSchema`).
+//!
+//! Names say what a type holds: `…Request` is what a client sends, `…View` what the platform
+//! shows, `…Response` an answer that is neither. Money is integer fen (`…_fen`), rates parts
+//! per million a year (`…_ppm`), times RFC 3339 UTC. Must never carry personal data a role may
+//! not see: a villager's phone number travels only in [`VillagerContact`], which the platform
+//! fills in for the assigned manager and administrators alone.
+
+use crate::domain::credit::Reason;
+use crate::domain::documents::DocumentKind;
+use crate::domain::lifecycle::{
+    ApprovedOffer, ContactOutcome, Event, Role, SlaView, State, TaskKind, Timeline,
+};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// The paths of the API, so that client and server spell them alike.
+pub mod path {
+    pub const HEALTH: &str = "/v1/health";
+    pub const OPENAPI: &str = "/v1/openapi.json";
+    pub const AUTH_CODE: &str = "/v1/auth/code";
+    pub const AUTH_LOGIN: &str = "/v1/auth/login";
+    pub const AUTH_LOGOUT: &str = "/v1/auth/logout";
+    pub const ME: &str = "/v1/me";
+    pub const CATALOG: &str = "/v1/catalog";
+    pub const APPLICATIONS: &str = "/v1/applications";
+    pub const EVENTS: &str = "/v1/events";
+    pub const MANAGER_INBOX: &str = "/v1/manager/inbox";
+
+    /// `/v1/applications/{id}`
+    pub fn application(id: &str) -> String {
+        format!("{APPLICATIONS}/{id}")
+    }
+
+    /// `/v1/applications/{id}/{action}` (e.g. `withdraw`, `contact`, `documents`).
+    pub fn application_action(id: &str, action: &str) -> String {
+        format!("{APPLICATIONS}/{id}/{action}")
+    }
+
+    /// `/v1/uploads/{upload}`
+    pub fn upload(upload_id: &str) -> String {
+        format!("/v1/uploads/{upload_id}")
+    }
+
+    /// `/v1/uploads/{upload}/chunks/{index}`
+    pub fn upload_chunk(upload_id: &str, index: u32) -> String {
+        format!("/v1/uploads/{upload_id}/chunks/{index}")
+    }
+
+    /// `/v1/uploads/{upload}/complete`
+    pub fn upload_complete(upload_id: &str) -> String {
+        format!("/v1/uploads/{upload_id}/complete")
+    }
+
+    /// `/v1/documents/{upload}/content`
+    pub fn document_content(upload_id: &str) -> String {
+        format!("/v1/documents/{upload_id}/content")
+    }
+}
+
+/// The header that makes a command idempotent: the same key answers the first answer again.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+// ----- errors -----
+
+/// Every error answer: `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong, in a stable code and in words that say what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine code, e.g. `not_eligible`, `unauthorized`, `idempotency_key_reused`.
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+    /// For `not_eligible`: every product rule the application fails.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+}
+
+// ----- health -----
+
+/// `GET /v1/health`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthResponse {
+    /// Always `ok` when the platform answers.
+    pub status: String,
+}
+
+// ----- sign-in -----
+
+/// `POST /v1/auth/code`: send a one-time login code to this phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// A mainland mobile number: 11 digits starting with 1.
+    pub phone: String,
+}
+
+/// The answer to [`CodeRequest`] (the same whether or not the phone has an account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSentResponse {
+    pub sent: bool,
+    pub expires_in_seconds: i64,
+}
+
+/// `POST /v1/auth/login`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub phone: String,
+    /// The six-digit code.
+    pub code: String,
+}
+
+/// A new session: the bearer token (shown once) and who it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResponse {
+    pub token: String,
+    pub expires_at: Timestamp,
+    pub user: UserView,
+}
+
+/// A signed-in person as the platform records them (`GET /v1/me`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: String,
+    pub role: Role,
+    pub name: String,
+    /// Masked, e.g. `138****0001`.
+    pub phone: String,
+    /// A villager's town (catalog town id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub town: Option<String>,
+    /// A manager's bank (catalog bank id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_id: Option<String>,
+    /// The towns a manager serves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub towns: Vec<String>,
+    /// A villager's virtue points on the county's record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<u32>,
+    /// The credit grade those points reach in the county's table (`AAA` …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+}
+
+// ----- applications -----
+
+/// `POST /v1/applications` (with an `Idempotency-Key`): submit an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    pub product_id: String,
+    pub amount_fen: i64,
+    pub months: u32,
+    /// The id the phone chose for its draft (a UUID), so both sides name the application
+    /// alike; absent → the platform picks one. Taken by another submission → 409.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The industry the loan is for (catalog industry id), checked against the product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
+    /// What the money is for (catalog purpose id), checked against the product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+}
+
+/// The villager's name and full phone number: released by the platform only to the manager the
+/// application is assigned to and to administrators; every release is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VillagerContact {
+    pub name: String,
+    /// The full number, for the call button (`tel:`).
+    pub phone: String,
+}
+
+/// An application as the platform shows it to one viewer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationView {
+    pub id: String,
+    pub state: State,
+    pub state_zh: String,
+    pub state_en: String,
+    pub villager_id: String,
+    pub product_id: String,
+    pub bank_id: Option<String>,
+    pub amount_fen: i64,
+    pub months: u32,
+    pub town: String,
+    pub manager_id: Option<String>,
+    pub submitted_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+    pub offer: Option<ApprovedOffer>,
+    pub disbursed_amount_fen: Option<i64>,
+    pub rejection_reason: Option<String>,
+    pub requested_documents: Vec<DocumentKind>,
+    pub escalated_at: Option<Timestamp>,
+    pub sla: SlaView,
+    /// The number of the last event: a client whose copy is behind fetches the detail.
+    pub last_seq: u64,
+    /// The villager to call (assigned manager and administrators only, detail view only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub villager: Option<VillagerContact>,
+    /// The events, oldest first (detail view only). A villager does not see the bank's
+    /// internal contact notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<Event>>,
+    /// The events in plain Chinese and English with "what happens next" (detail view only),
+    /// times in China Standard Time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Timeline>,
+}
+
+/// `GET /v1/applications`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationList {
+    pub applications: Vec<ApplicationView>,
+}
+
+/// `POST …/{id}/withdraw`
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST …/{id}/contact`: the manager's call.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRequest {
+    /// The bank's own note (not shown to the villager).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// How the call went (default `reached`).
+    #[serde(default)]
+    pub outcome: ContactOutcome,
+}
+
+/// `POST …/{id}/request-documents`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestDocumentsRequest {
+    /// At least one kind.
+    pub kinds: Vec<DocumentKind>,
+    /// What the villager should know (shown in their timeline).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST …/{id}/approve`: the offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    /// At most the amount applied for.
+    pub amount_fen: i64,
+    pub months: u32,
+    /// Annual rate, parts per million (1 % = 10,000).
+    pub annual_rate_ppm: i64,
+}
+
+/// `POST …/{id}/reject`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    /// The villager reads it.
+    pub reason: String,
+}
+
+/// `POST …/{id}/disburse`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisburseRequest {
+    /// At most the approved amount.
+    pub amount_fen: i64,
+}
+
+/// `POST /v1/admin/applications/{id}/reassign`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignRequest {
+    pub manager_id: String,
+}
+
+/// `POST /v1/admin/applications/{id}/acknowledge`
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+// ----- documents -----
+
+/// `POST /v1/applications/{id}/documents`: open a resumable upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartUploadRequest {
+    pub kind: DocumentKind,
+    /// Plaintext size in bytes.
+    pub size: u64,
+    /// SHA-256 of the plaintext, 64 hex digits.
+    pub sha256: String,
+}
+
+/// Where an upload stands: which chunks the platform still needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadStatus {
+    pub upload_id: String,
+    pub application_id: String,
+    pub kind: DocumentKind,
+    pub size: u64,
+    pub sha256: String,
+    /// Every chunk but the last is exactly this long.
+    pub chunk_size: u32,
+    pub chunk_count: u32,
+    /// Chunk indexes not yet received (empty once complete).
+    pub missing_chunks: Vec<u32>,
+    /// The SHA-256 was checked and the document is stored.
+    pub complete: bool,
+}
+
+/// `GET /v1/applications/{id}/documents`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentList {
+    pub documents: Vec<UploadStatus>,
+}
+
+// ----- the manager's inbox -----
+
+/// One task of a manager, with its countdown at the platform's now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxTask {
+    pub application_id: String,
+    pub kind: TaskKind,
+    pub deadline: Timestamp,
+    /// Negative when late.
+    pub seconds_left: i64,
+    pub overdue: bool,
+    pub countdown_zh: String,
+    pub countdown_en: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub product_id: String,
+    pub town: String,
+    pub amount_fen: i64,
+    pub months: u32,
+    pub escalated: bool,
+    /// The application's last event number (fetch the detail when the phone's copy is behind).
+    pub last_seq: u64,
+    /// The villager to call.
+    pub villager: Option<VillagerContact>,
+}
+
+/// `GET /v1/manager/inbox`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbox {
+    pub tasks: Vec<InboxTask>,
+    /// Applications of the manager's bank in their towns that no one has yet.
+    pub unassigned: Vec<ApplicationView>,
+}
+
+// ----- supervision -----
+
+/// `GET /v1/admin/escalations`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationList {
+    pub escalations: Vec<ApplicationView>,
+}
+
+/// Applications in one state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCount {
+    pub state: String,
+    pub count: i64,
+}
+
+/// One bank's service figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BankFigures {
+    pub bank_id: String,
+    pub bank_name_zh: String,
+    pub submitted: i64,
+    pub contacted: i64,
+    /// Average seconds from submission to first contact (contacted applications only).
+    pub average_contact_seconds: Option<f64>,
+    pub slowest_contact_seconds: Option<i64>,
+    /// Applications whose first-contact deadline has passed or that were contacted.
+    pub contact_due: i64,
+    /// Of those, contacted by the deadline.
+    pub contacted_in_time: i64,
+    /// `contacted_in_time / contact_due` in per mille (absent when nothing is due yet).
+    pub sla_compliance_permille: Option<i64>,
+    pub escalations: i64,
+}
+
+/// `GET /v1/admin/figures`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    pub at: Timestamp,
+    pub first_contact_minutes: u32,
+    pub escalation_minutes: u32,
+    pub total: i64,
+    pub by_state: Vec<StateCount>,
+    pub banks: Vec<BankFigures>,
+}
+
+// ----- the live stream -----
+
+/// What a live message is about (the SSE `event:` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamTopic {
+    /// The stream is open (first message).
+    Ready,
+    /// An application changed state.
+    Application,
+    /// Something for a manager to do (assigned, reassigned).
+    Task,
+    /// An escalation to the administrators.
+    Escalation,
+    /// Messages were missed: pull everything.
+    Resync,
+}
+
+impl StreamTopic {
+    /// The SSE event name.
+    pub fn code(self) -> &'static str {
+        match self {
+            StreamTopic::Ready => "ready",
+            StreamTopic::Application => "application",
+            StreamTopic::Task => "task",
+            StreamTopic::Escalation => "escalation",
+            StreamTopic::Resync => "resync",
+        }
+    }
+
+    /// The topic of an SSE event name.
+    pub fn from_code(code: &str) -> Option<StreamTopic> {
+        [
+            StreamTopic::Ready,
+            StreamTopic::Application,
+            StreamTopic::Task,
+            StreamTopic::Escalation,
+            StreamTopic::Resync,
+        ]
+        .into_iter()
+        .find(|t| t.code() == code)
+    }
+}
+
+/// The data of one live message about an application (SSE `data:`; its `id:` is the position
+/// in the viewer's feed, sent back as `Last-Event-ID` to resume). Ids and states only: never a
+/// name, a phone number or an amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamMessage {
+    pub topic: StreamTopic,
+    pub application_id: String,
+    /// The event that happened (`submitted`, `contacted`, …).
+    pub event: String,
+    pub seq: u64,
+    /// The state after it.
+    pub state: State,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn a_submission_without_the_optional_fields_reads_and_writes_the_same() {
+        let json = r#"{"product_id":"runchang-suli","amount_fen":50000000,"months":60}"#;
+        let req: SubmitRequest = serde_json::from_str(json).unwrap();
+        assert_eq!(req.id, None);
+        assert_eq!(serde_json::to_string(&req).unwrap(), json);
+        let bad = r#"{"product_id":"p","amount_fen":1,"months":1,"extra":true}"#;
+        assert!(
+            serde_json::from_str::<SubmitRequest>(bad).is_err(),
+            "unknown fields are refused"
+        );
+    }
+
+    #[test]
+    fn an_error_body_without_reasons_has_no_reasons_field() {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: "unauthorized".into(),
+                message_zh: "请先登录".into(),
+                message_en: "log in".into(),
+                reasons: Vec::new(),
+            },
+        };
+        let v = serde_json::to_value(&body).unwrap();
+        assert!(v["error"].get("reasons").is_none());
+        let back: ErrorBody = serde_json::from_value(v).unwrap();
+        assert_eq!(back, body);
+    }
+
+    #[test]
+    fn stream_topics_round_trip_through_their_codes() {
+        for t in [
+            StreamTopic::Ready,
+            StreamTopic::Application,
+            StreamTopic::Task,
+            StreamTopic::Escalation,
+            StreamTopic::Resync,
+        ] {
+            assert_eq!(StreamTopic::from_code(t.code()), Some(t));
+            assert_eq!(serde_json::to_value(t).unwrap(), t.code());
+        }
+        assert_eq!(StreamTopic::from_code("other"), None);
+    }
+
+    #[test]
+    fn a_contact_defaults_to_reached() {
+        let c: ContactRequest = serde_json::from_str("{}").unwrap();
+        assert_eq!(c.outcome, ContactOutcome::Reached);
+        let c: ContactRequest = serde_json::from_str(r#"{"outcome":"no_answer"}"#).unwrap();
+        assert_eq!(c.outcome, ContactOutcome::NoAnswer);
+    }
+}
