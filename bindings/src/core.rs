@@ -6,17 +6,32 @@ use crate::capture::{DocumentCapture, DocumentExport};
 use crate::error::HuoshuiError;
 use crate::keystore::{ForeignKeystore, PlatformKeystore};
 use crate::listen::{
-    ApplicationsListener, DocumentsListener, TaskHandle, TasksListener, subscribe,
+    ApplicationsListener, DocumentsListener, SessionListener, SyncStatusListener, TaskHandle,
+    TasksListener, subscribe,
 };
 use huoshui_core::app::views::{
-    ApplicationView, CalculatorInput, CalculatorView, ChecklistItemView, ComparisonView,
-    DocumentView, DraftInput, GradeScreenView, MarketInput, MarketPageView, MoneyView,
-    ProductDetailView, TaskView, TimelineView,
+    ApplicationView, AttentionView, CalculatorInput, CalculatorView, ChecklistItemView,
+    ComparisonView, ContactOutcomeView, DocumentView, DraftInput, GradeScreenView, MarketInput,
+    MarketPageView, MoneyView, ProductDetailView, SessionView, SyncReportView, SyncStatusView,
+    TaskView, TimelineView,
 };
 use huoshui_core::app::{AppCore, AppError, ErrorAction, Topic};
+use huoshui_core::domain::documents::DocumentKind;
+use huoshui_core::domain::lifecycle::ContactOutcome;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::runtime::Runtime;
+
+/// Where the core keeps its data and which platform it talks to.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct CoreConfig {
+    /// The app's private data folder.
+    pub data_dir: String,
+    /// The county platform, e.g. `https://huoshui.example.cn`; `None`: the market, the
+    /// calculator and documents work, signing in and syncing do not.
+    pub platform_url: Option<String>,
+}
 
 /// The opened app core. Open it once per process with the app's data folder, the user's id and
 /// the platform keystore; close it (`close()` in Kotlin, `AutoCloseable`) when the app ends.
@@ -57,16 +72,33 @@ impl HuoshuiCore {
             Err(_) => Err(HuoshuiError::task_lost()),
         }
     }
+
+    /// Runs async core work (network) on the core's runtime and awaits it from any executor;
+    /// a panic inside arrives as `Internal`.
+    async fn run_async<T, F, Fut>(&self, f: F) -> Result<T, HuoshuiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Arc<AppCore>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    {
+        let core = Arc::clone(&self.core);
+        let handle = self.runtime()?.spawn(async move { f(core).await });
+        match handle.await {
+            Ok(result) => Ok(result?),
+            Err(e) if e.is_panic() => Err(HuoshuiError::from_panic(e.into_panic().as_ref())),
+            Err(_) => Err(HuoshuiError::task_lost()),
+        }
+    }
 }
 
 #[uniffi::export]
 impl HuoshuiCore {
-    /// Opens (creating if needed) the app's data in `data_dir` for the villager `user_id`,
-    /// protected by the platform `keystore`. Calls the keystore (once) before it returns.
+    /// Opens (creating if needed) the app's data in `config.data_dir`, protected by the
+    /// platform `keystore`, as a client of `config.platform_url`. Whoever signed in last is
+    /// still signed in. Calls the keystore (once) before it returns.
     #[uniffi::constructor]
     pub fn open(
-        data_dir: String,
-        user_id: String,
+        config: CoreConfig,
         keystore: Arc<dyn PlatformKeystore>,
     ) -> Result<Arc<HuoshuiCore>, HuoshuiError> {
         guard(|| {
@@ -78,9 +110,13 @@ impl HuoshuiCore {
                 .build()
                 .map_err(AppError::internal)?;
             let keystore = Arc::new(ForeignKeystore(keystore));
-            let core = AppCore::open(&PathBuf::from(data_dir), &user_id, keystore)?;
+            let core = AppCore::open(
+                &PathBuf::from(config.data_dir),
+                config.platform_url.as_deref(),
+                keystore,
+            )?;
             Ok(Arc::new(HuoshuiCore {
-                core: Arc::new(core),
+                core,
                 runtime: Some(runtime),
             }))
         })
@@ -149,14 +185,39 @@ impl HuoshuiCore {
         self.run(move |core| Ok(core.grade(points))).await
     }
 
-    // ----- applications -----
+    // ----- session -----
 
-    /// Starts a draft application.
+    /// Asks the platform to text a one-time login code to `phone`.
+    pub async fn request_code(&self, phone: String) -> Result<(), HuoshuiError> {
+        self.run_async(move |core| async move { core.request_code(&phone).await })
+            .await
+    }
+
+    /// Signs in with the code; the session is kept sealed, so a restart stays signed in.
+    pub async fn login(&self, phone: String, code: String) -> Result<SessionView, HuoshuiError> {
+        self.run_async(move |core| async move { core.login(&phone, &code).await })
+            .await
+    }
+
+    /// Signs out (what waits in the outbox stays, and is sent after the next sign-in).
+    pub async fn logout(&self) -> Result<(), HuoshuiError> {
+        self.run_async(|core| async move { core.logout().await })
+            .await
+    }
+
+    /// Who is signed in (works offline), `None` when nobody is.
+    pub async fn session(&self) -> Result<Option<SessionView>, HuoshuiError> {
+        self.run(|core| core.session()).await
+    }
+
+    // ----- the villager's actions (each one through the outbox) -----
+
+    /// Starts a draft application (kept on the phone until it is submitted).
     pub async fn create_draft(&self, input: DraftInput) -> Result<ApplicationView, HuoshuiError> {
         self.run(move |core| core.create_draft(&input)).await
     }
 
-    /// Submits a draft; returns its timeline.
+    /// Submits a draft (and queues its documents' uploads); works offline.
     pub async fn submit(&self, application_id: String) -> Result<TimelineView, HuoshuiError> {
         self.run(move |core| core.submit(&application_id)).await
     }
@@ -177,6 +238,90 @@ impl HuoshuiCore {
             .await
     }
 
+    /// Tells the bank the requested documents are provided.
+    pub async fn provide_documents(
+        &self,
+        application_id: String,
+    ) -> Result<TimelineView, HuoshuiError> {
+        self.run(move |core| core.provide_documents(&application_id))
+            .await
+    }
+
+    /// Discards a draft that was never submitted.
+    pub async fn discard_draft(&self, application_id: String) -> Result<(), HuoshuiError> {
+        self.run(move |core| core.discard_draft(&application_id))
+            .await
+    }
+
+    // ----- the account manager's actions (each one through the outbox) -----
+
+    /// Records the first call: how it went and the bank's own note.
+    pub async fn record_contact(
+        &self,
+        application_id: String,
+        outcome: ContactOutcome,
+        note: Option<String>,
+    ) -> Result<TimelineView, HuoshuiError> {
+        self.run(move |core| core.record_contact(&application_id, outcome, note))
+            .await
+    }
+
+    /// Opens the file for review.
+    pub async fn start_review(&self, application_id: String) -> Result<TimelineView, HuoshuiError> {
+        self.run(move |core| core.start_review(&application_id))
+            .await
+    }
+
+    /// Asks the villager for documents.
+    pub async fn request_documents(
+        &self,
+        application_id: String,
+        kinds: Vec<DocumentKind>,
+        note: String,
+    ) -> Result<TimelineView, HuoshuiError> {
+        self.run(move |core| core.request_documents(&application_id, kinds, note))
+            .await
+    }
+
+    /// Approves with an offer: amount in fen, term in months, annual rate in ppm (1 % = 10,000).
+    pub async fn approve(
+        &self,
+        application_id: String,
+        amount_fen: i64,
+        months: u32,
+        annual_rate_ppm: i64,
+    ) -> Result<TimelineView, HuoshuiError> {
+        self.run(move |core| core.approve(&application_id, amount_fen, months, annual_rate_ppm))
+            .await
+    }
+
+    /// Rejects with a reason the villager reads.
+    pub async fn reject(
+        &self,
+        application_id: String,
+        reason: String,
+    ) -> Result<TimelineView, HuoshuiError> {
+        self.run(move |core| core.reject(&application_id, reason))
+            .await
+    }
+
+    /// Records the money paid out (fen).
+    pub async fn disburse(
+        &self,
+        application_id: String,
+        amount_fen: i64,
+    ) -> Result<TimelineView, HuoshuiError> {
+        self.run(move |core| core.disburse(&application_id, amount_fen))
+            .await
+    }
+
+    /// The ways a call can go, for the contact form.
+    pub fn contact_outcomes(&self) -> Vec<ContactOutcomeView> {
+        guard_infallible(Vec::new, || self.core.contact_outcomes())
+    }
+
+    // ----- what the phone holds -----
+
     /// The applications on this phone, most recently changed first.
     pub async fn applications(&self) -> Result<Vec<ApplicationView>, HuoshuiError> {
         self.run(|core| core.applications()).await
@@ -187,25 +332,58 @@ impl HuoshuiCore {
         self.run(move |core| core.timeline(&application_id)).await
     }
 
-    /// An application's events as JSON (what the outbox sends to the platform).
-    pub async fn events_json(&self, application_id: String) -> Result<String, HuoshuiError> {
-        self.run(move |core| core.events_json(&application_id))
+    /// The signed-in manager's inbox, most urgent first, with countdowns and the villager to call.
+    pub async fn manager_tasks(&self) -> Result<Vec<TaskView>, HuoshuiError> {
+        self.run(|core| core.manager_tasks()).await
+    }
+
+    // ----- sync -----
+
+    /// Syncs now (catalog, outbox with uploads, status). Offline and "sign in again" come back
+    /// as the report's status, not as errors. Safe from a background job and when called twice
+    /// at once (the second joins the first).
+    pub async fn sync_now(&self) -> Result<SyncReportView, HuoshuiError> {
+        self.run_async(|core| async move { core.sync_now().await })
             .await
     }
 
-    /// Takes in an application's events as the platform sent them (JSON array).
-    pub async fn ingest_events(
-        &self,
-        application_id: String,
-        events_json: String,
-    ) -> Result<ApplicationView, HuoshuiError> {
-        self.run(move |core| core.ingest_events(&application_id, &events_json))
+    /// Where syncing stands (the banner).
+    pub async fn sync_status(&self) -> Result<SyncStatusView, HuoshuiError> {
+        self.run(|core| core.sync_status()).await
+    }
+
+    /// What the platform refused, in its words.
+    pub async fn attention(&self) -> Result<Vec<AttentionView>, HuoshuiError> {
+        self.run(|core| core.attention()).await
+    }
+
+    /// Tries again what gave up; answers how many.
+    pub async fn retry_failed(&self) -> Result<u32, HuoshuiError> {
+        self.run(|core| core.retry_failed()).await
+    }
+
+    /// A push message's data arrived: the core syncs (push data carries no personal data).
+    pub async fn handle_push(&self, data: String) -> Result<SyncReportView, HuoshuiError> {
+        self.run_async(move |core| async move { core.handle_push(&data).await })
             .await
     }
 
-    /// An account manager's inbox, most urgent first, with countdowns.
-    pub async fn manager_tasks(&self, manager_id: String) -> Result<Vec<TaskView>, HuoshuiError> {
-        self.run(move |core| core.manager_tasks(&manager_id)).await
+    /// Opens the live connection (the app came to the foreground).
+    pub fn connect_live(&self) -> Result<(), HuoshuiError> {
+        guard(|| {
+            let _entered = self.runtime()?.enter();
+            Ok(self.core.connect_live()?)
+        })
+    }
+
+    /// Closes the live connection (the app went to the background).
+    pub fn disconnect_live(&self) {
+        guard_infallible(|| (), || self.core.disconnect_live());
+    }
+
+    /// Whether the live connection is running.
+    pub fn live_connected(&self) -> bool {
+        guard_infallible(|| false, || self.core.live_connected())
     }
 
     // ----- documents -----
@@ -306,10 +484,9 @@ impl HuoshuiCore {
         ))
     }
 
-    /// A manager's tasks now, then after every change of the applications behind them.
+    /// The signed-in manager's tasks now, then after every change of the applications behind them.
     pub fn subscribe_tasks(
         &self,
-        manager_id: String,
         listener: Arc<dyn TasksListener>,
     ) -> Result<Arc<TaskHandle>, HuoshuiError> {
         let rt = self.runtime()?.handle().clone();
@@ -317,13 +494,52 @@ impl HuoshuiCore {
             &rt,
             &self.core,
             Topic::Tasks,
-            move |core| log_failure(core.manager_tasks(&manager_id)),
+            move |core| log_failure(core.manager_tasks()),
             move |v| {
                 listener.on_update(v);
             },
         ))
     }
 
+    /// The sync status now, then after every change (the banner).
+    pub fn subscribe_sync_status(
+        &self,
+        listener: Arc<dyn SyncStatusListener>,
+    ) -> Result<Arc<TaskHandle>, HuoshuiError> {
+        let rt = self.runtime()?.handle().clone();
+        Ok(subscribe(
+            &rt,
+            &self.core,
+            Topic::Sync,
+            |core| log_failure(core.sync_status()),
+            move |v| {
+                listener.on_update(v);
+            },
+        ))
+    }
+
+    /// Who is signed in now, then after every sign-in, sign-out or expiry.
+    pub fn subscribe_session(
+        &self,
+        listener: Arc<dyn SessionListener>,
+    ) -> Result<Arc<TaskHandle>, HuoshuiError> {
+        let rt = self.runtime()?.handle().clone();
+        Ok(subscribe(
+            &rt,
+            &self.core,
+            Topic::Session,
+            |core| log_failure(core.session()),
+            move |v| {
+                listener.on_update(v);
+            },
+        ))
+    }
+}
+
+/// Test hooks, compiled only with the `test-hooks` feature (release builds leave it off).
+#[cfg(feature = "test-hooks")]
+#[uniffi::export]
+impl HuoshuiCore {
     /// How many listeners are subscribed (for tests of cancellation).
     pub fn listener_count(&self) -> u32 {
         guard_infallible(
@@ -331,8 +547,6 @@ impl HuoshuiCore {
             || u32::try_from(self.core.notifier().len()).unwrap_or(u32::MAX),
         )
     }
-
-    // ----- for tests of the FFI barrier (never called by the apps) -----
 
     /// Panics inside the core on purpose; arrives as `HuoshuiError::Internal`.
     pub fn debug_force_panic(&self) -> Result<(), HuoshuiError> {

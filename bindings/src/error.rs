@@ -46,6 +46,18 @@ pub enum HuoshuiError {
         message_zh: String,
         message_en: String,
     },
+    /// Nobody is signed in, or the sign-in expired: sign in (nothing queued is lost).
+    #[error("{message_zh} / {message_en}")]
+    SignIn {
+        message_zh: String,
+        message_en: String,
+    },
+    /// The platform cannot be reached: what was done waits and is sent later.
+    #[error("{message_zh} / {message_en}")]
+    Offline {
+        message_zh: String,
+        message_en: String,
+    },
     /// A bug inside the core (including a caught panic): report it; the app keeps running.
     #[error("{message_zh} / {message_en}")]
     Internal {
@@ -83,6 +95,14 @@ impl From<AppError> for HuoshuiError {
                 message_en,
             },
             ErrorAction::Conflict => HuoshuiError::Conflict {
+                message_zh,
+                message_en,
+            },
+            ErrorAction::SignIn => HuoshuiError::SignIn {
+                message_zh,
+                message_en,
+            },
+            ErrorAction::Offline => HuoshuiError::Offline {
                 message_zh,
                 message_en,
             },

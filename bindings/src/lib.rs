@@ -15,10 +15,13 @@ mod error;
 mod keystore;
 mod listen;
 
-pub use crate::core::HuoshuiCore;
+pub use crate::core::{CoreConfig, HuoshuiCore};
 pub use capture::{DocumentCapture, DocumentExport};
 pub use error::HuoshuiError;
 pub use keystore::{KeystoreError, PlatformKeystore};
-pub use listen::{ApplicationsListener, DocumentsListener, TaskHandle, TasksListener};
+pub use listen::{
+    ApplicationsListener, DocumentsListener, SessionListener, SyncStatusListener, TaskHandle,
+    TasksListener,
+};
 
 uniffi::setup_scaffolding!("huoshui_ffi");

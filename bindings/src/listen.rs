@@ -6,7 +6,9 @@
 //! thread of that runtime with no lock held, so it may call back into the core. After `close()`
 //! returns no new delivery starts; one already running when `close()` was called finishes.
 
-use huoshui_core::app::views::{ApplicationView, DocumentView, TaskView};
+use huoshui_core::app::views::{
+    ApplicationView, DocumentView, SessionView, SyncStatusView, TaskView,
+};
 use huoshui_core::app::{AppCore, Topic};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,6 +32,18 @@ pub trait DocumentsListener: Send + Sync {
 #[uniffi::export(with_foreign)]
 pub trait TasksListener: Send + Sync {
     fn on_update(&self, tasks: Vec<TaskView>);
+}
+
+/// Receives the sync status (the banner).
+#[uniffi::export(with_foreign)]
+pub trait SyncStatusListener: Send + Sync {
+    fn on_update(&self, status: SyncStatusView);
+}
+
+/// Receives who is signed in (`None` after sign-out).
+#[uniffi::export(with_foreign)]
+pub trait SessionListener: Send + Sync {
+    fn on_update(&self, session: Option<SessionView>);
 }
 
 /// A running subscription. `close()` (Kotlin `AutoCloseable`) or dropping it stops it.

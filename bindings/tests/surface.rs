@@ -2,12 +2,13 @@
 //! exported object equals the domain's own ranking for the same request, errors arrive as
 //! their caller actions, a panic becomes `Internal`, listeners stop when their handle goes.
 
-use huoshui_core::app::views::{ApplicationView, DraftInput, MarketInput};
+use huoshui_core::app::views::{DocumentView, MarketInput};
 use huoshui_core::domain::catalog::Catalog;
 use huoshui_core::domain::credit::CreditInput;
+use huoshui_core::domain::documents::DocumentKind;
 use huoshui_core::domain::market::{self, MarketQuery, MarketRequest};
 use huoshui_ffi::{
-    ApplicationsListener, HuoshuiCore, HuoshuiError, KeystoreError, PlatformKeystore,
+    CoreConfig, DocumentsListener, HuoshuiCore, HuoshuiError, KeystoreError, PlatformKeystore,
 };
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -25,12 +26,15 @@ impl PlatformKeystore for XorKeystore {
     }
 }
 
+fn config(dir: &tempfile::TempDir) -> CoreConfig {
+    CoreConfig {
+        data_dir: dir.path().display().to_string(),
+        platform_url: None,
+    }
+}
+
 fn open(dir: &tempfile::TempDir) -> Arc<HuoshuiCore> {
-    match HuoshuiCore::open(
-        dir.path().display().to_string(),
-        "villager-1".into(),
-        Arc::new(XorKeystore(0x5a)),
-    ) {
+    match HuoshuiCore::open(config(dir), Arc::new(XorKeystore(0x5a))) {
         Ok(core) => core,
         Err(e) => unreachable!("open failed: {e}"),
     }
@@ -105,20 +109,26 @@ fn errors_arrive_as_caller_actions_and_a_panic_as_internal() {
     assert_eq!(core.money(50_000_000).short, "50万元");
     drop(core);
     // the same folder with another keystore: the install key does not open
-    let other = HuoshuiCore::open(
-        dir.path().display().to_string(),
-        "villager-1".into(),
-        Arc::new(XorKeystore(0x33)),
-    );
+    let other = HuoshuiCore::open(config(&dir), Arc::new(XorKeystore(0x33)));
     assert!(matches!(other, Err(HuoshuiError::KeyUnavailable { .. })));
 }
 
-struct Channel(Mutex<mpsc::Sender<Vec<ApplicationView>>>);
+struct Channel(Mutex<mpsc::Sender<Vec<DocumentView>>>);
 
-impl ApplicationsListener for Channel {
-    fn on_update(&self, applications: Vec<ApplicationView>) {
-        let _ = self.0.lock().map(|tx| tx.send(applications));
+impl DocumentsListener for Channel {
+    fn on_update(&self, documents: Vec<DocumentView>) {
+        let _ = self.0.lock().map(|tx| tx.send(documents));
     }
+}
+
+fn capture_pdf(core: &HuoshuiCore) {
+    let capture = core
+        .start_capture(DocumentKind::Other.code().into(), None)
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    capture
+        .write_chunk(b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n".to_vec())
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    capture.finish().unwrap_or_else(|e| unreachable!("{e}"));
 }
 
 #[test]
@@ -127,24 +137,18 @@ fn a_listener_gets_the_current_value_then_changes_and_stops_when_its_handle_is_d
     let core = open(&dir);
     let (tx, rx) = mpsc::channel();
     let handle = core
-        .subscribe_applications(Arc::new(Channel(Mutex::new(tx))))
+        .subscribe_documents(Arc::new(Channel(Mutex::new(tx))))
         .unwrap_or_else(|e| unreachable!("{e}"));
     // bounded waits so a broken build fails instead of hanging; nothing is timed
     let wait = Duration::from_secs(30);
     assert_eq!(rx.recv_timeout(wait).map(|v| v.len()), Ok(0));
-    let draft = DraftInput {
-        product_id: "runchang-suli".into(),
-        amount_fen: 50_000_000,
-        months: 60,
-        town: "jiazhen".into(),
-    };
-    block_on(core.create_draft(draft.clone())).unwrap_or_else(|e| unreachable!("{e}"));
+    capture_pdf(&core);
     assert_eq!(rx.recv_timeout(wait).map(|v| v.len()), Ok(1));
     assert_eq!(core.listener_count(), 1);
     drop(handle);
     assert_eq!(core.listener_count(), 0);
-    block_on(core.create_draft(draft)).unwrap_or_else(|e| unreachable!("{e}"));
-    assert_eq!(block_on(core.applications()).map(|a| a.len()), Ok(2));
+    capture_pdf(&core);
+    assert_eq!(block_on(core.documents(None)).map(|a| a.len()), Ok(2));
     assert!(
         rx.try_recv().is_err(),
         "no delivery after the handle was dropped"

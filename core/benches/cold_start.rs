@@ -67,9 +67,8 @@ fn first_page_input() -> MarketInput {
 }
 
 /// One launch: keystore, install key, vault, store, cached catalog, first page.
-fn launch(dir: &Path, clock: &Clock, input: &MarketInput) -> (AppCore, MarketPageView) {
-    let core =
-        AppCore::open_with_clock(dir, "villager-1", keystore(dir), Arc::clone(clock)).unwrap();
+fn launch(dir: &Path, clock: &Clock, input: &MarketInput) -> (Arc<AppCore>, MarketPageView) {
+    let core = AppCore::open_with_clock(dir, None, keystore(dir), Arc::clone(clock)).unwrap();
     let page = core.market_page(input).unwrap();
     (core, page)
 }
@@ -125,7 +124,7 @@ fn bench(c: &mut Criterion) {
                 let start = Instant::now();
                 let core = AppCore::open_with_clock(
                     black_box(&dir),
-                    "villager-1",
+                    None,
                     keystore(&dir),
                     Arc::clone(&clock),
                 )
@@ -137,8 +136,7 @@ fn bench(c: &mut Criterion) {
         });
     });
     // The page alone on a core already open.
-    let core =
-        AppCore::open_with_clock(&dir, "villager-1", keystore(&dir), Arc::clone(&clock)).unwrap();
+    let core = AppCore::open_with_clock(&dir, None, keystore(&dir), Arc::clone(&clock)).unwrap();
     group.bench_function("first_page_of_20_on_open_core", |b| {
         b.iter(|| core.market_page(black_box(&input)).unwrap());
     });

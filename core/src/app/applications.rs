@@ -1,21 +1,29 @@
-//! Drafts, applications, their timelines and the account manager's tasks, as view models.
+//! Applications, their timelines and the account manager's tasks, as view models.
 //!
-//! Owns persisting the lifecycle's events in the device store and folding them back. Every
-//! transition is decided by [`crate::domain::lifecycle`]; this module never decides one itself
-//! and never logs an application's contents.
+//! Owns folding the stored events back into applications (inside a transaction when an action
+//! needs to decide on the latest state), persisting new events, and the marks that say whether
+//! the platform has what the phone did (from the outbox). Every transition is decided by
+//! [`crate::domain::lifecycle`]; this module never decides one itself and never logs an
+//! application's contents.
 
 use super::error::{AppError, ErrorAction};
 use super::views::{
-    ApplicationView, DraftInput, MoneyView, TaskView, TimelineEntryView, TimelineView,
+    ApplicationView, MoneyView, SyncMark, TaskView, TimelineEntryView, TimelineView,
 };
 use crate::domain::catalog::Catalog;
 use crate::domain::lifecycle::{
-    self, Actor, Application, ApplicationId, Command, Event, LifecycleError, NewApplication,
-    SlaPolicy, State,
+    self, Application, ApplicationId, Event, LifecycleError, SlaPolicy, State,
 };
-use crate::store::Store;
+use crate::store::outbox::OutboxState;
+use crate::store::records::EventRow;
+use crate::store::{Store, StoreError};
+use crate::sync::{OutboxCommand, Refusal};
+use crate::wire;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use rusqlite::Transaction;
+use std::collections::BTreeMap;
+use zeroize::Zeroizing;
 
 /// A lifecycle refusal as a caller action.
 pub(crate) fn lifecycle_error(e: &LifecycleError) -> AppError {
@@ -37,139 +45,150 @@ pub(crate) fn state_code(state: State) -> String {
         .unwrap_or_default()
 }
 
-fn internal_json(e: &serde_json::Error) -> AppError {
-    AppError::internal(format!("stored event does not parse: {e}"))
-}
-
-/// Loads one application by folding its stored events.
-pub(crate) fn load(store: &Store, id: &str) -> Result<Application, AppError> {
+fn fold(id: &str, rows: &[EventRow]) -> Result<Application, AppError> {
     let app_id = ApplicationId::parse(id).map_err(|e| lifecycle_error(&e))?;
-    let rows = store
-        .events(app_id.as_str())
-        .map_err(|e| super::store_error(&e))?;
     if rows.is_empty() {
         return Err(AppError::not_found("申请", "application", id));
     }
     let events = rows
         .iter()
-        .map(|r| serde_json::from_str::<Event>(&r.event_json).map_err(|e| internal_json(&e)))
+        .map(|r| {
+            serde_json::from_str::<Event>(&r.event_json)
+                .map_err(|e| AppError::internal(format!("stored event does not parse: {e}")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Application::fold(app_id, &events).map_err(|e| lifecycle_error(&e))
 }
 
-/// Stores new events of `app` (those after `from_seq`) and its summary row.
-pub(crate) fn persist(
+/// Loads one application by folding its stored events.
+pub(crate) fn load(store: &Store, id: &str) -> Result<Application, AppError> {
+    let app_id = ApplicationId::parse(id).map_err(|e| lifecycle_error(&e))?;
+    fold(app_id.as_str(), &store.events(app_id.as_str())?)
+}
+
+/// [`load`] inside a transaction (the state an action decides on is the one it commits on).
+pub(crate) fn load_in(
     store: &Store,
+    tx: &Transaction<'_>,
+    id: &str,
+) -> Result<Application, AppError> {
+    let app_id = ApplicationId::parse(id).map_err(|e| lifecycle_error(&e))?;
+    fold(app_id.as_str(), &store.events_in(tx, app_id.as_str())?)
+}
+
+/// Stores the events of `app` after `from_seq` and its summary row, inside `tx`. `local`
+/// marks events the phone decided that the platform has not confirmed yet.
+pub(crate) fn persist_in(
+    store: &Store,
+    tx: &Transaction<'_>,
     app: &Application,
     from_seq: u64,
     now: Timestamp,
-) -> Result<(), AppError> {
+    local: bool,
+) -> Result<(), StoreError> {
     // The row first: the events table refers to it.
-    store
-        .upsert_application(
-            app.id.as_str(),
-            &app.product_id,
-            &state_code(app.state),
-            None,
-            now,
-        )
-        .map_err(|e| super::store_error(&e))?;
+    store.upsert_application_in(
+        tx,
+        app.id.as_str(),
+        &app.product_id,
+        &state_code(app.state),
+        None,
+        now,
+    )?;
     for event in app.events.iter().filter(|e| e.seq > from_seq) {
-        let json = serde_json::to_string(event).map_err(AppError::internal)?;
-        let seq =
-            i64::try_from(event.seq).map_err(|_| AppError::internal("event number too large"))?;
-        store
-            .append_event(app.id.as_str(), seq, &json, event.at)
-            .map_err(|e| super::store_error(&e))?;
+        let json = Zeroizing::new(
+            serde_json::to_string(event).map_err(|e| StoreError::Invalid(e.to_string()))?,
+        );
+        let seq = i64::try_from(event.seq)
+            .map_err(|_| StoreError::Invalid("event number too large".into()))?;
+        store.append_event_in(tx, app.id.as_str(), seq, &json, event.at, local)?;
     }
     Ok(())
 }
 
-/// Starts a draft for `villager`.
-pub(crate) fn create_draft(
-    store: &Store,
-    catalog: &Catalog,
-    villager: &Actor,
-    input: &DraftInput,
-    now: Timestamp,
-) -> Result<Application, AppError> {
-    if catalog.product(&input.product_id).is_none() {
-        return Err(AppError::not_found(
-            "贷款产品",
-            "loan product",
-            &input.product_id,
-        ));
-    }
-    let town = catalog
-        .find_town(&input.town)
-        .map(|t| t.id.clone())
-        .ok_or_else(|| {
-            AppError::invalid(
-                format!("没有这个乡镇：{}", input.town),
-                format!("unknown town: {}", input.town),
-            )
-        })?;
-    let request = NewApplication {
-        product_id: input.product_id.clone(),
-        amount: input.amount_fen,
-        months: input.months,
-        town,
-    };
-    let (app, _) = Application::open(
-        ApplicationId::from_uuid(uuid::Uuid::now_v7()),
-        villager,
-        request,
-        now,
-    )
-    .map_err(|e| lifecycle_error(&e))?;
-    persist(store, &app, 0, now)?;
-    Ok(app)
-}
-
-/// Runs one command as `actor` on a stored application.
-pub(crate) fn execute(
-    store: &Store,
-    actor: &Actor,
-    id: &str,
-    command: Command,
-    now: Timestamp,
-) -> Result<Application, AppError> {
-    let mut app = load(store, id)?;
-    let before = app.last_seq;
-    app.execute(actor, command, now)
-        .map_err(|e| lifecycle_error(&e))?;
-    persist(store, &app, before, now)?;
-    Ok(app)
-}
-
-/// Takes in the events of application `id` as the platform sent them (a JSON array).
-pub(crate) fn ingest_for(
-    store: &Store,
-    id: &str,
-    events_json: &str,
-    now: Timestamp,
-) -> Result<Application, AppError> {
-    let app_id = ApplicationId::parse(id).map_err(|e| lifecycle_error(&e))?;
-    let events: Vec<Event> = serde_json::from_str(events_json).map_err(|e| {
-        AppError::invalid(
-            format!("平台发来的记录无法读取：{e}"),
-            format!("the platform's events do not parse: {e}"),
-        )
-    })?;
-    let app = Application::fold(app_id, &events).map_err(|e| {
-        AppError::invalid(
-            format!("平台发来的记录不完整：{}", e.message_zh()),
-            format!("the platform's events do not fold: {}", e.message_en()),
-        )
-    })?;
-    persist(store, &app, 0, now)?;
-    Ok(app)
-}
-
 /// Every application stored on this phone, most recently changed first.
 pub(crate) fn list(store: &Store) -> Result<Vec<Application>, AppError> {
-    let rows = store.applications().map_err(|e| super::store_error(&e))?;
+    let rows = store.applications()?;
     rows.iter().map(|r| load(store, &r.id)).collect()
+}
+
+/// The platform's last summary of an application (it holds the villager's contact for the
+/// assigned manager).
+pub(crate) fn summary(store: &Store, id: &str) -> Result<Option<wire::ApplicationView>, AppError> {
+    let Some(row) = store.application(id)? else {
+        return Ok(None);
+    };
+    Ok(row
+        .payload_json
+        .and_then(|p| serde_json::from_str::<wire::ApplicationView>(&p).ok()))
+}
+
+/// What the outbox says about each application: something waits, or the platform refused
+/// something (its words).
+#[derive(Debug, Default)]
+pub(crate) struct Marks {
+    by_app: BTreeMap<String, (bool, Option<Refusal>)>,
+}
+
+impl Marks {
+    /// Reads the marks from the outbox.
+    pub(crate) fn read(store: &Store) -> Result<Marks, AppError> {
+        let mut marks = Marks::default();
+        for item in store.outbox()? {
+            let Some(cmd) = OutboxCommand::from_row(&item.kind, &item.payload_json) else {
+                continue;
+            };
+            let Some(app) = cmd.application_id() else {
+                continue;
+            };
+            let entry = marks.by_app.entry(app.to_owned()).or_default();
+            match item.state {
+                OutboxState::Pending => entry.0 = true,
+                OutboxState::Wedged => {
+                    if entry.1.is_none() {
+                        entry.1 = Some(
+                            item.last_error
+                                .as_deref()
+                                .and_then(Refusal::from_last_error)
+                                .unwrap_or_else(|| Refusal {
+                                    status: 0,
+                                    code: "gave_up".into(),
+                                    message_zh: "多次发送都没有成功，请检查网络后点“重试”".into(),
+                                    message_en:
+                                        "sending failed many times: check the network and tap retry"
+                                            .into(),
+                                }),
+                        );
+                    }
+                }
+                OutboxState::Done => {}
+            }
+        }
+        Ok(marks)
+    }
+
+    fn of(&self, id: &str) -> (SyncMark, String, String, Option<&Refusal>) {
+        match self.by_app.get(id) {
+            Some((_, Some(r))) => (
+                SyncMark::NeedsAttention,
+                "需要您处理".into(),
+                "needs your attention".into(),
+                Some(r),
+            ),
+            Some((true, None)) => (
+                SyncMark::Waiting,
+                "待发送，联网后自动发送".into(),
+                "waiting to be sent when online".into(),
+                None,
+            ),
+            _ => (SyncMark::Confirmed, String::new(), String::new(), None),
+        }
+    }
+
+    /// Whether something of this application waits in the outbox.
+    pub(crate) fn waiting(&self, id: &str) -> bool {
+        self.by_app.get(id).is_some_and(|(p, _)| *p)
+    }
 }
 
 /// The list line of one application.
@@ -178,7 +197,9 @@ pub(crate) fn view(
     app: &Application,
     tz: &TimeZone,
     now: Timestamp,
+    marks: &Marks,
 ) -> ApplicationView {
+    let (sync_mark, sync_zh, sync_en, refusal) = marks.of(app.id.as_str());
     ApplicationView {
         id: app.id.as_str().to_owned(),
         product_id: app.product_id.clone(),
@@ -192,22 +213,47 @@ pub(crate) fn view(
         state_zh: app.state.name_zh().to_owned(),
         state_en: app.state.name_en().to_owned(),
         updated_zh: lifecycle::format_when_zh(app.updated_at, tz, now),
+        sync_mark,
+        sync_zh,
+        sync_en,
+        attention_zh: refusal.map(|r| r.message_zh.clone()),
+        attention_en: refusal.map(|r| r.message_en.clone()),
     }
 }
 
-/// The timeline screen of one application.
+/// The timeline screen of one application. While something the villager did still waits in
+/// the outbox, "what happens next" says so instead of promising what the platform will do.
 pub(crate) fn timeline_view(
     catalog: &Catalog,
     app: &Application,
     policy: &SlaPolicy,
     tz: &TimeZone,
     now: Timestamp,
+    marks: &Marks,
 ) -> TimelineView {
     let t = lifecycle::timeline(app, policy, tz, now);
+    let application = view(catalog, app, tz, now, marks);
+    let (next_zh, next_en) = match application.sync_mark {
+        SyncMark::Waiting => (
+            "已保存在本机，联网后自动发送给平台；发送成功后这里会显示".to_owned(),
+            "Saved on this phone; it is sent to the platform when you are online, and shown here once it arrives".to_owned(),
+        ),
+        SyncMark::NeedsAttention => (
+            format!(
+                "平台没有接受：{}",
+                application.attention_zh.clone().unwrap_or_default()
+            ),
+            format!(
+                "The platform did not accept it: {}",
+                application.attention_en.clone().unwrap_or_default()
+            ),
+        ),
+        SyncMark::Confirmed => (t.next_zh, t.next_en),
+    };
     TimelineView {
-        application: view(catalog, app, tz, now),
-        next_zh: t.next_zh,
-        next_en: t.next_en,
+        application,
+        next_zh,
+        next_en,
         entries: t
             .entries
             .into_iter()
@@ -224,16 +270,19 @@ pub(crate) fn timeline_view(
     }
 }
 
-/// A manager's inbox over the applications on this phone.
+/// A manager's inbox over the applications on this phone, with the villager to call.
 pub(crate) fn tasks(
+    store: &Store,
+    catalog: &Catalog,
     apps: &[Application],
     manager_id: &str,
     policy: &SlaPolicy,
     now: Timestamp,
-) -> Vec<TaskView> {
-    lifecycle::tasks_for(manager_id, apps, policy, now)
-        .into_iter()
-        .map(|t| TaskView {
+) -> Result<Vec<TaskView>, AppError> {
+    let mut out = Vec::new();
+    for t in lifecycle::tasks_for(manager_id, apps, policy, now) {
+        let contact = summary(store, t.application_id.as_str())?.and_then(|s| s.villager);
+        out.push(TaskView {
             application_id: t.application_id.as_str().to_owned(),
             kind: serde_json::to_value(t.kind)
                 .ok()
@@ -247,6 +296,15 @@ pub(crate) fn tasks(
             overdue: t.overdue,
             escalated: t.escalated,
             amount: MoneyView::of(t.amount),
-        })
-        .collect()
+            months: t.months,
+            product_name_zh: catalog
+                .product(&t.product_id)
+                .map(|p| p.name_zh.clone())
+                .unwrap_or_default(),
+            call_uri: contact.as_ref().map(|c| format!("tel:{}", c.phone)),
+            villager_name: contact.as_ref().map(|c| c.name.clone()),
+            villager_phone: contact.map(|c| c.phone),
+        });
+    }
+    Ok(out)
 }

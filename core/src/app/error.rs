@@ -21,6 +21,11 @@ pub enum ErrorAction {
     Retry,
     /// The action does not fit the current state (e.g. withdrawing a disbursed loan): refresh.
     Conflict,
+    /// Nobody is signed in, or the platform no longer accepts the sign-in: sign in (again).
+    /// Nothing queued is lost.
+    SignIn,
+    /// The platform cannot be reached: what was done waits in the outbox and is sent later.
+    Offline,
     /// A bug: report it. The app keeps running.
     Internal,
 }
@@ -62,6 +67,15 @@ impl AppError {
             ErrorAction::NotFound,
             format!("找不到{what_zh}：{id}，请返回列表刷新"),
             format!("{what_en} not found: {id}; go back to the list and refresh"),
+        )
+    }
+
+    /// Nobody is signed in.
+    pub fn sign_in() -> AppError {
+        AppError::new(
+            ErrorAction::SignIn,
+            "请先用手机号登录",
+            "sign in with your phone number first",
         )
     }
 

@@ -1,21 +1,31 @@
 //! The app facade: what the phone apps can ask of the core, one screen per call.
 //!
 //! Owns the opened app of one installation (data folder, install key from the platform
-//! keystore, device store, document vault, catalog, change notifier) and turns the domain's
-//! results into screen-ready view models ([`views`]: money as `¥500,000.00` and `50万元`, dates
-//! in Chinese) and every module's error into one [`AppError`] whose variants are caller
-//! actions. The FFI crate (`huoshui-ffi`) adapts this module and nothing else.
+//! keystore, device store, document vault, catalog, change notifier, the session and the sync
+//! with the platform) and turns the domain's results into screen-ready view models ([`views`]:
+//! money as `¥500,000.00` and `50万元`, dates in Chinese) and every module's error into one
+//! [`AppError`] whose variants are caller actions. The FFI crate (`huoshui-ffi`) and the
+//! terminal shell adapt this module and nothing else.
+//!
+//! - [`session`]: sign-in by phone and code; the session is the platform's and stays sealed.
+//! - [`actions`]: every user action, villager or manager: decided by the domain, its events and
+//!   its outbox command written in one transaction.
+//! - [`syncing`]: `sync_now`, the sync state, push; [`live`]: the event stream in the foreground.
 //!
 //! It must never hold a business rule of its own (those live in [`crate::domain`]), never log
 //! personal data, and never call a subscriber while holding a lock ([`notify`]).
 //! Unlike the domain it reads the clock (the phone's "now") and touches the disk, through the
 //! store and the vault.
 
+pub mod actions;
 pub mod applications;
 pub mod documents;
 pub mod error;
+pub mod live;
 pub mod market;
 pub mod notify;
+pub mod session;
+pub mod syncing;
 pub mod views;
 
 pub use documents::{Capture, Export};
@@ -24,16 +34,18 @@ pub use notify::{Notifier, Topic};
 
 use crate::domain::catalog::Catalog;
 use crate::domain::documents::checklist;
-use crate::domain::lifecycle::{Actor, Command, SlaPolicy};
+use crate::domain::lifecycle::{ContactOutcome, Role, SlaPolicy, State};
 use crate::store::{Store, StoreError};
+use crate::sync::SyncClient;
 use crate::vault::{InstallKey, Keystore, Vault};
+use applications::Marks;
 use jiff::Timestamp;
 use jiff::tz::{Offset, TimeZone};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use views::{
     ApplicationView, CalculatorInput, CalculatorView, ChecklistItemView, ComparisonView,
-    DocumentView, DraftInput, GradeScreenView, MarketInput, MarketPageView, MoneyView,
+    ContactOutcomeView, DocumentView, GradeScreenView, MarketInput, MarketPageView, MoneyView,
     ProductDetailView, TaskView, TimelineView,
 };
 
@@ -43,15 +55,20 @@ pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 /// The opened app core of one installation.
 pub struct AppCore {
     data_dir: PathBuf,
-    user: Actor,
     store: Store,
     vault: Vault,
-    catalog: Catalog,
+    catalog: RwLock<Arc<Catalog>>,
     policy: SlaPolicy,
     tz: TimeZone,
     clock: Clock,
     notifier: Notifier,
     moved_aside: Option<PathBuf>,
+    /// The platform, when an address was given (the market and documents work without).
+    platform: Option<SyncClient>,
+    sync: syncing::Coordinator,
+    live: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// This core itself, for the background work it starts.
+    me: Weak<AppCore>,
 }
 
 impl std::fmt::Debug for AppCore {
@@ -59,6 +76,12 @@ impl std::fmt::Debug for AppCore {
         f.debug_struct("AppCore")
             .field("data_dir", &self.data_dir)
             .finish_non_exhaustive()
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        store_error(&e)
     }
 }
 
@@ -90,35 +113,37 @@ pub fn china_time() -> TimeZone {
 }
 
 impl AppCore {
-    /// Opens (creating if needed) the app's data in `data_dir` for the user `user_id`
-    /// (a villager), protected by the platform `keystore`.
+    /// Opens (creating if needed) the app's data in `data_dir`, protected by the platform
+    /// `keystore`, as a client of the platform at `platform_url` (none: the market, the
+    /// calculator and documents work, signing in and syncing do not). Whoever signed in last
+    /// is still signed in.
     pub fn open(
         data_dir: &Path,
-        user_id: &str,
+        platform_url: Option<&str>,
         keystore: Arc<dyn Keystore>,
-    ) -> Result<AppCore, AppError> {
-        AppCore::open_with_clock(data_dir, user_id, keystore, Arc::new(Timestamp::now))
+    ) -> Result<Arc<AppCore>, AppError> {
+        AppCore::open_with_clock(data_dir, platform_url, keystore, Arc::new(Timestamp::now))
     }
 
     /// [`AppCore::open`] with a given clock.
     pub fn open_with_clock(
         data_dir: &Path,
-        user_id: &str,
+        platform_url: Option<&str>,
         keystore: Arc<dyn Keystore>,
         clock: Clock,
-    ) -> Result<AppCore, AppError> {
+    ) -> Result<Arc<AppCore>, AppError> {
         if data_dir.as_os_str().is_empty() {
             return Err(AppError::invalid(
                 "数据目录不能为空",
                 "the data folder must not be empty",
             ));
         }
-        if user_id.trim().is_empty() {
-            return Err(AppError::invalid(
-                "用户编号不能为空",
-                "the user id must not be empty",
-            ));
-        }
+        let platform = platform_url
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(SyncClient::new)
+            .transpose()
+            .map_err(|e| session::sync_error(&e))?;
         std::fs::create_dir_all(data_dir).map_err(|e| io_error(&e))?;
         let install = Arc::new(
             InstallKey::open_or_create(data_dir, keystore.as_ref())
@@ -128,32 +153,44 @@ impl AppCore {
             Vault::open(data_dir, Arc::clone(&install)).map_err(|e| documents::vault_error(&e))?;
         let opened = Store::open(data_dir, install, clock()).map_err(|e| store_error(&e))?;
         let store = opened.store;
-        let catalog = match store.cached_catalog().map_err(|e| store_error(&e))? {
-            Some(cached) => match Catalog::from_json(&cached.json) {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cached catalog does not load, using the embedded one");
-                    embedded_catalog()?
-                }
-            },
-            None => embedded_catalog()?,
-        };
+        let catalog = load_catalog(&store)?;
         let policy = SlaPolicy::new(
             catalog.data().sla.first_contact_minutes,
             catalog.data().sla.escalation_minutes,
         );
-        Ok(AppCore {
+        if let (Some(p), Some(s)) = (&platform, store.session().map_err(|e| store_error(&e))?)
+            && let Some(token) = s.token
+        {
+            p.set_token(Some(&token));
+        }
+        Ok(Arc::new_cyclic(|me| AppCore {
             data_dir: data_dir.to_path_buf(),
-            user: Actor::villager(user_id.trim()),
             store,
             vault,
-            catalog,
+            catalog: RwLock::new(Arc::new(catalog)),
             policy,
             tz: china_time(),
             clock,
             notifier: Notifier::default(),
             moved_aside: opened.moved_aside,
-        })
+            platform,
+            sync: syncing::Coordinator::default(),
+            live: Mutex::new(None),
+            me: me.clone(),
+        }))
+    }
+
+    /// The catalog in use (the platform's newest, else the cached one, else the embedded one).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        Arc::clone(&self.catalog.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Takes the newly cached catalog into use.
+    pub(crate) fn reload_catalog(&self) -> Result<(), AppError> {
+        let catalog = load_catalog(&self.store)?;
+        *self.catalog.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(catalog);
+        self.notifier.notify(Topic::Catalog);
+        Ok(())
     }
 
     /// The data folder this core was opened with.
@@ -186,9 +223,25 @@ impl AppCore {
 
     // ----- market -----
 
+    /// The request as the market sees it: a signed-in villager's virtue points and town are
+    /// the platform's record, not typed in; a visitor may try points ("what if").
+    fn market_input(&self, input: &MarketInput) -> MarketInput {
+        let mut input = input.clone();
+        if let Ok(signed) = self.signed()
+            && signed.actor.role == Role::Villager
+        {
+            input.points = signed.profile.points;
+            input.grade = None;
+            if input.town.is_none() {
+                input.town = signed.profile.town.clone();
+            }
+        }
+        input
+    }
+
     /// One market page for the villager's request.
     pub fn market_page(&self, input: &MarketInput) -> Result<MarketPageView, AppError> {
-        market::market_page(&self.catalog, input, self.today())
+        market::market_page(&self.catalog(), &self.market_input(input), self.today())
     }
 
     /// Two to four products side by side for the same request.
@@ -197,7 +250,12 @@ impl AppCore {
         input: &MarketInput,
         product_ids: &[String],
     ) -> Result<ComparisonView, AppError> {
-        market::comparison(&self.catalog, input, product_ids, self.today())
+        market::comparison(
+            &self.catalog(),
+            &self.market_input(input),
+            product_ids,
+            self.today(),
+        )
     }
 
     /// One product in full (its default terms when the request has no amount or term).
@@ -206,7 +264,12 @@ impl AppCore {
         input: &MarketInput,
         product_id: &str,
     ) -> Result<ProductDetailView, AppError> {
-        market::product_detail(&self.catalog, input, product_id, self.today())
+        market::product_detail(
+            &self.catalog(),
+            &self.market_input(input),
+            product_id,
+            self.today(),
+        )
     }
 
     /// The plain loan calculator.
@@ -216,63 +279,21 @@ impl AppCore {
 
     /// What virtue points mean.
     pub fn grade(&self, points: u32) -> GradeScreenView {
-        market::grade(&self.catalog, points)
+        market::grade(&self.catalog(), points)
     }
 
     // ----- applications -----
 
-    /// Starts a draft application.
-    pub fn create_draft(&self, input: &DraftInput) -> Result<ApplicationView, AppError> {
-        let now = self.now();
-        let app = applications::create_draft(&self.store, &self.catalog, &self.user, input, now)?;
-        self.notifier.notify(Topic::Applications);
-        Ok(applications::view(&self.catalog, &app, &self.tz, now))
-    }
-
-    /// Submits a draft (starts the 5-minute contact clock).
-    pub fn submit(&self, application_id: &str) -> Result<TimelineView, AppError> {
-        self.villager_command(application_id, Command::Submit)
-    }
-
-    /// Withdraws an application (any state before the money is paid out).
-    pub fn withdraw(
-        &self,
-        application_id: &str,
-        reason: Option<String>,
-    ) -> Result<TimelineView, AppError> {
-        self.villager_command(application_id, Command::Withdraw { reason })
-    }
-
-    /// Accepts the bank's offer.
-    pub fn accept_offer(&self, application_id: &str) -> Result<TimelineView, AppError> {
-        self.villager_command(application_id, Command::AcceptOffer)
-    }
-
-    fn villager_command(
-        &self,
-        application_id: &str,
-        command: Command,
-    ) -> Result<TimelineView, AppError> {
-        let now = self.now();
-        let app = applications::execute(&self.store, &self.user, application_id, command, now)?;
-        self.notifier.notify(Topic::Applications);
-        self.notifier.notify(Topic::Tasks);
-        Ok(applications::timeline_view(
-            &self.catalog,
-            &app,
-            &self.policy,
-            &self.tz,
-            now,
-        ))
-    }
-
-    /// The applications on this phone, most recently changed first.
+    /// The applications on this phone, most recently changed first: a villager's own; a
+    /// manager's assigned ones and those of their bank in their towns not yet assigned.
     pub fn applications(&self) -> Result<Vec<ApplicationView>, AppError> {
         let now = self.now();
+        let catalog = self.catalog();
+        let marks = Marks::read(&self.store)?;
         let apps = applications::list(&self.store)?;
         Ok(apps
             .iter()
-            .map(|a| applications::view(&self.catalog, a, &self.tz, now))
+            .map(|a| applications::view(&catalog, a, &self.tz, now, &marks))
             .collect())
     }
 
@@ -280,42 +301,68 @@ impl AppCore {
     pub fn timeline(&self, application_id: &str) -> Result<TimelineView, AppError> {
         let app = applications::load(&self.store, application_id)?;
         Ok(applications::timeline_view(
-            &self.catalog,
+            &self.catalog(),
             &app,
             &self.policy,
             &self.tz,
             self.now(),
+            &Marks::read(&self.store)?,
         ))
     }
 
-    /// An application's events as JSON (what the outbox sends to the platform).
-    pub fn events_json(&self, application_id: &str) -> Result<String, AppError> {
+    /// Discards a draft that was never submitted (nothing is sent: the platform never saw it).
+    pub fn discard_draft(&self, application_id: &str) -> Result<(), AppError> {
         let app = applications::load(&self.store, application_id)?;
-        serde_json::to_string(&app.events).map_err(AppError::internal)
-    }
-
-    /// Takes in an application's events as the platform sent them (JSON array).
-    pub fn ingest_events(
-        &self,
-        application_id: &str,
-        events_json: &str,
-    ) -> Result<ApplicationView, AppError> {
-        let now = self.now();
-        let app = applications::ingest_for(&self.store, application_id, events_json, now)?;
+        if app.state != State::Draft || Marks::read(&self.store)?.waiting(app.id.as_str()) {
+            return Err(AppError::new(
+                ErrorAction::Conflict,
+                "只能删除还没有提交的草稿；已提交的申请请用“撤回”",
+                "only a draft that was never submitted can be discarded; withdraw a submitted application",
+            ));
+        }
+        let docs = self.store.documents(Some(app.id.as_str()))?;
+        self.store.write(|tx| {
+            self.store.delete_application_in(tx, app.id.as_str())?;
+            self.store.delete_draft_in(tx, app.id.as_str())?;
+            for d in &docs {
+                self.store.forget_document_in(tx, d.id)?;
+            }
+            Ok(())
+        })?;
+        for d in docs {
+            if let Err(e) = self.vault.delete(d.id) {
+                tracing::warn!(error = %e, "a discarded draft's document could not be removed");
+            }
+        }
         self.notifier.notify(Topic::Applications);
-        self.notifier.notify(Topic::Tasks);
-        Ok(applications::view(&self.catalog, &app, &self.tz, now))
+        self.notifier.notify(Topic::Documents);
+        Ok(())
     }
 
-    /// An account manager's inbox over the applications on this phone, most urgent first.
-    pub fn manager_tasks(&self, manager_id: &str) -> Result<Vec<TaskView>, AppError> {
+    /// The signed-in account manager's inbox, most urgent first, with the villager to call.
+    pub fn manager_tasks(&self) -> Result<Vec<TaskView>, AppError> {
+        let signed = self.signed_as(Role::Manager)?;
         let apps = applications::list(&self.store)?;
-        Ok(applications::tasks(
+        applications::tasks(
+            &self.store,
+            &self.catalog(),
             &apps,
-            manager_id,
+            &signed.actor.id,
             &self.policy,
             self.now(),
-        ))
+        )
+    }
+
+    /// The ways a call can go, for the contact form.
+    pub fn contact_outcomes(&self) -> Vec<ContactOutcomeView> {
+        ContactOutcome::ALL
+            .iter()
+            .map(|o| ContactOutcomeView {
+                outcome: *o,
+                name_zh: o.name_zh().to_owned(),
+                name_en: o.name_en().to_owned(),
+            })
+            .collect()
     }
 
     // ----- documents -----
@@ -340,7 +387,9 @@ impl AppCore {
         })
     }
 
-    /// Seals a captured document and records it.
+    /// Seals a captured document and records it with its application in one transaction;
+    /// when the application is already with the platform, its upload is queued in the same
+    /// transaction.
     pub fn finish_capture(&self, capture: Capture) -> Result<DocumentView, AppError> {
         let Capture {
             writer,
@@ -348,14 +397,24 @@ impl AppCore {
         } = capture;
         let info = writer.finish().map_err(|e| documents::vault_error(&e))?;
         let now = self.now();
-        if let Err(e) = self
-            .store
-            .record_document(&info, application_id.as_deref(), now)
-        {
+        let recorded = self.store.write_with(|tx| -> Result<(), AppError> {
+            self.store
+                .record_document_in(tx, &info, application_id.as_deref(), now)?;
+            if let Some(id) = &application_id {
+                let app = applications::load_in(&self.store, tx, id)?;
+                if app.state != State::Draft {
+                    self.queue_uploads_in(tx, app.id.as_str(), now)?;
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = recorded {
             let _ = self.vault.delete(info.id);
-            return Err(store_error(&e));
+            return Err(e);
         }
         self.notifier.notify(Topic::Documents);
+        self.refresh_status();
+        self.kick_sync();
         self.document(&info.id.to_string())
     }
 
@@ -383,7 +442,7 @@ impl AppCore {
     pub fn checklist(&self, application_id: &str) -> Result<Vec<ChecklistItemView>, AppError> {
         let app = applications::load(&self.store, application_id)?;
         let required = self
-            .catalog
+            .catalog()
             .product(&app.product_id)
             .map(|p| p.documents.clone())
             .unwrap_or_default();
@@ -465,6 +524,20 @@ impl AppCore {
 
 fn embedded_catalog() -> Result<Catalog, AppError> {
     Catalog::embedded().map_err(|e| AppError::internal(format!("embedded catalog: {e}")))
+}
+
+/// The cached catalog when it loads, else the embedded one.
+fn load_catalog(store: &Store) -> Result<Catalog, AppError> {
+    Ok(match store.cached_catalog().map_err(|e| store_error(&e))? {
+        Some(cached) => match Catalog::from_json(&cached.json) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "cached catalog does not load, using the embedded one");
+                embedded_catalog()?
+            }
+        },
+        None => embedded_catalog()?,
+    })
 }
 
 fn parse_document_id(text: &str) -> Result<uuid::Uuid, AppError> {

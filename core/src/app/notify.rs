@@ -19,6 +19,10 @@ pub enum Topic {
     Tasks,
     /// The catalog (products, rates) behind the market.
     Catalog,
+    /// Who is signed in.
+    Session,
+    /// The sync status (the banner).
+    Sync,
 }
 
 type Subscriber = Arc<dyn Fn(Topic) + Send + Sync>;

@@ -4,6 +4,7 @@
 //! dates in Chinese). It must never decide a business rule: the numbers come from the domain.
 //! With the `uniffi` feature these types cross the FFI as they are.
 
+use crate::domain::lifecycle::{ContactOutcome, Role};
 use crate::domain::money::{Fen, format_wan, format_yuan};
 
 /// An amount in both display forms, with the exact fen for sorting.
@@ -237,8 +238,12 @@ pub struct DraftInput {
     pub product_id: String,
     pub amount_fen: i64,
     pub months: u32,
-    /// Town id or name.
+    /// Town id or name; empty: the signed-in villager's town on record.
     pub town: String,
+    /// The industry the loan is for (catalog id or name), if the villager says.
+    pub industry: Option<String>,
+    /// What the money is for (catalog purpose id), if the villager says.
+    pub purpose: Option<String>,
 }
 
 /// One application in the villager's list.
@@ -256,6 +261,26 @@ pub struct ApplicationView {
     pub state_en: String,
     /// `11月28日 09:05`
     pub updated_zh: String,
+    /// Whether the platform has everything the phone did to it.
+    pub sync_mark: SyncMark,
+    /// `待发送` / `waiting to be sent` (empty when confirmed).
+    pub sync_zh: String,
+    pub sync_en: String,
+    /// The platform's words when it refused something done to this application.
+    pub attention_zh: Option<String>,
+    pub attention_en: Option<String>,
+}
+
+/// Whether the platform has what the phone did to an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum SyncMark {
+    /// The platform has it all.
+    Confirmed,
+    /// Something is in the outbox, to be sent when online.
+    Waiting,
+    /// The platform refused something: the user must look.
+    NeedsAttention,
 }
 
 /// One line of the timeline.
@@ -296,6 +321,13 @@ pub struct TaskView {
     pub overdue: bool,
     pub escalated: bool,
     pub amount: MoneyView,
+    pub months: u32,
+    pub product_name_zh: String,
+    /// The villager to call (released by the platform to the assigned manager only).
+    pub villager_name: Option<String>,
+    pub villager_phone: Option<String>,
+    /// `tel:13800000001`, for the call button.
+    pub call_uri: Option<String>,
 }
 
 /// A captured document (metadata only: the bytes stay encrypted in the vault).
@@ -313,6 +345,101 @@ pub struct DocumentView {
     pub sha256: String,
     pub application_id: Option<String>,
     pub captured_zh: String,
+}
+
+/// Who is signed in on this phone, as the platform records them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SessionView {
+    pub user_id: String,
+    pub role: Role,
+    pub name: String,
+    /// Masked: `138****0001`.
+    pub phone: String,
+    /// A villager's town.
+    pub town_id: Option<String>,
+    pub town_zh: Option<String>,
+    /// A manager's bank.
+    pub bank_id: Option<String>,
+    pub bank_zh: Option<String>,
+    /// The towns a manager serves, in Chinese.
+    pub towns_zh: Vec<String>,
+    /// A villager's virtue points on the county's record.
+    pub points: Option<u32>,
+    /// The grade those points reach (`AAA` …).
+    pub grade: Option<String>,
+    /// The platform no longer accepts this sign-in: sign in again (nothing queued is lost).
+    pub needs_sign_in: bool,
+}
+
+/// Where syncing with the platform stands (the banner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum SyncState {
+    /// Everything is sent and up to date.
+    Idle,
+    /// A sync is running.
+    Syncing,
+    /// The platform could not be reached; what waits is sent when the phone is online.
+    Offline,
+    /// The sign-in expired or was revoked: sign in again (the outbox is kept).
+    SignInAgain,
+    /// The platform refused something: the user must look (the platform's words are given).
+    NeedsAttention,
+}
+
+/// The sync banner: the state, what waits, and what to tell the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SyncStatusView {
+    pub state: SyncState,
+    /// Commands waiting to be sent.
+    pub pending: u32,
+    /// Commands the platform refused, waiting for the user.
+    pub wedged: u32,
+    pub message_zh: String,
+    pub message_en: String,
+    /// When the phone last heard from the platform (`11月28日 09:05`).
+    pub last_synced_zh: Option<String>,
+}
+
+/// Something the platform refused, in its own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct AttentionView {
+    pub application_id: Option<String>,
+    /// What the user did: `提交申请` / `submitting the application`.
+    pub action_zh: String,
+    pub action_en: String,
+    /// The platform's stable code (e.g. `not_eligible`).
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SyncReportView {
+    /// Commands the platform acknowledged.
+    pub sent: u32,
+    /// Events that were new on this phone.
+    pub received: u32,
+    /// Commands still waiting.
+    pub pending: u32,
+    /// Everything the platform refused, in its words.
+    pub wedged: Vec<AttentionView>,
+    pub catalog_updated: bool,
+    pub status: SyncStatusView,
+}
+
+/// One way a manager's call can go, for the contact form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ContactOutcomeView {
+    pub outcome: ContactOutcome,
+    pub name_zh: String,
+    pub name_en: String,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// A kind of document a villager photographs for an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DocumentKind {
     /// 身份证人像面
     IdCardFront,

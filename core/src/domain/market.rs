@@ -83,6 +83,7 @@ impl MarketRequest {
 /// The order of the offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SortKey {
     /// Net cost after subsidy, lowest first (the default).
     #[default]

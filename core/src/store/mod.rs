@@ -24,6 +24,7 @@
 pub mod outbox;
 pub mod records;
 pub mod schema;
+pub mod session;
 
 use crate::vault::InstallKey;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -250,6 +251,21 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
+        Ok(value)
+    }
+
+    /// [`Store::write`] for a closure with its own error type (e.g. a user action that the
+    /// domain may refuse halfway: nothing is committed then).
+    pub fn write_with<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.writer.lock().map_err(|_| StoreError::Poisoned)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let value = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
         Ok(value)
     }
 

@@ -213,6 +213,41 @@ impl Store {
         rows.into_iter().map(|r| self.item(r)).collect()
     }
 
+    /// Every command not yet done, read inside a caller's transaction (so that nothing
+    /// enqueued meanwhile is missed).
+    pub fn outbox_in(&self, tx: &Transaction<'_>) -> Result<Vec<OutboxItem>, StoreError> {
+        let rows: Vec<RawItem> = {
+            let mut stmt = tx.prepare(&format!("{SELECT} WHERE state != 'done' ORDER BY id"))?;
+            let rows = stmt.query_map([], raw)?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        rows.into_iter().map(|r| self.item(r)).collect()
+    }
+
+    /// How many commands wait to be sent (pending) and how many wait for the user (wedged).
+    pub fn outbox_counts(&self) -> Result<(u32, u32), StoreError> {
+        self.read(|conn| {
+            let (pending, wedged): (i64, i64) = conn.query_row(
+                "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'wedged'), 0) FROM outbox",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok((
+                u32::try_from(pending).unwrap_or(u32::MAX),
+                u32::try_from(wedged).unwrap_or(u32::MAX),
+            ))
+        })
+    }
+
+    /// [`Store::command_sent`] inside a caller's transaction.
+    pub fn command_sent_in(&self, tx: &Transaction<'_>, id: i64) -> Result<(), StoreError> {
+        tx.execute(
+            "UPDATE outbox SET state = 'done', last_error = NULL WHERE id = ?1",
+            [id],
+        )?;
+        Ok(())
+    }
+
     /// One command by id, whatever its state.
     pub fn command(&self, id: i64) -> Result<Option<OutboxItem>, StoreError> {
         let row = self.read(|conn| {
@@ -225,13 +260,7 @@ impl Store {
 
     /// The server acknowledged the command.
     pub fn command_sent(&self, id: i64) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE outbox SET state = 'done', last_error = NULL WHERE id = ?1",
-                [id],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| self.command_sent_in(tx, id))
     }
 
     /// A send failed: count the attempt and schedule the next one, or wedge the command.
@@ -269,6 +298,17 @@ impl Store {
                 params![id, ms(now)],
             )?;
             Ok(n > 0)
+        })
+    }
+
+    /// The user asked to sync: every pending command waiting for a retry is due now (the
+    /// attempts already counted stay counted).
+    pub fn make_due(&self, now: jiff::Timestamp) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE outbox SET next_attempt_at = ?1 WHERE state = 'pending' AND next_attempt_at > ?1",
+                [ms(now)],
+            )?)
         })
     }
 

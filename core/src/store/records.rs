@@ -8,7 +8,7 @@
 use super::{Store, StoreError};
 use crate::domain::documents::DocumentKind;
 use crate::vault::{DocumentInfo, Media};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -56,6 +56,8 @@ pub struct EventRow {
     pub seq: i64,
     pub event_json: Zeroizing<String>,
     pub at: jiff::Timestamp,
+    /// Decided on this phone, not yet confirmed by the platform.
+    pub local: bool,
 }
 
 /// One task in a manager's queue.
@@ -80,6 +82,28 @@ pub struct DocumentRow {
     pub size_bytes: u64,
     pub sha256: String,
     pub created_at: jiff::Timestamp,
+    /// The platform's upload, once one was opened.
+    #[serde(default)]
+    pub upload_id: Option<String>,
+    /// When the platform confirmed the whole document.
+    #[serde(default)]
+    pub uploaded_at: Option<jiff::Timestamp>,
+}
+
+/// (seq, sealed event, at, local) of a stored event.
+type RawEvent = (i64, Vec<u8>, i64, bool);
+
+fn event_rows(
+    conn: &rusqlite::Connection,
+    application_id: &str,
+) -> Result<Vec<RawEvent>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, sealed_event, at, local FROM application_events WHERE application_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([application_id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 fn media_from_code(code: &str) -> Option<Media> {
@@ -141,16 +165,26 @@ impl Store {
         payload_json: &str,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError> {
+        self.write(|tx| self.save_draft_in(tx, id, product_id, payload_json, now))
+    }
+
+    /// [`Store::save_draft`] inside a caller's transaction.
+    pub fn save_draft_in(
+        &self,
+        tx: &Transaction<'_>,
+        id: &str,
+        product_id: Option<&str>,
+        payload_json: &str,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
         let sealed = self.seal("drafts", id, payload_json.as_bytes())?;
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO drafts (id, product_id, sealed_payload, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(id) DO UPDATE SET product_id = excluded.product_id,
-                   sealed_payload = excluded.sealed_payload, updated_at = excluded.updated_at",
-                params![id, product_id, sealed, ms(now)],
-            )?;
-            Ok(())
-        })
+        tx.execute(
+            "INSERT INTO drafts (id, product_id, sealed_payload, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(id) DO UPDATE SET product_id = excluded.product_id,
+               sealed_payload = excluded.sealed_payload, updated_at = excluded.updated_at",
+            params![id, product_id, sealed, ms(now)],
+        )?;
+        Ok(())
     }
 
     /// Every draft, most recently changed first.
@@ -177,7 +211,12 @@ impl Store {
 
     /// Removes a draft (e.g. once submitted).
     pub fn delete_draft(&self, id: &str) -> Result<bool, StoreError> {
-        self.write(|tx| Ok(tx.execute("DELETE FROM drafts WHERE id = ?1", [id])? > 0))
+        self.write(|tx| self.delete_draft_in(tx, id))
+    }
+
+    /// [`Store::delete_draft`] inside a caller's transaction.
+    pub fn delete_draft_in(&self, tx: &Transaction<'_>, id: &str) -> Result<bool, StoreError> {
+        Ok(tx.execute("DELETE FROM drafts WHERE id = ?1", [id])? > 0)
     }
 
     /// Creates or replaces the local copy of an application.
@@ -189,18 +228,47 @@ impl Store {
         payload_json: Option<&str>,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError> {
+        self.write(|tx| self.upsert_application_in(tx, id, product_id, state, payload_json, now))
+    }
+
+    /// [`Store::upsert_application`] inside a caller's transaction. A `None` payload keeps the
+    /// payload already stored (the platform's summary, e.g. the villager's contact).
+    pub fn upsert_application_in(
+        &self,
+        tx: &Transaction<'_>,
+        id: &str,
+        product_id: &str,
+        state: &str,
+        payload_json: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
         let sealed = payload_json
             .map(|p| self.seal("applications", id, p.as_bytes()))
             .transpose()?;
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO applications (id, product_id, state, sealed_payload, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(id) DO UPDATE SET product_id = excluded.product_id, state = excluded.state,
-                   sealed_payload = excluded.sealed_payload, updated_at = excluded.updated_at",
-                params![id, product_id, state, sealed, ms(now)],
-            )?;
-            Ok(())
-        })
+        tx.execute(
+            "INSERT INTO applications (id, product_id, state, sealed_payload, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET product_id = excluded.product_id, state = excluded.state,
+               sealed_payload = COALESCE(excluded.sealed_payload, applications.sealed_payload),
+               updated_at = excluded.updated_at",
+            params![id, product_id, state, sealed, ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Removes the local copy of an application and its events (e.g. it was reassigned to
+    /// another manager and is no longer this phone's to see).
+    pub fn delete_application_in(&self, tx: &Transaction<'_>, id: &str) -> Result<(), StoreError> {
+        tx.execute(
+            "DELETE FROM application_events WHERE application_id = ?1",
+            [id],
+        )?;
+        tx.execute("DELETE FROM applications WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// One application's local copy.
+    pub fn application(&self, id: &str) -> Result<Option<ApplicationRow>, StoreError> {
+        Ok(self.applications()?.into_iter().find(|a| a.id == id))
     }
 
     /// Every application, most recently changed first.
@@ -237,30 +305,70 @@ impl Store {
         event_json: &str,
         at: jiff::Timestamp,
     ) -> Result<bool, StoreError> {
+        self.write(|tx| self.append_event_in(tx, application_id, seq, event_json, at, false))
+    }
+
+    /// [`Store::append_event`] inside a caller's transaction; `local` marks an event the phone
+    /// decided itself that the platform has not confirmed yet.
+    pub fn append_event_in(
+        &self,
+        tx: &Transaction<'_>,
+        application_id: &str,
+        seq: i64,
+        event_json: &str,
+        at: jiff::Timestamp,
+        local: bool,
+    ) -> Result<bool, StoreError> {
         let sealed = self.seal(
             "application_events",
             &format!("{application_id}/{seq}"),
             event_json.as_bytes(),
         )?;
-        self.write(|tx| {
-            let n = tx.execute(
-                "INSERT INTO application_events (application_id, seq, sealed_event, at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(application_id, seq) DO NOTHING",
-                params![application_id, seq, sealed, ms(at)],
-            )?;
-            Ok(n > 0)
-        })
+        let n = tx.execute(
+            "INSERT INTO application_events (application_id, seq, sealed_event, at, local) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(application_id, seq) DO NOTHING",
+            params![application_id, seq, sealed, ms(at), local],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Drops every event of an application (inside a caller's transaction), before the
+    /// platform's confirmed history is written in their place.
+    pub fn clear_events_in(
+        &self,
+        tx: &Transaction<'_>,
+        application_id: &str,
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "DELETE FROM application_events WHERE application_id = ?1",
+            [application_id],
+        )?;
+        Ok(())
     }
 
     /// An application's events in order.
     pub fn events(&self, application_id: &str) -> Result<Vec<EventRow>, StoreError> {
-        let rows: Vec<(i64, Vec<u8>, i64)> = self.read(|conn| {
-            let mut stmt = conn.prepare("SELECT seq, sealed_event, at FROM application_events WHERE application_id = ?1 ORDER BY seq")?;
-            let rows = stmt.query_map([application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })?;
+        let rows = self.read(|conn| event_rows(conn, application_id))?;
+        self.open_events(application_id, rows)
+    }
+
+    /// [`Store::events`] inside a caller's transaction (sees its uncommitted writes).
+    pub fn events_in(
+        &self,
+        tx: &Transaction<'_>,
+        application_id: &str,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let rows = event_rows(tx, application_id)?;
+        self.open_events(application_id, rows)
+    }
+
+    fn open_events(
+        &self,
+        application_id: &str,
+        rows: Vec<RawEvent>,
+    ) -> Result<Vec<EventRow>, StoreError> {
         rows.into_iter()
-            .map(|(seq, sealed, at)| {
+            .map(|(seq, sealed, at, local)| {
                 let event_json = self.open_text(
                     "application_events",
                     &format!("{application_id}/{seq}"),
@@ -271,6 +379,7 @@ impl Store {
                     seq,
                     event_json,
                     at: ts(at)?,
+                    local,
                 })
             })
             .collect()
@@ -340,14 +449,49 @@ impl Store {
         application_id: Option<&str>,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError> {
+        self.write(|tx| self.record_document_in(tx, info, application_id, now))
+    }
+
+    /// [`Store::record_document`] inside a caller's transaction.
+    pub fn record_document_in(
+        &self,
+        tx: &Transaction<'_>,
+        info: &DocumentInfo,
+        application_id: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
         let size = i64::try_from(info.size_bytes)
             .map_err(|_| StoreError::Invalid("document size".into()))?;
+        tx.execute(
+            "INSERT INTO documents (id, kind, media, application_id, size_bytes, sha256, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(id) DO UPDATE SET application_id = excluded.application_id",
+            params![info.id.to_string(), info.kind.code(), info.media.code(), application_id, size, info.sha256, ms(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Remembers the platform's upload of a document (to resume it after a dropped connection).
+    pub fn set_document_upload(&self, id: uuid::Uuid, upload_id: &str) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO documents (id, kind, media, application_id, size_bytes, sha256, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(id) DO UPDATE SET application_id = excluded.application_id",
-                params![info.id.to_string(), info.kind.code(), info.media.code(), application_id, size, info.sha256, ms(now)],
+                "UPDATE documents SET upload_id = ?2 WHERE id = ?1",
+                params![id.to_string(), upload_id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The platform checked the document's SHA-256 and stored it.
+    pub fn mark_document_uploaded(
+        &self,
+        id: uuid::Uuid,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE documents SET uploaded_at = ?2 WHERE id = ?1",
+                params![id.to_string(), ms(now)],
             )?;
             Ok(())
         })
@@ -355,9 +499,16 @@ impl Store {
 
     /// Forgets a document's metadata (after the vault removed it).
     pub fn forget_document(&self, id: uuid::Uuid) -> Result<bool, StoreError> {
-        self.write(|tx| {
-            Ok(tx.execute("DELETE FROM documents WHERE id = ?1", [id.to_string()])? > 0)
-        })
+        self.write(|tx| self.forget_document_in(tx, id))
+    }
+
+    /// [`Store::forget_document`] inside a caller's transaction.
+    pub fn forget_document_in(
+        &self,
+        tx: &Transaction<'_>,
+        id: uuid::Uuid,
+    ) -> Result<bool, StoreError> {
+        Ok(tx.execute("DELETE FROM documents WHERE id = ?1", [id.to_string()])? > 0)
     }
 
     /// The checklist of a product's required documents for one application: what is captured
@@ -377,17 +528,57 @@ impl Store {
 
     /// Document metadata, oldest first; only one application's when `application_id` is given.
     pub fn documents(&self, application_id: Option<&str>) -> Result<Vec<DocumentRow>, StoreError> {
-        type Raw = (String, String, String, Option<String>, i64, String, i64);
-        let rows: Vec<Raw> = self.read(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, kind, media, application_id, size_bytes, sha256, created_at FROM documents
-                 WHERE ?1 IS NULL OR application_id = ?1 ORDER BY created_at, id",
-            )?;
-            let rows = stmt.query_map([application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        self.read(|conn| document_rows(conn, application_id))
+    }
+
+    /// [`Store::documents`] inside a caller's transaction.
+    pub fn documents_in(
+        &self,
+        tx: &Transaction<'_>,
+        application_id: Option<&str>,
+    ) -> Result<Vec<DocumentRow>, StoreError> {
+        document_rows(tx, application_id)
+    }
+}
+
+fn document_rows(
+    conn: &rusqlite::Connection,
+    application_id: Option<&str>,
+) -> Result<Vec<DocumentRow>, StoreError> {
+    type Raw = (
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+        String,
+        i64,
+        Option<String>,
+        Option<i64>,
+    );
+    let rows: Vec<Raw> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, kind, media, application_id, size_bytes, sha256, created_at, upload_id, uploaded_at FROM documents
+             WHERE ?1 IS NULL OR application_id = ?1 ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([application_id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ))
         })?;
-        rows.into_iter()
-            .map(|(id, kind, media, application_id, size, sha256, at)| {
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    rows.into_iter()
+        .map(
+            |(id, kind, media, application_id, size, sha256, at, upload_id, uploaded)| {
                 Ok(DocumentRow {
                     id: uuid::Uuid::parse_str(&id)
                         .map_err(|e| StoreError::Invalid(format!("document id {id}: {e}")))?,
@@ -400,8 +591,10 @@ impl Store {
                         .map_err(|_| StoreError::Invalid("document size".into()))?,
                     sha256,
                     created_at: ts(at)?,
+                    upload_id,
+                    uploaded_at: uploaded.map(ts).transpose()?,
                 })
-            })
-            .collect()
-    }
+            },
+        )
+        .collect()
 }

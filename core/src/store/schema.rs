@@ -9,7 +9,7 @@
 use rusqlite::Transaction;
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// The whole current schema, as a fresh database gets it.
 pub const CURRENT_SQL: &str = "
@@ -36,7 +36,7 @@ CREATE TABLE application_events (
     application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
     sealed_event BLOB NOT NULL,
-    at INTEGER NOT NULL,
+    at INTEGER NOT NULL, local INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (application_id, seq)
 );
 CREATE TABLE outbox (
@@ -66,9 +66,23 @@ CREATE TABLE documents (
     size_bytes INTEGER NOT NULL,
     sha256 TEXT NOT NULL,
     created_at INTEGER NOT NULL
-);
+, upload_id TEXT, uploaded_at INTEGER);
 CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
 CREATE INDEX documents_by_application ON documents(application_id);
+CREATE TABLE session (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    user_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    sealed_profile BLOB NOT NULL,
+    sealed_token BLOB,
+    expires_at INTEGER NOT NULL,
+    expired INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 ";
 
 /// Version 1: catalog cache, drafts, applications and their events, the outbox.
@@ -140,8 +154,31 @@ CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
 CREATE INDEX documents_by_application ON documents(application_id);
 ";
 
+/// Version 4: the signed-in session (its token sealed), sync bookkeeping (`meta`: the live
+/// stream's last event id, the status cursor), each document's upload on the platform, and
+/// which events the phone decided itself and the platform has not confirmed yet (`local`).
+const V4: &str = "
+ALTER TABLE application_events ADD COLUMN local INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE documents ADD COLUMN upload_id TEXT;
+ALTER TABLE documents ADD COLUMN uploaded_at INTEGER;
+CREATE TABLE session (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    user_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    sealed_profile BLOB NOT NULL,
+    sealed_token BLOB,
+    expires_at INTEGER NOT NULL,
+    expired INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
 /// Step `i` upgrades version `i` to `i + 1`.
-pub const STEPS: [&str; VERSION as usize] = [V1, V2, V3];
+pub const STEPS: [&str; VERSION as usize] = [V1, V2, V3, V4];
 
 /// Runs the upgrade from `from` to `from + 1` inside `tx` (the caller sets `user_version`).
 pub fn upgrade_step(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {

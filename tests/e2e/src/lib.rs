@@ -7,9 +7,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use huoshui_core::domain::catalog::Catalog;
+use huoshui_core::domain::lifecycle::Actor;
 use huoshui_core::store::Store;
-use huoshui_core::sync::SyncClient;
-use huoshui_core::vault::InstallKey;
+use huoshui_core::sync::{Ctx, SyncClient};
+use huoshui_core::vault::{InstallKey, Vault};
 use huoshui_server::auth::DevCodeProvider;
 use huoshui_server::clock::ManualClock;
 use huoshui_server::directory::Directory;
@@ -71,12 +72,12 @@ impl Platform {
     }
 
     /// Logs `client` in as the demo account `id` (the code comes from the dev provider).
-    pub async fn login(&self, client: &mut SyncClient, id: &str) {
+    pub async fn login(&self, client: &SyncClient, id: &str) {
         let phone = self.phone_of(id);
         client.request_code(&phone).await.unwrap();
         let code = self.codes.latest(&phone).unwrap();
         let session = client.login(&phone, &code).await.unwrap();
-        assert_eq!(session.user_id, id);
+        assert_eq!(session.user.id, id);
     }
 
     /// Stops the server.
@@ -85,18 +86,43 @@ impl Platform {
     }
 }
 
-/// A device store in its own temp folder.
+/// A device store and vault in their own temp folder, used as the demo villager `v001`.
 pub struct Device {
     pub store: Store,
+    pub vault: Vault,
+    pub actor: Actor,
     _dir: tempfile::TempDir,
 }
 
 impl Device {
     pub fn new() -> Device {
+        Device::of(Actor::villager("v001"))
+    }
+
+    /// A device used by `actor`.
+    pub fn of(actor: Actor) -> Device {
         let dir = tempfile::tempdir().unwrap();
         let key = Arc::new(InstallKey::from_bytes(&[7; 32]).unwrap());
-        let store = Store::open(dir.path(), key, start_time()).unwrap().store;
-        Device { store, _dir: dir }
+        let store = Store::open(dir.path(), Arc::clone(&key), start_time())
+            .unwrap()
+            .store;
+        let vault = Vault::open(dir.path(), key).unwrap();
+        Device {
+            store,
+            vault,
+            actor,
+            _dir: dir,
+        }
+    }
+
+    /// What a sync job works on, at `now`.
+    pub fn ctx(&self, now: jiff::Timestamp) -> Ctx<'_> {
+        Ctx {
+            store: &self.store,
+            vault: &self.vault,
+            actor: &self.actor,
+            now,
+        }
     }
 
     /// The cached catalog, parsed.

@@ -16,8 +16,8 @@ fn later(t: jiff::Timestamp, ms: i64) -> jiff::Timestamp {
 /// A logged-in villager's phone talking to the platform through a relay.
 async fn villager_phone(platform: &Platform) -> (Device, SyncClient, Relay) {
     let relay = Relay::to(platform.running.addr).await;
-    let mut client = SyncClient::new(&relay.base()).unwrap();
-    platform.login(&mut client, "v001").await;
+    let client = SyncClient::new(&relay.base()).unwrap();
+    platform.login(&client, "v001").await;
     let device = Device::new();
     client
         .sync_catalog(&device.store, start_time())
@@ -32,6 +32,9 @@ fn first_product_submission(device: &Device) -> OutboxCommand {
     let catalog = device.catalog();
     let p = &catalog.products()[0];
     OutboxCommand::Submit {
+        id: None,
+        industry: None,
+        purpose: None,
         product_id: p.id.clone(),
         amount_fen: p.amount_min_fen,
         months: p.months_min,
@@ -40,10 +43,11 @@ fn first_product_submission(device: &Device) -> OutboxCommand {
 
 /// How many applications the platform holds for villager v001 (asked by a second phone).
 async fn applications_on_platform(platform: &Platform) -> u32 {
-    let mut observer = SyncClient::new(&platform.base).unwrap();
-    platform.login(&mut observer, "v001").await;
+    let observer = SyncClient::new(&platform.base).unwrap();
+    platform.login(&observer, "v001").await;
+    let other = Device::new();
     observer
-        .pull_status(&Device::new().store)
+        .pull_status(&other.ctx(start_time()))
         .await
         .unwrap()
         .applications
@@ -141,7 +145,7 @@ async fn a_submission_made_offline_is_kept_with_its_key_and_sent_once_when_back_
         .enqueue(&device.store, now)
         .unwrap();
     let report = client
-        .drain_outbox(&device.store, now, &mut jitter)
+        .drain_outbox(&device.ctx(now), &mut jitter)
         .await
         .unwrap();
     assert_eq!((report.sent, report.retrying, report.wedged), (0, 1, 0));
@@ -156,14 +160,14 @@ async fn a_submission_made_offline_is_kept_with_its_key_and_sent_once_when_back_
     relay.set_online(true);
     relay.reset();
     let early = client
-        .drain_outbox(&device.store, now, &mut jitter)
+        .drain_outbox(&device.ctx(now), &mut jitter)
         .await
         .unwrap();
     assert_eq!((early.sent, early.deferred), (0, 1), "not due yet");
     assert_eq!(relay.requests(), 0);
 
     let report = client
-        .drain_outbox(&device.store, row.next_attempt_at, &mut jitter)
+        .drain_outbox(&device.ctx(row.next_attempt_at), &mut jitter)
         .await
         .unwrap();
     assert_eq!((report.sent, report.retrying, report.wedged), (1, 0, 0));
@@ -185,8 +189,7 @@ async fn a_submission_made_offline_is_kept_with_its_key_and_sent_once_when_back_
     relay.reset();
     let again = client
         .drain_outbox(
-            &device.store,
-            later(row.next_attempt_at, 3_600_000),
+            &device.ctx(later(row.next_attempt_at, 3_600_000)),
             &mut jitter,
         )
         .await
@@ -208,7 +211,7 @@ async fn a_lost_answer_does_not_submit_twice() {
 
     relay.lose_next_answer();
     let first = client
-        .drain_outbox(&device.store, now, &mut jitter)
+        .drain_outbox(&device.ctx(now), &mut jitter)
         .await
         .unwrap();
     assert_eq!(
@@ -227,7 +230,7 @@ async fn a_lost_answer_does_not_submit_twice() {
     let row = device.store.command(id).unwrap().unwrap();
     assert_eq!(row.idempotency_key, key);
     let second = client
-        .drain_outbox(&device.store, row.next_attempt_at, &mut jitter)
+        .drain_outbox(&device.ctx(row.next_attempt_at), &mut jitter)
         .await
         .unwrap();
     assert_eq!(second.sent, 1);
@@ -241,10 +244,13 @@ async fn a_lost_answer_does_not_submit_twice() {
         "the same key was applied once"
     );
 
-    let mut observer = SyncClient::new(&platform.base).unwrap();
-    platform.login(&mut observer, "v001").await;
+    let observer = SyncClient::new(&platform.base).unwrap();
+    platform.login(&observer, "v001").await;
     let other = Device::new();
-    observer.pull_status(&other.store).await.unwrap();
+    observer
+        .pull_status(&other.ctx(start_time()))
+        .await
+        .unwrap();
     let on_platform: Vec<String> = other
         .store
         .applications()
@@ -273,6 +279,9 @@ async fn a_refused_command_is_wedged_with_the_platforms_words_and_not_resent() {
     let mut jitter = Jitter::from_seed(3);
     let now = start_time();
     let bad = OutboxCommand::Submit {
+        id: None,
+        industry: None,
+        purpose: None,
         product_id: "no-such-loan".into(),
         amount_fen: 1_000_000,
         months: 12,
@@ -283,7 +292,7 @@ async fn a_refused_command_is_wedged_with_the_platforms_words_and_not_resent() {
         .unwrap();
 
     let report = client
-        .drain_outbox(&device.store, now, &mut jitter)
+        .drain_outbox(&device.ctx(now), &mut jitter)
         .await
         .unwrap();
     assert_eq!(
@@ -304,7 +313,7 @@ async fn a_refused_command_is_wedged_with_the_platforms_words_and_not_resent() {
 
     relay.reset();
     let later_drain = client
-        .drain_outbox(&device.store, later(now, 86_400_000), &mut jitter)
+        .drain_outbox(&device.ctx(later(now, 86_400_000)), &mut jitter)
         .await
         .unwrap();
     assert_eq!(later_drain, Default::default());
@@ -338,7 +347,7 @@ async fn retries_back_off_doubling_with_jitter_within_bounds_until_wedged() {
         let mut delays = Vec::new();
         for attempt in 1..=policy.max_attempts {
             client
-                .drain_outbox(&device.store, now, &mut jitter)
+                .drain_outbox(&device.ctx(now), &mut jitter)
                 .await
                 .unwrap();
             let row = device.store.command(id).unwrap().unwrap();
@@ -392,27 +401,27 @@ async fn the_status_pull_catches_up_the_timeline_and_then_costs_one_request() {
         .enqueue(&device.store, now)
         .unwrap();
     client
-        .drain_outbox(&device.store, now, &mut jitter)
+        .drain_outbox(&device.ctx(now), &mut jitter)
         .await
         .unwrap();
     let app = device.store.applications().unwrap().remove(0);
     let before = device.store.events(&app.id).unwrap().len();
 
     // The account manager the platform chose calls the villager.
-    let mut manager_client = SyncClient::new(&platform.base).unwrap();
+    let manager_client = SyncClient::new(&platform.base).unwrap();
     let detail: serde_json::Value =
         serde_json::from_str(app.payload_json.as_deref().unwrap()).unwrap();
     let manager = detail["manager_id"]
         .as_str()
         .expect("the platform assigned a manager")
         .to_owned();
-    platform.login(&mut manager_client, &manager).await;
+    platform.login(&manager_client, &manager).await;
     let r = reqwest::Client::new()
         .post(format!(
             "{}/v1/applications/{}/contact",
             platform.base, app.id
         ))
-        .bearer_auth(manager_client.token().unwrap())
+        .bearer_auth(manager_client.token().unwrap().as_str())
         .json(&serde_json::json!({}))
         .send()
         .await
@@ -420,7 +429,7 @@ async fn the_status_pull_catches_up_the_timeline_and_then_costs_one_request() {
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 
     relay.reset();
-    let report = client.pull_status(&device.store).await.unwrap();
+    let report = client.pull_status(&device.ctx(start_time())).await.unwrap();
     assert_eq!(
         (report.applications, report.updated, report.new_events),
         (1, 1, 1)
@@ -430,7 +439,7 @@ async fn the_status_pull_catches_up_the_timeline_and_then_costs_one_request() {
     assert_eq!(device.store.applications().unwrap()[0].state, "contacted");
 
     relay.reset();
-    let report = client.pull_status(&device.store).await.unwrap();
+    let report = client.pull_status(&device.ctx(start_time())).await.unwrap();
     assert_eq!((report.updated, report.new_events), (0, 0));
     assert_eq!(relay.requests(), 1, "nothing new: only the list");
     platform.stop().await;
@@ -446,7 +455,7 @@ async fn a_withdrawal_from_the_outbox_lands_in_the_local_timeline() {
         .enqueue(&device.store, now)
         .unwrap();
     client
-        .drain_outbox(&device.store, now, &mut jitter)
+        .drain_outbox(&device.ctx(now), &mut jitter)
         .await
         .unwrap();
     let app = device.store.applications().unwrap().remove(0);
@@ -457,7 +466,7 @@ async fn a_withdrawal_from_the_outbox_lands_in_the_local_timeline() {
     };
     let (id, _) = withdraw.enqueue(&device.store, now).unwrap();
     let report = client
-        .drain_outbox(&device.store, now, &mut jitter)
+        .drain_outbox(&device.ctx(now), &mut jitter)
         .await
         .unwrap();
     assert_eq!(report.sent, 1);
@@ -481,13 +490,16 @@ async fn without_a_session_the_drain_stops_and_keeps_the_command() {
     let device = Device::new();
     let client = SyncClient::new(&platform.base).unwrap();
     let cmd = OutboxCommand::Submit {
+        id: None,
+        industry: None,
+        purpose: None,
         product_id: "x".into(),
         amount_fen: 1,
         months: 1,
     };
     let (id, key) = cmd.enqueue(&device.store, start_time()).unwrap();
     let answer = client
-        .drain_outbox(&device.store, start_time(), &mut Jitter::from_seed(6))
+        .drain_outbox(&device.ctx(start_time()), &mut Jitter::from_seed(6))
         .await;
     assert!(matches!(answer, Err(SyncError::Unauthorized)), "{answer:?}");
     let row = device.store.command(id).unwrap().unwrap();
@@ -508,7 +520,7 @@ async fn a_later_command_waits_for_an_earlier_one_of_the_same_application() {
         .enqueue(&device.store, now)
         .unwrap();
     client
-        .drain_outbox(&device.store, now, &mut jitter)
+        .drain_outbox(&device.ctx(now), &mut jitter)
         .await
         .unwrap();
     let app = device.store.applications().unwrap().remove(0);
@@ -524,7 +536,7 @@ async fn a_later_command_waits_for_an_earlier_one_of_the_same_application() {
     };
     let (accept_id, _) = accept.enqueue(&device.store, now).unwrap();
     let offline = client
-        .drain_outbox(&device.store, now, &mut jitter)
+        .drain_outbox(&device.ctx(now), &mut jitter)
         .await
         .unwrap();
     assert_eq!(
@@ -536,7 +548,7 @@ async fn a_later_command_waits_for_an_earlier_one_of_the_same_application() {
     relay.set_online(true);
     relay.reset();
     let early = client
-        .drain_outbox(&device.store, now, &mut jitter)
+        .drain_outbox(&device.ctx(now), &mut jitter)
         .await
         .unwrap();
     assert_eq!((early.sent, early.deferred), (0, 2));
@@ -553,7 +565,7 @@ async fn a_later_command_waits_for_an_earlier_one_of_the_same_application() {
         .unwrap()
         .next_attempt_at;
     let report = client
-        .drain_outbox(&device.store, due, &mut jitter)
+        .drain_outbox(&device.ctx(due), &mut jitter)
         .await
         .unwrap();
     assert_eq!(
@@ -586,7 +598,7 @@ async fn a_command_of_a_kind_this_client_does_not_send_is_left_alone() {
         .enqueue_command("upload_chunk", "{}", start_time())
         .unwrap();
     let report = client
-        .drain_outbox(&device.store, start_time(), &mut Jitter::from_seed(8))
+        .drain_outbox(&device.ctx(start_time()), &mut Jitter::from_seed(8))
         .await
         .unwrap();
     assert_eq!((report.sent, report.wedged, report.deferred), (0, 0, 1));
@@ -602,7 +614,7 @@ async fn a_command_of_a_kind_this_client_does_not_send_is_left_alone() {
 #[tokio::test]
 async fn a_wrong_login_code_is_refused_in_the_platforms_words_and_keeps_no_session() {
     let platform = Platform::start().await;
-    let mut client = SyncClient::new(&platform.base).unwrap();
+    let client = SyncClient::new(&platform.base).unwrap();
     let phone = platform.phone_of("v001");
     client.request_code(&phone).await.unwrap();
     let real = platform.codes.latest(&phone).unwrap();

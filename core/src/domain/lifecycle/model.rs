@@ -58,6 +58,7 @@ impl std::fmt::Display for ApplicationId {
 /// Who acts on an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Role {
     /// 村民: the applicant (a farmer or a small firm).
     Villager,
@@ -231,6 +232,7 @@ impl EventKind {
 /// How the manager's call went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ContactOutcome {
     /// 已接通：the villager answered and they spoke.
     #[default]
@@ -288,6 +290,7 @@ pub struct Event {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum State {
     Draft,
     Submitted,

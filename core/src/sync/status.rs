@@ -1,0 +1,217 @@
+//! The status pull and the merge of the platform's answers into the device store.
+//!
+//! The platform's events are the truth. The phone's own commands that the platform has not
+//! confirmed yet are laid on top again after every merge, decided by the same lifecycle rules
+//! as the actor who issued them (marked `local` in the store), so the screens show what the
+//! user did at once and never lose it, and the platform's version wins as soon as it arrives.
+//! Must never go backwards (an older answer never replaces a newer history) and never keep an
+//! application the platform no longer shows this user.
+
+use super::{Ctx, OutboxCommand, Outcome, SyncClient, SyncError, i64_seq, parse};
+use crate::domain::lifecycle::{Application, ApplicationId, Event, State};
+use crate::store::StoreError;
+use crate::store::outbox::OutboxState;
+use crate::wire::{self, path};
+use rusqlite::Transaction;
+use std::collections::BTreeSet;
+use zeroize::Zeroizing;
+
+/// What a status pull did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullReport {
+    /// Applications the platform listed.
+    pub applications: u32,
+    /// Applications whose local copy was brought up to date.
+    pub updated: u32,
+    /// Events that were new on this phone.
+    pub new_events: u32,
+    /// Local copies removed because the platform no longer shows them to this user.
+    pub removed: u32,
+}
+
+fn state_code(state: State) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn invalid(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(what.to_string())
+}
+
+/// The highest event number the platform confirmed for an application (0 when none).
+pub(crate) fn confirmed_seq(ctx: &Ctx<'_>, id: &str) -> Result<i64, StoreError> {
+    Ok(ctx
+        .store
+        .events(id)?
+        .iter()
+        .filter(|e| !e.local)
+        .map(|e| e.seq)
+        .max()
+        .unwrap_or(0))
+}
+
+/// Merges the platform's view of an application inside `tx`: the summary (sealed: it may
+/// hold the villager's contact), and when the view carries events and is not older than the
+/// phone's copy, the confirmed history followed by the phone's still-pending commands.
+pub(crate) fn keep_in(
+    ctx: &Ctx<'_>,
+    tx: &Transaction<'_>,
+    view: &wire::ApplicationView,
+) -> Result<(), StoreError> {
+    let id = ApplicationId::parse(&view.id).map_err(|e| invalid(e.code()))?;
+    let mut summary = view.clone();
+    summary.events = None;
+    summary.timeline = None;
+    let summary = Zeroizing::new(serde_json::to_string(&summary).map_err(invalid)?);
+    let Some(events) = &view.events else {
+        // No history in this answer: keep the summary, leave the state to the events.
+        let state = ctx
+            .store
+            .application(id.as_str())?
+            .map(|r| r.state)
+            .unwrap_or_else(|| state_code(view.state));
+        return ctx.store.upsert_application_in(
+            tx,
+            id.as_str(),
+            &view.product_id,
+            &state,
+            Some(&summary),
+            view.updated_at,
+        );
+    };
+    let confirmed = confirmed_seq(ctx, id.as_str())?;
+    if i64::try_from(view.last_seq).unwrap_or(i64::MAX) < confirmed {
+        return Ok(());
+    }
+    let mut app = Application::fold(id.clone(), events).map_err(|e| invalid(e.code()))?;
+    ctx.store.upsert_application_in(
+        tx,
+        id.as_str(),
+        &view.product_id,
+        &state_code(app.state),
+        Some(&summary),
+        view.updated_at,
+    )?;
+    ctx.store.clear_events_in(tx, id.as_str())?;
+    for event in events {
+        write_event(ctx, tx, &id, event, false)?;
+    }
+    for item in ctx.store.outbox_in(tx)? {
+        if item.state != OutboxState::Pending {
+            continue;
+        }
+        let Some(cmd) = OutboxCommand::from_row(&item.kind, &item.payload_json) else {
+            continue;
+        };
+        if cmd.application_id() != Some(id.as_str()) {
+            continue;
+        }
+        let Some(lifecycle) = cmd.lifecycle() else {
+            continue;
+        };
+        // Refused by the rules now (the platform moved on): the command will be refused too,
+        // and the phone shows the platform's state meanwhile.
+        if let Ok(event) = app.execute(ctx.actor, lifecycle, item.created_at) {
+            write_event(ctx, tx, &id, &event, true)?;
+        }
+    }
+    ctx.store.upsert_application_in(
+        tx,
+        id.as_str(),
+        &view.product_id,
+        &state_code(app.state),
+        None,
+        view.updated_at,
+    )
+}
+
+fn write_event(
+    ctx: &Ctx<'_>,
+    tx: &Transaction<'_>,
+    id: &ApplicationId,
+    event: &Event,
+    local: bool,
+) -> Result<(), StoreError> {
+    let json = Zeroizing::new(serde_json::to_string(event).map_err(invalid)?);
+    let seq = i64::try_from(event.seq).map_err(|_| invalid("event number too large"))?;
+    ctx.store
+        .append_event_in(tx, id.as_str(), seq, &json, event.at, local)?;
+    Ok(())
+}
+
+impl SyncClient {
+    /// Fetches one application with its events and merges it; answers the number of events
+    /// that are new on this phone. An application the platform no longer shows this user
+    /// (reassigned to another manager) is removed here: answers `Ok(0)` then.
+    pub async fn fetch_application(&self, ctx: &Ctx<'_>, id: &str) -> Result<u32, SyncError> {
+        let id = ApplicationId::parse(id).map_err(|e| SyncError::BadAnswer(e.code().to_owned()))?;
+        let body = match self
+            .exchange(self.get(&path::application(id.as_str())))
+            .await
+        {
+            Outcome::Refused(r) if r.status == 404 => {
+                ctx.store
+                    .write(|tx| ctx.store.delete_application_in(tx, id.as_str()))?;
+                return Ok(0);
+            }
+            other => other.body()?,
+        };
+        let view: wire::ApplicationView = parse(&body)?;
+        if view.id != id.as_str() {
+            return Err(SyncError::BadAnswer("another application".into()));
+        }
+        let before = confirmed_seq(ctx, id.as_str())?;
+        ctx.store.write(|tx| keep_in(ctx, tx, &view))?;
+        let after = confirmed_seq(ctx, id.as_str())?;
+        Ok(u32::try_from(after.saturating_sub(before)).unwrap_or(u32::MAX))
+    }
+
+    /// Lists the applications the platform shows this user and catches up each one whose
+    /// confirmed history is behind; local copies the platform no longer lists (and that have
+    /// no pending command) are checked one by one and removed when they are gone.
+    pub async fn pull_status(&self, ctx: &Ctx<'_>) -> Result<PullReport, SyncError> {
+        let list: wire::ApplicationList = parse(
+            &self
+                .exchange(self.get(&format!("{}?limit=500", path::APPLICATIONS)))
+                .await
+                .body()?,
+        )?;
+        let mut report = PullReport {
+            applications: u32::try_from(list.applications.len()).unwrap_or(u32::MAX),
+            ..PullReport::default()
+        };
+        let listed: BTreeSet<&str> = list.applications.iter().map(|a| a.id.as_str()).collect();
+        for app in &list.applications {
+            if i64_seq(app.last_seq)? > confirmed_seq(ctx, &app.id)? {
+                let n = self.fetch_application(ctx, &app.id).await?;
+                report.updated += 1;
+                report.new_events = report.new_events.saturating_add(n);
+            }
+        }
+        // A manager's list holds only open applications of theirs: one that left it (closed,
+        // or reassigned to someone else) is looked at once more.
+        let pending: BTreeSet<String> = ctx
+            .store
+            .outbox()?
+            .iter()
+            .filter_map(|i| OutboxCommand::from_row(&i.kind, &i.payload_json))
+            .filter_map(|c| c.application_id().map(str::to_owned))
+            .collect();
+        for row in ctx.store.applications()? {
+            let unlisted = !listed.contains(row.id.as_str()) && !pending.contains(&row.id);
+            let open = !matches!(
+                row.state.as_str(),
+                "draft" | "disbursed" | "closed" | "rejected" | "withdrawn"
+            );
+            if unlisted && open && confirmed_seq(ctx, &row.id)? > 0 {
+                self.fetch_application(ctx, &row.id).await?;
+                if ctx.store.application(&row.id)?.is_none() {
+                    report.removed += 1;
+                }
+            }
+        }
+        Ok(report)
+    }
+}
