@@ -6,11 +6,13 @@
 //! Owns only test plumbing; it must never reach beyond loopback or outlive its test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use huoshui_core::app::AppCore;
+use huoshui_core::app::views::SessionView;
 use huoshui_core::domain::catalog::Catalog;
 use huoshui_core::domain::lifecycle::Actor;
 use huoshui_core::store::Store;
 use huoshui_core::sync::{Ctx, SyncClient};
-use huoshui_core::vault::{InstallKey, Vault};
+use huoshui_core::vault::{InstallKey, SoftwareKeystore, Vault};
 use huoshui_server::auth::DevCodeProvider;
 use huoshui_server::clock::ManualClock;
 use huoshui_server::directory::Directory;
@@ -30,7 +32,10 @@ pub fn start_time() -> jiff::Timestamp {
 pub struct Platform {
     pub running: Running,
     pub codes: Arc<DevCodeProvider>,
+    /// The SLA and event clock.
     pub clock: Arc<ManualClock>,
+    /// The clock of login codes and sessions.
+    pub auth_clock: Arc<ManualClock>,
     pub base: String,
     _dir: tempfile::TempDir,
 }
@@ -45,9 +50,11 @@ impl Platform {
     pub async fn start_with(directory: Directory) -> Platform {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(start_time()));
+        let auth_clock = Arc::new(ManualClock::new(start_time()));
         let codes = Arc::new(DevCodeProvider::new());
         let mut config = Config::new(dir.path().to_path_buf(), directory);
         config.clock = clock.clone();
+        config.auth_clock = auth_clock.clone();
         config.codes = codes.clone();
         config.sla_poll = None;
         let running = huoshui_server::start(config).await.unwrap();
@@ -56,6 +63,7 @@ impl Platform {
             running,
             codes,
             clock,
+            auth_clock,
             base,
             _dir: dir,
         }
@@ -80,9 +88,58 @@ impl Platform {
         assert_eq!(session.user.id, id);
     }
 
+    /// Signs `phone` in as the demo account `id` (the code comes from the dev provider).
+    pub async fn sign_in(&self, phone: &Phone, id: &str) -> SessionView {
+        let number = self.phone_of(id);
+        phone.core.request_code(&number).await.unwrap();
+        let code = self.codes.latest(&number).unwrap();
+        let session = phone.core.login(&number, &code).await.unwrap();
+        assert_eq!(session.user_id, id);
+        session
+    }
+
     /// Stops the server.
     pub async fn stop(self) {
         self.running.stop().await;
+    }
+}
+
+/// A phone: the real app core (the facade the apps call) in its own temp data folder, talking
+/// to `base`, its clock reading the platform's manual clock.
+pub struct Phone {
+    pub core: Arc<AppCore>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Phone {
+    /// A phone on `base` whose clock is `clock`.
+    pub fn new(base: &str, clock: &Arc<ManualClock>) -> Phone {
+        let dir = tempfile::tempdir().unwrap();
+        Phone::open_in(dir, base, clock)
+    }
+
+    /// Opens the core again on the same data folder (an app restart).
+    pub fn restart(self, base: &str, clock: &Arc<ManualClock>) -> Phone {
+        let Phone { core, dir } = self;
+        core.disconnect_live();
+        drop(core);
+        Phone::open_in(dir, base, clock)
+    }
+
+    fn open_in(dir: tempfile::TempDir, base: &str, clock: &Arc<ManualClock>) -> Phone {
+        let keystore = Arc::new(
+            SoftwareKeystore::open_or_create(&dir.path().join("keys").join("software.key"))
+                .unwrap(),
+        );
+        let clock = Arc::clone(clock);
+        let core = AppCore::open_with_clock(
+            dir.path(),
+            Some(base),
+            keystore,
+            Arc::new(move || huoshui_server::clock::Clock::now(clock.as_ref())),
+        )
+        .unwrap();
+        Phone { core, dir }
     }
 }
 
@@ -141,7 +198,13 @@ impl Default for Device {
 struct RelayState {
     online: AtomicBool,
     lose_next_answer: AtomicBool,
+    /// The answer to the request this many requests from now is lost (0: disarmed).
+    lose_at_request: AtomicU64,
     requests: AtomicU64,
+    /// `METHOD /path` of every request seen since the last reset.
+    lines: std::sync::Mutex<Vec<String>>,
+    /// The answer to the next request whose line ends with this is lost.
+    lose_pattern: std::sync::Mutex<Option<String>>,
     bytes_up: AtomicU64,
     bytes_down: AtomicU64,
     connections: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
@@ -160,21 +223,40 @@ impl Drop for Relay {
     }
 }
 
-/// Counts HTTP/1.1 request lines in a stream of bytes cut into chunks.
+/// Finds HTTP/1.1 request lines in a stream of bytes cut into chunks.
 struct RequestCounter {
     tail: Vec<u8>,
 }
 
 const MARK: &[u8] = b" HTTP/1.1\r\n";
+const METHODS: [&[u8]; 5] = [b"GET /", b"PUT /", b"POST /", b"DELETE /", b"HEAD /"];
 
 impl RequestCounter {
-    fn feed(&mut self, chunk: &[u8]) -> u64 {
+    /// The request lines (`METHOD /path`) completed by `chunk`.
+    fn feed(&mut self, chunk: &[u8]) -> Vec<String> {
         let mut buf = std::mem::take(&mut self.tail);
         buf.extend_from_slice(chunk);
-        let n = buf.windows(MARK.len()).filter(|w| *w == MARK).count() as u64;
-        let keep = buf.len().min(MARK.len() - 1);
-        self.tail = buf[buf.len() - keep..].to_vec();
-        n
+        let mut lines = Vec::new();
+        let mut from = 0;
+        while let Some(pos) = buf[from..].windows(MARK.len()).position(|w| w == MARK) {
+            let end = from + pos;
+            // The request line starts at its method (a body without a final newline may
+            // come right before it on a kept-alive connection).
+            let window = &buf[end.saturating_sub(2048).max(from)..end];
+            let start = METHODS
+                .iter()
+                .filter_map(|m| window.windows(m.len()).rposition(|w| w == *m))
+                .max()
+                .unwrap_or(0);
+            lines.push(String::from_utf8_lossy(&window[start..]).into_owned());
+            from = end + MARK.len();
+        }
+        // Keep the unfinished line (bounded: a request line is short).
+        let rest = &buf[from..];
+        let keep_from = rest.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let rest = &rest[keep_from..];
+        self.tail = rest[rest.len().saturating_sub(4096)..].to_vec();
+        lines
     }
 }
 
@@ -230,6 +312,23 @@ impl Relay {
         self.state.requests.load(Ordering::SeqCst)
     }
 
+    /// The request lines (`PUT /v1/uploads/…`) seen since the last reset.
+    pub fn request_lines(&self) -> Vec<String> {
+        self.state.lines.lock().unwrap().clone()
+    }
+
+    /// The answer to the next request whose line (`PUT /v1/uploads/…/chunks/1`) ends with
+    /// `pattern` is lost on its way back and its connection cut; the request reaches the platform.
+    pub fn lose_answer_of(&self, pattern: &str) {
+        *self.state.lose_pattern.lock().unwrap() = Some(pattern.to_owned());
+    }
+
+    /// The answer to the `n`-th request from now (1 = the next one) is lost on its way back
+    /// and its connection cut; the request itself reaches the platform.
+    pub fn lose_answer_of_request(&self, n: u64) {
+        self.state.lose_at_request.store(n, Ordering::SeqCst);
+    }
+
     /// Bytes phone → platform since the last reset.
     pub fn bytes_up(&self) -> u64 {
         self.state.bytes_up.load(Ordering::SeqCst)
@@ -243,6 +342,7 @@ impl Relay {
     /// Sets the counters to zero.
     pub fn reset(&self) {
         self.state.requests.store(0, Ordering::SeqCst);
+        self.state.lines.lock().unwrap().clear();
         self.state.bytes_up.store(0, Ordering::SeqCst);
         self.state.bytes_down.store(0, Ordering::SeqCst);
     }
@@ -259,8 +359,25 @@ async fn relay(phone: TcpStream, server: TcpStream, st: Arc<RelayState>) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            st.requests
-                .fetch_add(counter.feed(&buf[..n]), Ordering::SeqCst);
+            let lines = counter.feed(&buf[..n]);
+            st.requests.fetch_add(lines.len() as u64, Ordering::SeqCst);
+            for line in &lines {
+                {
+                    let mut pattern = st.lose_pattern.lock().unwrap();
+                    if pattern.as_deref().is_some_and(|p| line.ends_with(p)) {
+                        *pattern = None;
+                        st.lose_next_answer.store(true, Ordering::SeqCst);
+                    }
+                }
+                let armed = st.lose_at_request.load(Ordering::SeqCst);
+                if armed == 1 {
+                    st.lose_next_answer.store(true, Ordering::SeqCst);
+                }
+                if armed > 0 {
+                    st.lose_at_request.store(armed - 1, Ordering::SeqCst);
+                }
+            }
+            st.lines.lock().unwrap().extend(lines);
             st.bytes_up.fetch_add(n as u64, Ordering::SeqCst);
             if server_wr.write_all(&buf[..n]).await.is_err() {
                 break;
