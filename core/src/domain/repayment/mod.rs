@@ -38,10 +38,18 @@
 //!   the interest accrued first (利随本清), then principal.
 
 pub mod dates;
+mod ledger;
 mod plan;
+mod reminders;
 
 pub use dates::{date_en, date_iso, date_zh, due_date, month_day_en, month_day_zh};
+pub use ledger::{
+    AllocationRule, LoanStatus, NextDue, OverdueChange, OverdueStage, RecordedRepayment,
+    RepaymentSplit, RowAllocation, RowState, RowStatus, overdue_history, split_repayments,
+    status_at,
+};
 pub use plan::{PlanRow, RepaymentPlan, RowKind, plan, plan_for_product};
+pub use reminders::{REMINDER_DAYS_BEFORE, Reminder, ReminderKind, reminders};
 
 use crate::domain::cost::CostError;
 use crate::domain::money::Fen;
