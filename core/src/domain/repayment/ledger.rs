@@ -9,10 +9,13 @@
 use super::RepaymentError;
 use super::dates::days_between;
 use super::plan::{RepaymentPlan, RowKind};
-use crate::domain::cost::MAX_AMOUNT;
 use crate::domain::money::Fen;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+
+/// The largest single repayment accepted: 1,000 亿元 in fen, far above any plan's total
+/// (1 亿元 of principal plus its interest), low enough that no sum of repayments overflows.
+pub const MAX_REPAYMENT: Fen = 10_000_000_000_000;
 
 /// A repayment as the bank records it: the day the money came in and how much.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -223,7 +226,7 @@ fn ordered(
     until: Option<Date>,
 ) -> Result<Vec<usize>, RepaymentError> {
     for (i, r) in repayments.iter().enumerate() {
-        if r.amount < 1 || r.amount > MAX_AMOUNT {
+        if r.amount < 1 || r.amount > MAX_REPAYMENT {
             return Err(RepaymentError::InvalidRepayment { index: i + 1 });
         }
         if r.on < plan.disbursed_on {

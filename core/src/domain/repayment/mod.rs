@@ -40,15 +40,17 @@
 pub mod dates;
 mod ledger;
 mod plan;
+pub mod prepay;
 mod reminders;
 
 pub use dates::{date_en, date_iso, date_zh, due_date, month_day_en, month_day_zh};
 pub use ledger::{
-    AllocationRule, LoanStatus, NextDue, OverdueChange, OverdueStage, RecordedRepayment,
-    RepaymentSplit, RowAllocation, RowState, RowStatus, overdue_history, split_repayments,
-    status_at,
+    AllocationRule, LoanStatus, MAX_REPAYMENT, NextDue, OverdueChange, OverdueStage,
+    RecordedRepayment, RepaymentSplit, RowAllocation, RowState, RowStatus, overdue_history,
+    split_repayments, status_at,
 };
 pub use plan::{PlanRow, RepaymentPlan, RowKind, plan, plan_for_product};
+pub use prepay::{PrepayAmount, PrepayChoice, PrepayRequest, Prepayment, prepay, prepay_choices};
 pub use reminders::{REMINDER_DAYS_BEFORE, Reminder, ReminderKind, reminders};
 
 use crate::domain::cost::CostError;
@@ -74,7 +76,7 @@ pub enum RepaymentError {
     DateOutOfRange,
     /// A recorded repayment is not a positive amount within range.
     #[error(
-        "第 {index} 笔还款金额无效：须大于 0 且不超过 1 亿元 / repayment {index} is invalid: its amount must be above 0 and at most 100,000,000 yuan"
+        "第 {index} 笔还款金额无效：须大于 0 且不超过 1000 亿元 / repayment {index} is invalid: its amount must be above 0 and at most 100,000,000,000 yuan"
     )]
     InvalidRepayment {
         /// The repayment's number, from 1.
