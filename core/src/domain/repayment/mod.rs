@@ -39,6 +39,7 @@
 
 pub mod dates;
 mod ledger;
+pub mod line;
 mod plan;
 pub mod prepay;
 mod reminders;
@@ -48,6 +49,10 @@ pub use ledger::{
     AllocationRule, LoanStatus, MAX_REPAYMENT, NextDue, OverdueChange, OverdueStage,
     RecordedRepayment, RepaymentSplit, RowAllocation, RowState, RowStatus, overdue_history,
     split_repayments, status_at,
+};
+pub use line::{
+    BalanceSpan, CreditLine, LineEvent, LineEventKind, LineStatement, StatementEntry, line_payoff,
+    line_statement,
 };
 pub use plan::{PlanRow, RepaymentPlan, RowKind, plan, plan_for_product};
 pub use prepay::{PrepayAmount, PrepayChoice, PrepayRequest, Prepayment, prepay, prepay_choices};
