@@ -306,3 +306,19 @@ fn pear_loan_status_shows_its_interest_only_rows() {
     // A quarter's interest on 500,000 yuan at 4.2 %: 5,250 yuan.
     assert_eq!(s.next_due.map(|n| n.amount), Some(525_000));
 }
+
+#[test]
+fn a_thirty_year_loan_gives_the_phone_only_its_sixty_soonest_reminders() {
+    // iOS keeps at most 64 pending local notifications: 20 due dates × 3 reminders.
+    let terms = LoanTerms::new(100_000_000, 49_000, 360, Method::EqualInstallment);
+    let p = repayment::plan(&terms, date(2027, 1, 31)).unwrap();
+    let list = repayment::reminders(&p, &[], date(2027, 1, 31)).unwrap();
+    assert_eq!(list.len(), repayment::MAX_REMINDERS);
+    assert_eq!(list.len(), 60);
+    let rows: Vec<u32> = list.iter().map(|r| r.n).collect();
+    let expected: Vec<u32> = (1..=20).flat_map(|n| [n, n, n]).collect();
+    assert_eq!(rows, expected);
+    // A year later, the list has rolled forward.
+    let later = repayment::reminders(&p, &[], date(2028, 2, 1)).unwrap();
+    assert_eq!(later.first().map(|r| r.n), Some(13));
+}

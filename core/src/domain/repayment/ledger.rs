@@ -263,6 +263,7 @@ fn allocate(
         })
         .collect();
     let mut splits = Vec::new();
+    let mut open = 0;
     for index in ordered(plan, repayments, until)? {
         let RecordedRepayment { on, amount } = repayments[index];
         let due = rows.partition_point(|r| r.due_date <= on);
@@ -294,18 +295,26 @@ fn allocate(
                 paid[k].completed_on.get_or_insert(on);
             }
         };
-        for k in 0..due {
+        // Rows before `open` are fully paid: every pass starts there and stops when the
+        // money runs out.
+        for k in open..due {
             pay(k, true, &mut left, &mut split);
         }
-        for k in 0..due {
+        for k in open..due {
             pay(k, false, &mut left, &mut split);
         }
-        for k in due..rows.len() {
+        for k in due.max(open)..rows.len() {
+            if left == 0 {
+                break;
+            }
             pay(k, true, &mut left, &mut split);
             pay(k, false, &mut left, &mut split);
         }
         split.excess = left;
         splits.push(split);
+        while open < rows.len() && paid[open].completed_on.is_some() {
+            open += 1;
+        }
     }
     Ok((splits, paid))
 }
@@ -433,14 +442,20 @@ pub fn overdue_history(
     moments.dedup();
     let mut changes: Vec<OverdueChange> = Vec::new();
     let mut current: Option<OverdueStage> = None;
+    // The first row not settled at a moment only moves forward (a settled row stays settled),
+    // and it is the oldest late row when its due date is past.
+    let mut first_open = 0;
     for (day, end_of_day) in moments {
-        let oldest = plan.rows.iter().zip(&paid).find(|(row, got)| {
-            let settled = got
+        let settled = |k: usize| {
+            paid[k]
                 .completed_on
-                .is_some_and(|c| if end_of_day { c <= day } else { c < day });
-            row.due_date < day && !settled
-        });
-        let days_late = oldest.map_or(0, |(row, _)| {
+                .is_some_and(|c| if end_of_day { c <= day } else { c < day })
+        };
+        while first_open < plan.rows.len() && settled(first_open) {
+            first_open += 1;
+        }
+        let oldest = plan.rows.get(first_open).filter(|row| row.due_date < day);
+        let days_late = oldest.map_or(0, |row| {
             u32::try_from(days_between(row.due_date, day)).unwrap_or(0)
         });
         let stage = OverdueStage::from_days(days_late);
@@ -449,7 +464,7 @@ pub fn overdue_history(
                 on: day,
                 stage,
                 days_late,
-                oldest_late_row: oldest.map(|(row, _)| row.n),
+                oldest_late_row: oldest.map(|row| row.n),
             });
             current = stage;
         }

@@ -25,14 +25,14 @@
 //!   computed here: a late period owes what the plan says, no more.
 //! - **Reminders** ([`reminders`]): 7 days before, 1 day before and on each due date that is
 //!   not paid yet and not in the past.
-//! - **Early repayment** ([`prepay`]): the prepaid principal bears interest from the last due
+//! - **Early repayment** ([`mod@prepay`]): the prepaid principal bears interest from the last due
 //!   date (or the disbursement) to the day it is repaid, by the product's day count
 //!   (actual days × rate / 360 or 365, rounded once), never more than the interest that
 //!   period loses because of it; the rest of the loan is re-planned by the cost engine
 //!   ("shorter term" or "lower payment"), and at no due date may the new plan leave more owed
 //!   than carrying on would (the rule "never above carrying on"). Early repayment
 //!   therefore never costs more than carrying on.
-//! - **Revolving line** ([`line`]): interest for each day on the principal drawn at the end
+//! - **Revolving line** ([`mod@line`]): interest for each day on the principal drawn at the end
 //!   of that day (算头不算尾: the day drawn counts, the day repaid does not), rounded to the
 //!   fen by the line's rounding (down by default) and never above the cap; a repayment pays
 //!   the interest accrued first (利随本清), then principal.
@@ -56,7 +56,7 @@ pub use line::{
 };
 pub use plan::{PlanRow, RepaymentPlan, RowKind, plan, plan_for_product};
 pub use prepay::{PrepayAmount, PrepayChoice, PrepayRequest, Prepayment, prepay, prepay_choices};
-pub use reminders::{REMINDER_DAYS_BEFORE, Reminder, ReminderKind, reminders};
+pub use reminders::{MAX_REMINDERS, REMINDER_DAYS_BEFORE, Reminder, ReminderKind, reminders};
 
 use crate::domain::cost::CostError;
 use crate::domain::money::Fen;

@@ -13,6 +13,11 @@ use serde::{Deserialize, Serialize};
 /// Days before a due date that a reminder fires: a week before, the day before, the day itself.
 pub const REMINDER_DAYS_BEFORE: [u32; 3] = [7, 1, 0];
 
+/// The most reminders returned at once, the soonest first: iOS keeps at most 64 pending local
+/// notifications per app, and a 30-year plan has over a thousand. The shells ask again when
+/// the app opens or syncs, so the list rolls forward.
+pub const MAX_REMINDERS: usize = 60;
+
 /// Which of the three reminders of a due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,20 +76,28 @@ pub struct Reminder {
 
 /// The reminders to schedule on `today` for `plan` after `repayments`: for every row not
 /// fully paid, due today or later, a reminder 7 days before, 1 day before and on the due
-/// date, each left out when its day is already past. Ordered by day, then row. Replaces
-/// whatever was scheduled before (a row paid ahead loses its reminders).
+/// date, each left out when its day is already past. Ordered by day, then row; at most
+/// [`MAX_REMINDERS`], the soonest. Replaces whatever was scheduled before (a row paid ahead
+/// loses its reminders).
 pub fn reminders(
     plan: &RepaymentPlan,
     repayments: &[RecordedRepayment],
     today: Date,
 ) -> Result<Vec<Reminder>, RepaymentError> {
     let status = status_at(plan, repayments, today)?;
-    let mut out = Vec::new();
-    for row in status
+    let mut out: Vec<Reminder> = Vec::new();
+    let rows = status
         .rows
         .iter()
-        .filter(|r| r.outstanding > 0 && r.due_date >= today)
-    {
+        .filter(|r| r.outstanding > 0 && r.due_date >= today);
+    for row in rows {
+        // Rows come in due-date order: once the list is full and this row's first reminder
+        // falls after every one taken, no later row can bring a sooner one.
+        let first =
+            add_days(row.due_date, -i64::from(REMINDER_DAYS_BEFORE[0])).unwrap_or(row.due_date);
+        if out.len() >= MAX_REMINDERS && out.iter().all(|r| r.on < first) {
+            break;
+        }
         for days in REMINDER_DAYS_BEFORE {
             let Some(on) = add_days(row.due_date, -i64::from(days)) else {
                 continue;
@@ -109,6 +122,7 @@ pub fn reminders(
         }
     }
     out.sort_by_key(|r| (r.on, r.n));
+    out.truncate(MAX_REMINDERS);
     Ok(out)
 }
 
