@@ -69,7 +69,8 @@ impl PlanRow {
 /// repayment can re-plan the rest) and its totals.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RepaymentPlan {
-    /// The approved terms (amount, rate, term, method, frequency, day count, rounding).
+    /// The approved terms (amount, rate, term, method, frequency, day count, rounding), as
+    /// approved: an early repayment changes the rows, never the terms.
     pub terms: LoanTerms,
     /// The day the loan was paid out (放款日).
     pub disbursed_on: Date,
