@@ -242,3 +242,126 @@ fn the_table_is_in_chinese_with_totals_and_the_annualized_rate() {
     // 10,000 × 3.6% / 12 = 30 yuan a month, three months.
     assert!(text.contains("¥90.00"), "{text}");
 }
+
+#[test]
+fn a_start_date_gives_every_period_its_due_date_and_changes_nothing_else() {
+    let args = [
+        "--method",
+        "equal-installment",
+        "--amount",
+        "100000",
+        "--rate",
+        "4.35",
+        "--months",
+        "12",
+    ];
+    let plain = calc_json(&args);
+    let mut dated_args = args.to_vec();
+    dated_args.extend(["--start-date", "2027-01-31"]);
+    let mut dated = calc_json(&dated_args);
+    check_shape_and_sums(&dated, 10_000_000);
+    let due: Vec<String> = dated["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            p["due_date"]
+                .as_str()
+                .expect("due_date on every period")
+                .to_string()
+        })
+        .collect();
+    // Disbursed on 31 January: the month's last day where the 31st is missing.
+    assert_eq!(
+        due,
+        [
+            "2027-02-28",
+            "2027-03-31",
+            "2027-04-30",
+            "2027-05-31",
+            "2027-06-30",
+            "2027-07-31",
+            "2027-08-31",
+            "2027-09-30",
+            "2027-10-31",
+            "2027-11-30",
+            "2027-12-31",
+            "2028-01-31"
+        ]
+    );
+    for p in dated["periods"].as_array_mut().unwrap() {
+        p.as_object_mut().unwrap().remove("due_date");
+    }
+    assert_eq!(dated, plain);
+    assert!(plain["periods"][0].get("due_date").is_none());
+}
+
+#[test]
+fn a_quarterly_plan_from_30_november_falls_on_29_february_in_a_leap_year() {
+    let v = calc_json(&[
+        "--method",
+        "equal-principal",
+        "--amount",
+        "40000",
+        "--rate",
+        "4",
+        "--months",
+        "12",
+        "--every",
+        "quarter",
+        "--start-date",
+        "2027-11-30",
+    ]);
+    let periods = check_shape_and_sums(&v, 4_000_000);
+    let due: Vec<&str> = periods
+        .iter()
+        .map(|p| p["due_date"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        due,
+        ["2028-02-29", "2028-05-30", "2028-08-30", "2028-11-30"]
+    );
+}
+
+#[test]
+fn the_table_shows_the_due_date_in_chinese_and_a_bad_start_date_is_refused() {
+    let out = huoshui(&[
+        "calc",
+        "--method",
+        "bullet",
+        "--amount",
+        "1000",
+        "--rate",
+        "5",
+        "--months",
+        "1",
+        "--start-date",
+        "2027-01-31",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("还款日") && text.contains("2027年2月28日"),
+        "{text}"
+    );
+
+    let out = huoshui(&[
+        "calc",
+        "--method",
+        "bullet",
+        "--amount",
+        "1000",
+        "--rate",
+        "5",
+        "--months",
+        "1",
+        "--start-date",
+        "2027-02-31",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("放款日") && err.contains("2027-02-31") && err.contains("start date"),
+        "{err}"
+    );
+}

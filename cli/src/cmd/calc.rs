@@ -1,6 +1,7 @@
 //! `huoshui calc`: the plain loan calculator (贷款计算器) over the core's cost engine.
 //! Owns parsing the calculator's arguments and printing its schedule; must never compute a
-//! figure itself (every number comes from `huoshui_core::domain::cost`).
+//! figure or a date itself (every number comes from `huoshui_core::domain::cost`, every due
+//! date from `huoshui_core::domain::repayment`).
 
 use super::Context;
 use crate::error::CliError;
@@ -9,6 +10,8 @@ use huoshui_core::domain::cost::{
     self, Amortization, CostBreakdown, FeeTerms, Frequency, LoanTerms, Method, SubsidyTerms,
 };
 use huoshui_core::domain::money::{Fen, format_percent, format_yuan, parse_percent, parse_yuan};
+use huoshui_core::domain::repayment::{self, date_iso, date_zh};
+use jiff::civil::Date;
 use serde::Serialize;
 
 /// The repayment method as typed on the command line.
@@ -59,6 +62,10 @@ pub struct CalcArgs {
     /// A fee paid when the loan is paid out, in yuan (手续费，元).
     #[arg(long)]
     pub upfront_fee: Option<String>,
+    /// The day the loan is paid out (放款日), YYYY-MM-DD: every period gets its due date
+    /// (one period later; a day the month lacks becomes its last day).
+    #[arg(long)]
+    pub start_date: Option<String>,
 }
 
 /// One row of `--json` output.
@@ -66,6 +73,9 @@ pub struct CalcArgs {
 struct PeriodJson {
     n: u32,
     due_month: u32,
+    /// Only with `--start-date`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    due_date: Option<String>,
     principal_fen: Fen,
     interest_fen: Fen,
     payment_fen: Fen,
@@ -89,12 +99,29 @@ pub fn run(ctx: &Context, args: CalcArgs) -> Result<(), CliError> {
     let (terms, fees) = terms_from(&args)?;
     let breakdown = cost::cost(&terms, &fees, &SubsidyTerms::default())
         .map_err(|e| CliError::input(e.zh(), e.en()))?;
+    let due_dates = match &args.start_date {
+        Some(text) => Some(due_dates(&terms, text)?),
+        None => None,
+    };
+    let due_dates = due_dates.as_deref();
     if ctx.json {
-        output::print_json(&to_json(&breakdown))
+        output::print_json(&to_json(&breakdown, due_dates))
     } else {
-        print_table(&terms, &breakdown);
+        print_table(&terms, &breakdown, due_dates);
         Ok(())
     }
+}
+
+/// The due date of every period, from the core's dated plan of `terms` paid out on `text`.
+fn due_dates(terms: &LoanTerms, text: &str) -> Result<Vec<Date>, CliError> {
+    let start = text.trim().parse::<Date>().map_err(|_| {
+        CliError::input(
+            format!("放款日“{text}”无法识别，请写成 YYYY-MM-DD，例如 2027-01-31"),
+            format!("cannot read the start date `{text}`; write it as YYYY-MM-DD, e.g. 2027-01-31"),
+        )
+    })?;
+    let plan = repayment::plan(terms, start).map_err(|e| CliError::input(e.zh(), e.en()))?;
+    Ok(plan.rows.iter().map(|r| r.due_date).collect())
 }
 
 fn terms_from(args: &CalcArgs) -> Result<(LoanTerms, FeeTerms), CliError> {
@@ -169,15 +196,17 @@ fn terms_from(args: &CalcArgs) -> Result<(LoanTerms, FeeTerms), CliError> {
     ))
 }
 
-fn to_json(b: &CostBreakdown) -> CalcJson {
+fn to_json(b: &CostBreakdown, due_dates: Option<&[Date]>) -> CalcJson {
     CalcJson {
         periods: b
             .schedule
             .periods
             .iter()
-            .map(|p| PeriodJson {
+            .zip(0..)
+            .map(|(p, i): (_, usize)| PeriodJson {
                 n: p.n,
                 due_month: p.due_month,
+                due_date: due_dates.and_then(|d| d.get(i)).map(|d| date_iso(*d)),
                 principal_fen: p.principal,
                 interest_fen: p.interest,
                 payment_fen: p.payment,
@@ -193,39 +222,45 @@ fn to_json(b: &CostBreakdown) -> CalcJson {
     }
 }
 
-fn print_table(terms: &LoanTerms, b: &CostBreakdown) {
+fn print_table(terms: &LoanTerms, b: &CostBreakdown, due_dates: Option<&[Date]>) {
     let mut t = output::table();
     let payment_header = if terms.interval_months() == 1 {
         "月供"
     } else {
         "每期还款"
     };
-    t.set_header(vec![
-        "期数",
-        "还款月",
-        "本金",
-        "利息",
-        payment_header,
-        "剩余本金",
-    ]);
-    for p in &b.schedule.periods {
-        t.add_row(vec![
-            p.n.to_string(),
-            format!("第{}月", p.due_month),
+    // With a start date, a 还款日 column follows 还款月; the rest is the same table.
+    let dated = due_dates.is_some();
+    let mut header = vec!["期数", "还款月"];
+    if dated {
+        header.push("还款日");
+    }
+    header.extend(["本金", "利息", payment_header, "剩余本金"]);
+    t.set_header(header);
+    for (i, p) in b.schedule.periods.iter().enumerate() {
+        let mut row = vec![p.n.to_string(), format!("第{}月", p.due_month)];
+        if let Some(dates) = due_dates {
+            row.push(dates.get(i).map(|d| date_zh(*d)).unwrap_or_default());
+        }
+        row.extend([
             format_yuan(p.principal),
             format_yuan(p.interest),
             format_yuan(p.payment),
             format_yuan(p.balance),
         ]);
+        t.add_row(row);
     }
-    t.add_row(vec![
-        "合计".to_string(),
-        String::new(),
+    let mut total = vec!["合计".to_string(), String::new()];
+    if dated {
+        total.push(String::new());
+    }
+    total.extend([
         format_yuan(b.schedule.total_principal),
         format_yuan(b.summary.total_interest),
         format_yuan(b.summary.total_paid),
         String::new(),
     ]);
+    t.add_row(total);
     println!("{t}");
     println!(
         "贷款金额 {}，年利率 {}，期限 {} 个月",

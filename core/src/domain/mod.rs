@@ -1,4 +1,5 @@
-//! The Huoshui domain. Owns the rules of money, products, offers, credit and applications.
+//! The Huoshui domain. Owns the rules of money, products, offers, credit, applications and
+//! loans in progress (the dated plan, repayments, early repayment, revolving lines).
 //! Must never do I/O: no clock, no disk, no network. Everything comes in as a value.
 
 pub mod catalog;
@@ -8,4 +9,5 @@ pub mod documents;
 pub mod lifecycle;
 pub mod market;
 pub mod money;
+pub mod repayment;
 pub mod rules;
