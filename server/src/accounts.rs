@@ -8,11 +8,12 @@ use crate::directory::Directory;
 use crate::error::ApiError;
 use crate::keys::{ServerKeys, mask_phone};
 use huoshui_core::domain::lifecycle::{Actor, Role};
+use huoshui_core::wire::UserView;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-/// A signed-in person.
-#[derive(Debug, Clone, Serialize)]
+/// A signed-in person as the platform keeps them (shown as [`UserView`]).
+#[derive(Debug, Clone)]
 pub struct User {
     pub id: String,
     pub role: Role,
@@ -20,17 +21,29 @@ pub struct User {
     /// Masked, e.g. `138****0001`.
     pub phone: String,
     /// The villager's town.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub town: Option<String>,
     /// The manager's bank.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_id: Option<String>,
     /// The towns a manager serves.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub towns: Vec<String>,
 }
 
 impl User {
+    /// What the API shows of this user.
+    pub fn view(&self, _dir: &Directory) -> UserView {
+        UserView {
+            id: self.id.clone(),
+            role: self.role,
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            town: self.town.clone(),
+            bank_id: self.bank_id.clone(),
+            towns: self.towns.clone(),
+            points: None,
+            grade: None,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             role: self.role,

@@ -3,10 +3,9 @@
 //! body limits, and the mapping of each route to the module that does the work.
 //! Must never answer 5xx for client input and never put personal data into a log line.
 
-use crate::accounts::User;
-use crate::apps::{self, Do, SubmitRequest};
+use crate::apps::{self, Do};
 use crate::auth::{self, AuthUser};
-use crate::documents::{self, StartUpload};
+use crate::documents;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::{admin, openapi};
@@ -17,8 +16,13 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use huoshui_core::domain::documents::DocumentKind;
 use huoshui_core::domain::lifecycle::{ApplicationId, ApprovedOffer, Command, Role};
+use huoshui_core::wire::{
+    AcknowledgeRequest, ApplicationList, ApplicationView, ApproveRequest, CodeRequest,
+    CodeSentResponse, ContactRequest, DisburseRequest, DocumentList, EscalationList, Figures,
+    HealthResponse, Inbox, LoginRequest, ReassignRequest, RejectRequest, RequestDocumentsRequest,
+    SessionResponse, StartUploadRequest, SubmitRequest, UploadStatus, UserView, WithdrawRequest,
+};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::convert::Infallible;
@@ -125,18 +129,14 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok"}))
+async fn health() -> Json<HealthResponse> {
+    Json(HealthResponse {
+        status: "ok".to_owned(),
+    })
 }
 
 async fn openapi_doc() -> Json<serde_json::Value> {
     Json(openapi::document())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CodeRequest {
-    phone: String,
 }
 
 async fn request_code(
@@ -146,22 +146,18 @@ async fn request_code(
     auth::request_code(&state, req.phone).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({"sent": true, "expires_in_seconds": auth::CODE_TTL_SECONDS})),
+        Json(CodeSentResponse {
+            sent: true,
+            expires_in_seconds: auth::CODE_TTL_SECONDS,
+        }),
     )
         .into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoginRequest {
-    phone: String,
-    code: String,
 }
 
 async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<auth::Session>, ApiError> {
+) -> Result<Json<SessionResponse>, ApiError> {
     Ok(Json(auth::login(&state, req.phone, req.code).await?))
 }
 
@@ -170,8 +166,8 @@ async fn logout(State(state): State<AppState>, who: AuthUser) -> Result<StatusCo
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(who: AuthUser) -> Json<User> {
-    Json(who.user)
+async fn me(State(state): State<AppState>, who: AuthUser) -> Json<UserView> {
+    Json(who.user.view(&state.dir))
 }
 
 async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -233,7 +229,7 @@ async fn submit(
     let key = idempotency_key(&headers)?;
     let Json(req) = body.map_err(ApiError::from)?;
     let stored = apps::submit(&state, &who.user, key, req).await?;
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
     Ok((status, Json(stored.body)).into_response())
 }
 
@@ -246,23 +242,22 @@ async fn list(
     State(state): State<AppState>,
     who: AuthUser,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationList>, ApiError> {
     let Query(q) = query.map_err(|_| {
         ApiError::bad_request("bad_query", "查询参数无效", "invalid query parameters")
     })?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let items = apps::list(&state, &who.user, limit).await?;
-    Ok(Json(serde_json::json!({ "applications": items })))
+    let applications = apps::list(&state, &who.user, limit).await?;
+    Ok(Json(ApplicationList { applications }))
 }
 
 async fn detail(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     let id = app_id(&path_text(id)?)?;
-    let view = apps::detail(&state, &who.user, id).await?;
-    Ok(Json(serde_json::to_value(view)?))
+    Ok(Json(apps::detail(&state, &who.user, id).await?))
 }
 
 /// The optional `Idempotency-Key` of a command (validated like the submission's when present).
@@ -280,7 +275,7 @@ async fn run(
     id: PathResult,
     headers: &HeaderMap,
     cmd: Command,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     let id = app_id(&path_text(id)?)?;
     let key = optional_key(headers)?;
     Ok(Json(
@@ -306,26 +301,14 @@ async fn optional_body<T: DeserializeOwned + Default>(
 
 type BodyResult = Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>;
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ReasonBody {
-    reason: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct NoteBody {
-    note: Option<String>,
-}
-
 async fn withdraw(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
     body: BodyResult,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let b: ReasonBody = optional_body(body?).await?;
+) -> Result<Json<ApplicationView>, ApiError> {
+    let b: WithdrawRequest = optional_body(body?).await?;
     run(
         &state,
         &who,
@@ -341,7 +324,7 @@ async fn accept(
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     run(&state, &who, id, &headers, Command::AcceptOffer).await
 }
 
@@ -350,7 +333,7 @@ async fn provide_documents(
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     run(&state, &who, id, &headers, Command::ProvideDocuments).await
 }
 
@@ -360,8 +343,8 @@ async fn contact(
     id: PathResult,
     headers: HeaderMap,
     body: BodyResult,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let b: NoteBody = optional_body(body?).await?;
+) -> Result<Json<ApplicationView>, ApiError> {
+    let b: ContactRequest = optional_body(body?).await?;
     run(
         &state,
         &who,
@@ -369,7 +352,7 @@ async fn contact(
         &headers,
         Command::LogContact {
             note: b.note,
-            outcome: Default::default(),
+            outcome: b.outcome,
         },
     )
     .await
@@ -380,16 +363,8 @@ async fn start_review(
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     run(&state, &who, id, &headers, Command::StartReview).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RequestDocumentsBody {
-    kinds: Vec<String>,
-    #[serde(default)]
-    note: String,
 }
 
 async fn request_documents(
@@ -397,14 +372,11 @@ async fn request_documents(
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<RequestDocumentsBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let mut kinds = Vec::new();
-    for k in b.kinds.iter().take(DocumentKind::ALL.len() * 2) {
-        kinds.push(DocumentKind::from_code(k).ok_or_else(|| {
-            ApiError::unprocessable("invalid_kind", "没有这种材料类型", "unknown document kind")
-        })?);
-    }
+    ApiJson(b): ApiJson<RequestDocumentsRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let mut kinds = b.kinds;
+    kinds.sort();
+    kinds.dedup();
     run(
         &state,
         &who,
@@ -418,21 +390,13 @@ async fn request_documents(
     .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ApproveBody {
-    amount_fen: i64,
-    months: u32,
-    annual_rate_ppm: i64,
-}
-
 async fn approve(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<ApproveBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiJson(b): ApiJson<ApproveRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
     let offer = ApprovedOffer {
         amount: b.amount_fen,
         months: b.months,
@@ -441,19 +405,13 @@ async fn approve(
     run(&state, &who, id, &headers, Command::Approve { offer }).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RejectBody {
-    reason: String,
-}
-
 async fn reject(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<RejectBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiJson(b): ApiJson<RejectRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
     run(
         &state,
         &who,
@@ -464,19 +422,13 @@ async fn reject(
     .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DisburseBody {
-    amount_fen: i64,
-}
-
 async fn disburse(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<DisburseBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiJson(b): ApiJson<DisburseRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
     run(
         &state,
         &who,
@@ -497,19 +449,13 @@ fn admin_only(who: &AuthUser) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReassignBody {
-    manager_id: String,
-}
-
 async fn reassign(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<ReassignBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiJson(b): ApiJson<ReassignRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
     admin_only(&who)?;
     let id = app_id(&path_text(id)?)?;
     let key = optional_key(&headers)?;
@@ -524,9 +470,9 @@ async fn acknowledge(
     id: PathResult,
     headers: HeaderMap,
     body: BodyResult,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     admin_only(&who)?;
-    let b: NoteBody = optional_body(body?).await?;
+    let b: AcknowledgeRequest = optional_body(body?).await?;
     run(
         &state,
         &who,
@@ -540,24 +486,18 @@ async fn acknowledge(
 async fn escalations(
     State(state): State<AppState>,
     who: AuthUser,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<EscalationList>, ApiError> {
     admin_only(&who)?;
-    let items = admin::escalations(&state, &who.user).await?;
-    Ok(Json(serde_json::json!({ "escalations": items })))
+    let escalations = admin::escalations(&state, &who.user).await?;
+    Ok(Json(EscalationList { escalations }))
 }
 
-async fn figures(
-    State(state): State<AppState>,
-    who: AuthUser,
-) -> Result<Json<admin::Figures>, ApiError> {
+async fn figures(State(state): State<AppState>, who: AuthUser) -> Result<Json<Figures>, ApiError> {
     admin_only(&who)?;
     Ok(Json(admin::figures(&state).await?))
 }
 
-async fn inbox(
-    State(state): State<AppState>,
-    who: AuthUser,
-) -> Result<Json<admin::Inbox>, ApiError> {
+async fn inbox(State(state): State<AppState>, who: AuthUser) -> Result<Json<Inbox>, ApiError> {
     if who.user.role != Role::Manager {
         return Err(ApiError::forbidden());
     }
@@ -568,7 +508,7 @@ async fn start_upload(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
-    ApiJson(b): ApiJson<StartUpload>,
+    ApiJson(b): ApiJson<StartUploadRequest>,
 ) -> Result<Response, ApiError> {
     let id = app_id(&path_text(id)?)?;
     let st = documents::start(&state, &who.user, id, b).await?;
@@ -579,17 +519,17 @@ async fn list_documents(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<DocumentList>, ApiError> {
     let id = app_id(&path_text(id)?)?;
-    let items = documents::list(&state, &who.user, id).await?;
-    Ok(Json(serde_json::json!({ "documents": items })))
+    let documents = documents::list(&state, &who.user, id).await?;
+    Ok(Json(DocumentList { documents }))
 }
 
 async fn upload_status(
     State(state): State<AppState>,
     who: AuthUser,
     upload: PathResult,
-) -> Result<Json<documents::UploadStatus>, ApiError> {
+) -> Result<Json<UploadStatus>, ApiError> {
     Ok(Json(
         documents::get_status(&state, &who.user, path_text(upload)?).await?,
     ))
@@ -600,7 +540,7 @@ async fn put_chunk(
     who: AuthUser,
     path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
     body: BodyResult,
-) -> Result<Json<documents::UploadStatus>, ApiError> {
+) -> Result<Json<UploadStatus>, ApiError> {
     let Path((upload, index)) = path.map_err(|_| ApiError::not_found())?;
     let index: u32 = index.parse().map_err(|_| {
         ApiError::unprocessable(
@@ -619,7 +559,7 @@ async fn complete_upload(
     State(state): State<AppState>,
     who: AuthUser,
     upload: PathResult,
-) -> Result<Json<documents::UploadStatus>, ApiError> {
+) -> Result<Json<UploadStatus>, ApiError> {
     Ok(Json(
         documents::complete(&state, &who.user, path_text(upload)?).await?,
     ))
@@ -682,7 +622,7 @@ async fn events(
                     Ok(notice) => {
                         if notice.recipients.contains(&f.user_id) {
                             let data = serde_json::to_string(&notice.message).unwrap_or_default();
-                            let ev = SseEvent::default().event(notice.message.topic).data(data);
+                            let ev = SseEvent::default().event(notice.message.topic.code()).data(data);
                             return Some((Ok(ev), f));
                         }
                     }

@@ -11,16 +11,16 @@
 
 use crate::accounts::{self, User};
 use crate::error::ApiError;
-use crate::hub::{Notice, StreamMessage};
+use crate::hub::Notice;
 use crate::state::AppState;
 use axum::http::StatusCode;
 use huoshui_core::domain::lifecycle::{
     Actor, Application, ApplicationId, Command, Event, EventKind, LifecycleError, NewApplication,
     Role, SlaPolicy, State, sla_at,
 };
+use huoshui_core::wire::{ApplicationView, StreamMessage, StreamTopic, SubmitRequest};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 /// The state's wire name (snake_case).
 pub fn state_code(state: State) -> String {
@@ -148,39 +148,8 @@ pub fn visible_to(user: &User, app: &Application, bank_id: &str) -> bool {
     }
 }
 
-/// What the API shows of an application.
-#[derive(Debug, Clone, Serialize)]
-pub struct ApplicationView {
-    pub id: String,
-    pub state: State,
-    pub state_zh: &'static str,
-    pub state_en: &'static str,
-    pub villager_id: String,
-    pub product_id: String,
-    pub bank_id: Option<String>,
-    pub amount_fen: i64,
-    pub months: u32,
-    pub town: String,
-    pub manager_id: Option<String>,
-    pub submitted_at: Option<Timestamp>,
-    pub updated_at: Timestamp,
-    pub offer: Option<huoshui_core::domain::lifecycle::ApprovedOffer>,
-    pub disbursed_amount_fen: Option<i64>,
-    pub rejection_reason: Option<String>,
-    pub requested_documents: Vec<huoshui_core::domain::documents::DocumentKind>,
-    pub escalated_at: Option<Timestamp>,
-    pub sla: huoshui_core::domain::lifecycle::SlaView,
-    pub last_seq: u64,
-    /// The events, oldest first (only in the detail view). A villager does not see the bank's
-    /// internal contact notes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<Event>>,
-    /// The events in plain Chinese and English with "what happens next" (detail view only),
-    /// times in China Standard Time.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeline: Option<huoshui_core::domain::lifecycle::Timeline>,
-}
-
+/// What `viewer` sees of an application at `now` (with its events and timeline when
+/// `with_events`). Never the villager's phone: [`crate::contacts`] adds that for those allowed.
 pub fn view(
     app: &Application,
     viewer: Role,
@@ -205,8 +174,8 @@ pub fn view(
     ApplicationView {
         id: app.id.as_str().to_owned(),
         state: app.state,
-        state_zh: app.state.name_zh(),
-        state_en: app.state.name_en(),
+        state_zh: app.state.name_zh().to_owned(),
+        state_en: app.state.name_en().to_owned(),
         villager_id: app.villager_id.clone(),
         product_id: app.product_id.clone(),
         bank_id: app.bank_id.clone(),
@@ -223,6 +192,7 @@ pub fn view(
         escalated_at: app.escalated_at,
         sla: sla_at(app, policy, now),
         last_seq: app.last_seq,
+        villager: None,
         timeline: with_events.then(|| {
             let china = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
             huoshui_core::domain::lifecycle::timeline(app, policy, &china, now)
@@ -241,18 +211,18 @@ fn notice_for(app: &Application, event: &Event, extra: &[String]) -> Notice {
     }
     recipients.extend(extra.iter().cloned());
     let topic = match &event.kind {
-        EventKind::Escalated { .. } => "escalation",
-        EventKind::Assigned { .. } | EventKind::Reassigned { .. } => "task",
-        _ => "application",
+        EventKind::Escalated { .. } => StreamTopic::Escalation,
+        EventKind::Assigned { .. } | EventKind::Reassigned { .. } => StreamTopic::Task,
+        _ => StreamTopic::Application,
     };
     Notice {
         recipients,
         message: StreamMessage {
             topic,
             application_id: app.id.as_str().to_owned(),
-            event: event.kind.name(),
+            event: event.kind.name().to_owned(),
             seq: event.seq,
-            state: state_code(app.state),
+            state: app.state,
         },
     }
 }
@@ -267,24 +237,11 @@ pub fn announce(state: &AppState, notices: Vec<Notice>) {
     }
 }
 
-/// A submission as the villager sends it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SubmitRequest {
-    pub product_id: String,
-    pub amount_fen: i64,
-    pub months: u32,
-    /// The application id the phone chose for its draft (a UUID), so both sides name the
-    /// application alike; absent → the platform picks one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-
-/// The answer to a submission: the status and JSON body, stored for idempotent replay.
+/// The answer to a command: the status and the view, stored for idempotent replay.
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub status: u16,
-    pub body: serde_json::Value,
+    pub body: ApplicationView,
 }
 
 /// The stored answer for (user, key), if any. The same key with another request is refused.
@@ -326,7 +283,7 @@ fn store_answer(
     conn.prepare_cached(
         "INSERT INTO idempotency (user_id, key, request_hash, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![user_id, key, request_hash, stored.status, stored.body.to_string(), now.as_millisecond()])?;
+    .execute(params![user_id, key, request_hash, stored.status, serde_json::to_string(&stored.body)?, now.as_millisecond()])?;
     Ok(())
 }
 
@@ -430,7 +387,7 @@ pub async fn submit(
             if app.bank_id.is_none() {
                 conn.execute("UPDATE applications SET bank_id = ?2 WHERE id = ?1", params![id.as_str(), bank_id])?;
             }
-            let body = serde_json::to_value(view(&app, Role::Villager, &policy, now, false))?;
+            let body = view(&app, Role::Villager, &policy, now, false);
             let stored = Stored { status: 201, body };
             store_answer(conn, &user_id, &key, &request_hash, &stored, now)?;
             let notices = events.last().map(|e| notice_for(&app, e, &[])).into_iter().collect();
@@ -489,7 +446,7 @@ pub async fn command(
     id: ApplicationId,
     what: Do,
     key: Option<String>,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<ApplicationView, ApiError> {
     let user = user.clone();
     let now = state.clock.now();
     let policy = state.policy;
@@ -550,7 +507,7 @@ pub async fn command(
             insert_event(conn, &id, &event)?;
             save_projection(conn, &app)?;
             let notice = notice_for(&app, &event, &[]);
-            let body = serde_json::to_value(view(&app, user.role, &policy, now, true))?;
+            let body = view(&app, user.role, &policy, now, true);
             if let Some(key) = &key {
                 store_answer(
                     conn,

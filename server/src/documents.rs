@@ -17,9 +17,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use huoshui_core::domain::documents::DocumentKind;
 use huoshui_core::domain::lifecycle::{ApplicationId, Role};
+use huoshui_core::wire::{StartUploadRequest, UploadStatus};
 use ring::digest;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 /// Chunk size the server asks for (256 KiB).
 pub const CHUNK_SIZE: u32 = 256 * 1024;
@@ -27,28 +27,6 @@ pub const CHUNK_SIZE: u32 = 256 * 1024;
 pub const MAX_DOCUMENT_BYTES: u64 = 20 * 1024 * 1024;
 /// Most documents per application.
 pub const MAX_DOCUMENTS_PER_APPLICATION: i64 = 32;
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StartUpload {
-    pub kind: String,
-    pub size: u64,
-    /// SHA-256 of the plaintext, hex.
-    pub sha256: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct UploadStatus {
-    pub upload_id: String,
-    pub application_id: String,
-    pub kind: DocumentKind,
-    pub size: u64,
-    pub sha256: String,
-    pub chunk_size: u32,
-    pub chunk_count: u32,
-    pub missing_chunks: Vec<u32>,
-    pub complete: bool,
-}
 
 fn bad(code: &'static str, zh: &str, en: &str) -> ApiError {
     ApiError::unprocessable(code, zh, en)
@@ -119,10 +97,9 @@ pub async fn start(
     state: &AppState,
     user: &User,
     id: ApplicationId,
-    req: StartUpload,
+    req: StartUploadRequest,
 ) -> Result<UploadStatus, ApiError> {
-    let kind = DocumentKind::from_code(&req.kind)
-        .ok_or_else(|| bad("invalid_kind", "没有这种材料类型", "unknown document kind"))?;
+    let kind = req.kind;
     if req.size == 0 || req.size > MAX_DOCUMENT_BYTES {
         return Err(bad(
             "invalid_size",

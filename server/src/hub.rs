@@ -4,22 +4,9 @@
 //! Must never carry personal data beyond ids and states (no names, phones, notes or amounts),
 //! and must never block a writer: a slow listener misses messages and re-syncs, it does not stall.
 
-use serde::Serialize;
+use huoshui_core::wire::StreamMessage;
 use std::sync::Arc;
 use tokio::sync::broadcast;
-
-/// One message on a user's stream.
-#[derive(Debug, Clone, Serialize)]
-pub struct StreamMessage {
-    /// `application` (a status change) or `task` (something for a manager) or `escalation`.
-    pub topic: &'static str,
-    pub application_id: String,
-    /// The event that happened (e.g. `submitted`, `contacted`, `escalated`).
-    pub event: &'static str,
-    pub seq: u64,
-    /// The state after it (snake_case).
-    pub state: String,
-}
 
 /// A message and who may see it.
 #[derive(Debug, Clone)]
