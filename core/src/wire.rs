@@ -69,12 +69,14 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Every error answer: `{"error": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 /// What went wrong, in a stable code and in words that say what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable machine code, e.g. `not_eligible`, `unauthorized`, `idempotency_key_reused`.
     pub code: String,
@@ -89,6 +91,7 @@ pub struct ErrorDetail {
 
 /// `GET /v1/health`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthResponse {
     /// Always `ok` when the platform answers.
     pub status: String,
@@ -98,14 +101,17 @@ pub struct HealthResponse {
 
 /// `POST /v1/auth/code`: send a one-time login code to this phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     /// A mainland mobile number: 11 digits starting with 1.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^1[0-9]{10}$"))]
     pub phone: String,
 }
 
 /// The answer to [`CodeRequest`] (the same whether or not the phone has an account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CodeSentResponse {
     pub sent: bool,
     pub expires_in_seconds: i64,
@@ -113,23 +119,29 @@ pub struct CodeSentResponse {
 
 /// `POST /v1/auth/login`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^1[0-9]{10}$"))]
     pub phone: String,
     /// The six-digit code.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{6}$"))]
     pub code: String,
 }
 
 /// A new session: the bearer token (shown once) and who it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionResponse {
     pub token: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
     pub user: UserView,
 }
 
 /// A signed-in person as the platform records them (`GET /v1/me`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserView {
     pub id: String,
     pub role: Role,
@@ -157,26 +169,34 @@ pub struct UserView {
 
 /// `POST /v1/applications` (with an `Idempotency-Key`): submit an application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub product_id: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub amount_fen: i64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 600))]
     pub months: u32,
     /// The id the phone chose for its draft (a UUID), so both sides name the application
     /// alike; absent → the platform picks one. Taken by another submission → 409.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub id: Option<String>,
     /// The industry the loan is for (catalog industry id), checked against the product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub industry: Option<String>,
     /// What the money is for (catalog purpose id), checked against the product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub purpose: Option<String>,
 }
 
 /// The villager's name and full phone number: released by the platform only to the manager the
 /// application is assigned to and to administrators; every release is recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VillagerContact {
     pub name: String,
     /// The full number, for the call button (`tel:`).
@@ -185,6 +205,7 @@ pub struct VillagerContact {
 
 /// An application as the platform shows it to one viewer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationView {
     pub id: String,
     pub state: State,
@@ -197,12 +218,15 @@ pub struct ApplicationView {
     pub months: u32,
     pub town: String,
     pub manager_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub submitted_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     pub offer: Option<ApprovedOffer>,
     pub disbursed_amount_fen: Option<i64>,
     pub rejection_reason: Option<String>,
     pub requested_documents: Vec<DocumentKind>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub escalated_at: Option<Timestamp>,
     pub sla: SlaView,
     /// The number of the last event: a client whose copy is behind fetches the detail.
@@ -222,24 +246,29 @@ pub struct ApplicationView {
 
 /// `GET /v1/applications`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationList {
     pub applications: Vec<ApplicationView>,
 }
 
 /// `POST …/{id}/withdraw`
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub reason: Option<String>,
 }
 
 /// `POST …/{id}/contact`: the manager's call.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactRequest {
     /// The bank's own note (not shown to the villager).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: Option<String>,
     /// How the call went (default `reached`).
     #[serde(default)]
@@ -248,54 +277,69 @@ pub struct ContactRequest {
 
 /// `POST …/{id}/request-documents`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RequestDocumentsRequest {
     /// At least one kind.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub kinds: Vec<DocumentKind>,
     /// What the villager should know (shown in their timeline).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: String,
 }
 
 /// `POST …/{id}/approve`: the offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
     /// At most the amount applied for.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub amount_fen: i64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 600))]
     pub months: u32,
     /// Annual rate, parts per million (1 % = 10,000).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000))]
     pub annual_rate_ppm: i64,
 }
 
 /// `POST …/{id}/reject`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
     /// The villager reads it.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub reason: String,
 }
 
 /// `POST …/{id}/disburse`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DisburseRequest {
     /// At most the approved amount.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub amount_fen: i64,
 }
 
 /// `POST /v1/admin/applications/{id}/reassign`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReassignRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub manager_id: String,
 }
 
 /// `POST /v1/admin/applications/{id}/acknowledge`
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcknowledgeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: Option<String>,
 }
 
@@ -303,17 +347,21 @@ pub struct AcknowledgeRequest {
 
 /// `POST /v1/applications/{id}/documents`: open a resumable upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StartUploadRequest {
     pub kind: DocumentKind,
     /// Plaintext size in bytes.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 20971520))]
     pub size: u64,
     /// SHA-256 of the plaintext, 64 hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{64}$"))]
     pub sha256: String,
 }
 
 /// Where an upload stands: which chunks the platform still needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadStatus {
     pub upload_id: String,
     pub application_id: String,
@@ -331,6 +379,7 @@ pub struct UploadStatus {
 
 /// `GET /v1/applications/{id}/documents`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentList {
     pub documents: Vec<UploadStatus>,
 }
@@ -339,9 +388,11 @@ pub struct DocumentList {
 
 /// One task of a manager, with its countdown at the platform's now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxTask {
     pub application_id: String,
     pub kind: TaskKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub deadline: Timestamp,
     /// Negative when late.
     pub seconds_left: i64,
@@ -363,6 +414,7 @@ pub struct InboxTask {
 
 /// `GET /v1/manager/inbox`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inbox {
     pub tasks: Vec<InboxTask>,
     /// Applications of the manager's bank in their towns that no one has yet.
@@ -373,12 +425,14 @@ pub struct Inbox {
 
 /// `GET /v1/admin/escalations`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EscalationList {
     pub escalations: Vec<ApplicationView>,
 }
 
 /// Applications in one state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StateCount {
     pub state: String,
     pub count: i64,
@@ -386,6 +440,7 @@ pub struct StateCount {
 
 /// One bank's service figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BankFigures {
     pub bank_id: String,
     pub bank_name_zh: String,
@@ -405,7 +460,9 @@ pub struct BankFigures {
 
 /// `GET /v1/admin/figures`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Figures {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     pub first_contact_minutes: u32,
     pub escalation_minutes: u32,
@@ -418,6 +475,7 @@ pub struct Figures {
 
 /// What a live message is about (the SSE `event:` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StreamTopic {
     /// The stream is open (first message).
@@ -462,6 +520,7 @@ impl StreamTopic {
 /// in the viewer's feed, sent back as `Last-Event-ID` to resume). Ids and states only: never a
 /// name, a phone number or an amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamMessage {
     pub topic: StreamTopic,
     pub application_id: String,

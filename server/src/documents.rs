@@ -98,6 +98,7 @@ pub async fn start(
     user: &User,
     id: ApplicationId,
     req: StartUploadRequest,
+    _key: Option<String>,
 ) -> Result<UploadStatus, ApiError> {
     let kind = req.kind;
     if req.size == 0 || req.size > MAX_DOCUMENT_BYTES {

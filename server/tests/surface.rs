@@ -6,7 +6,6 @@
 mod common;
 
 use common::*;
-use huoshui_server::openapi::ROUTES;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -24,45 +23,50 @@ async fn every_documented_route_is_served_and_every_served_route_is_documented()
         .await
         .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    let paths = doc["paths"].as_object().unwrap();
-    let documented: usize = paths
-        .values()
-        .map(|ops| ops.as_object().unwrap().len())
-        .sum();
-    assert_eq!(documented, ROUTES.len());
+    assert_eq!(&doc, huoshui_server::openapi::document(), "served as built");
+    let operations = huoshui_server::openapi::operations();
+    assert_eq!(operations.len(), 31, "{operations:?}");
     let sample = "00000000-0000-7000-8000-000000000000";
-    for r in ROUTES {
-        assert!(
-            paths[r.path][r.method].is_object(),
-            "{} {} documented",
-            r.method,
-            r.path
-        );
-        let path = r
-            .path
+    for (method, path) in &operations {
+        let op = &doc["paths"][path][method];
+        // Every `{name}` of the path is a declared path parameter.
+        for name in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
+            assert!(
+                op["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["in"] == "path" && p["name"] == name),
+                "{method} {path} declares {name}"
+            );
+        }
+        let url = path
             .replace("{id}", sample)
             .replace("{upload}", sample)
             .replace("{index}", "0");
-        let method = Method::from_bytes(r.method.to_uppercase().as_bytes()).unwrap();
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let resp = p
             .http
-            .request(method, format!("{}{}", p.base, path))
+            .request(m, format!("{}{}", p.base, url))
             .send()
             .await
             .unwrap();
+        let status = resp.status().as_u16().to_string();
         let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
         assert_ne!(
             body["error"]["code"], "route_not_found",
-            "{} {} is served",
-            r.method, r.path
+            "{method} {path} is served"
         );
         assert_ne!(
             body["error"]["code"], "method_not_allowed",
-            "{} {} is served",
-            r.method, r.path
+            "{method} {path} is served"
+        );
+        assert!(
+            op["responses"][&status].is_object(),
+            "{method} {path} answered {status}, which its description lists"
         );
     }
-    // A route that is not in the table is not served.
+    // A route that is not in the document is not served; a method a path does not take is 405.
     let r = p
         .http
         .get(format!("{}/v1/secret-admin", p.base))
@@ -70,6 +74,17 @@ async fn every_documented_route_is_served_and_every_served_route_is_documented()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = p
+        .http
+        .delete(format!("{}/v1/applications", p.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        r.headers().get("allow").is_some(),
+        "405 says what is allowed"
+    );
     p.stop().await;
 }
 

@@ -11,6 +11,7 @@ use crate::domain::money::{Fen, format_wan, format_yuan};
 
 /// What the manager has to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {
     /// Call the villager (first contact), by submitted + first-contact minutes.
