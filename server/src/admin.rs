@@ -4,11 +4,13 @@
 //! Read-only: must never change an application (reassigning goes through `apps::command`).
 
 use crate::accounts::User;
-use crate::apps;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::{apps, contacts};
 use huoshui_core::domain::lifecycle::{Application, ApplicationId, Task, tasks_for};
-use huoshui_core::wire::{ApplicationView, BankFigures, Figures, Inbox, InboxTask, StateCount};
+use huoshui_core::wire::{
+    ApplicationView, BankFigures, Figures, Inbox, InboxTask, StateCount, VillagerContact,
+};
 use rusqlite::params;
 
 /// Escalated applications not yet taken in hand and still open.
@@ -119,9 +121,12 @@ pub async fn inbox(state: &AppState, user: &User) -> Result<Inbox, ApiError> {
         .filter(|v| v.manager_id.is_none())
         .collect();
     let manager_id = user.id.clone();
+    let keys = state.keys.clone();
+    let now_ms = now.as_millisecond();
+    // Each task carries the villager's number, and every release is recorded: a write.
     let tasks = state
         .db
-        .read(move |conn| {
+        .write(move |conn| {
             let mut apps_list = Vec::new();
             for id in assigned {
                 let id = ApplicationId::parse(&id).map_err(apps::lifecycle_error)?;
@@ -130,20 +135,23 @@ pub async fn inbox(state: &AppState, user: &User) -> Result<Inbox, ApiError> {
                 }
             }
             let tasks = tasks_for(&manager_id, &apps_list, &policy, now);
-            Ok(tasks
-                .into_iter()
-                .map(|t| {
-                    let app = apps_list.iter().find(|a| a.id == t.application_id);
-                    inbox_task(t, app)
-                })
-                .collect())
+            let mut out = Vec::with_capacity(tasks.len());
+            for t in tasks {
+                let app = apps_list.iter().find(|a| a.id == t.application_id);
+                let villager = match app {
+                    Some(a) => contacts::release(conn, &keys, a, &user, now_ms)?,
+                    None => None,
+                };
+                out.push(inbox_task(t, app, villager));
+            }
+            Ok(out)
         })
         .await?;
     Ok(Inbox { tasks, unassigned })
 }
 
 /// One task as the wire shows it.
-fn inbox_task(t: Task, app: Option<&Application>) -> InboxTask {
+fn inbox_task(t: Task, app: Option<&Application>, villager: Option<VillagerContact>) -> InboxTask {
     InboxTask {
         application_id: t.application_id.as_str().to_owned(),
         kind: t.kind,
@@ -160,6 +168,6 @@ fn inbox_task(t: Task, app: Option<&Application>) -> InboxTask {
         months: t.months,
         escalated: t.escalated,
         last_seq: app.map_or(0, |a| a.last_seq),
-        villager: None,
+        villager,
     }
 }

@@ -10,6 +10,7 @@
 //! escalation twice (the claim and the event commit together).
 
 use crate::accounts::{self, User};
+use crate::contacts;
 use crate::error::ApiError;
 use crate::hub::Notice;
 use crate::state::AppState;
@@ -18,6 +19,7 @@ use huoshui_core::domain::lifecycle::{
     Actor, Application, ApplicationId, Command, Event, EventKind, LifecycleError, NewApplication,
     Role, SlaPolicy, State, sla_at,
 };
+use huoshui_core::domain::rules::{self, ApplicantRecord, RuleRefusal, Terms};
 use huoshui_core::wire::{ApplicationView, StreamMessage, StreamTopic, SubmitRequest};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -244,6 +246,14 @@ pub struct Stored {
     pub body: ApplicationView,
 }
 
+/// A refusal by the product's rules: 422 with the code, the words and every reason.
+pub fn rule_refusal(refusal: RuleRefusal) -> ApiError {
+    let mut err =
+        ApiError::unprocessable(refusal.code(), refusal.message_zh(), refusal.message_en());
+    err.reasons = refusal.reasons().to_vec();
+    err
+}
+
 /// The stored answer for (user, key), if any. The same key with another request is refused.
 fn prior_answer(
     conn: &Connection,
@@ -341,6 +351,24 @@ pub async fn submit(
         .dir
         .product(&req.product_id)
         .map(|p| p.bank_id.clone());
+    // The product's rules, decided by the same function the phone runs, against the
+    // villager's record (points and town as enrolled, never typed in).
+    let verdict = rules::check_application(
+        &state.dir.catalog,
+        &Terms {
+            product_id: &req.product_id,
+            amount: req.amount_fen,
+            months: req.months,
+            industry: req.industry.as_deref(),
+            purpose: req.purpose.as_deref(),
+        },
+        &ApplicantRecord {
+            points: user.points,
+            town: user.town.clone(),
+            age: None,
+        },
+    )
+    .map_err(rule_refusal);
     let town = user.town.clone().unwrap_or_default();
     let actor = user.actor();
     let user_id = user.id.clone();
@@ -352,12 +380,9 @@ pub async fn submit(
             if let Some(stored) = prior_answer(conn, &user_id, &key, &request_hash)? {
                 return Ok((stored, Vec::new()));
             }
+            verdict?;
             let Some(bank_id) = bank_id else {
-                return Err(ApiError::unprocessable(
-                    "unknown_product",
-                    "没有这个贷款产品，请从贷款超市重新选择",
-                    "there is no such loan product; choose one from the market again",
-                ));
+                return Err(rule_refusal(RuleRefusal::UnknownProduct { id: req.product_id }));
             };
             let id = match chosen_id {
                 Some(id) => {
@@ -415,17 +440,31 @@ pub async fn detail(
     let user = user.clone();
     let policy = state.policy;
     let now = state.clock.now();
-    state
-        .db
-        .read(move |conn| {
-            let app = load(conn, &id)?.ok_or_else(ApiError::not_found)?;
-            let bank = bank_of(conn, &id)?.unwrap_or_default();
-            if !visible_to(&user, &app, &bank) {
-                return Err(ApiError::not_found());
-            }
-            Ok(view(&app, user.role, &policy, now, true))
-        })
-        .await
+    let keys = state.keys.clone();
+    let writes = user_may_see_phones(&user);
+    let read = move |conn: &Connection| {
+        let app = load(conn, &id)?.ok_or_else(ApiError::not_found)?;
+        let bank = bank_of(conn, &id)?.unwrap_or_default();
+        if !visible_to(&user, &app, &bank) {
+            return Err(ApiError::not_found());
+        }
+        let mut v = view(&app, user.role, &policy, now, true);
+        // A release of the phone number is recorded, so that read is a write.
+        if contacts::may_see_phone(&user, &app) {
+            v.villager = contacts::release(conn, &keys, &app, &user, now.as_millisecond())?;
+        }
+        Ok(v)
+    };
+    if writes {
+        state.db.write(read).await
+    } else {
+        state.db.read(read).await
+    }
+}
+
+/// Roles that can ever be given a villager's phone number.
+fn user_may_see_phones(user: &User) -> bool {
+    matches!(user.role, Role::Manager | Role::Administrator)
 }
 
 /// What to do to an application.

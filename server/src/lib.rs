@@ -31,6 +31,7 @@ pub mod api;
 pub mod apps;
 pub mod auth;
 pub mod clock;
+pub mod contacts;
 pub mod db;
 pub mod directory;
 pub mod documents;

@@ -114,6 +114,60 @@ fn the_schema_migrates_from_empty_and_refuses_a_newer_database() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_of_the_first_version_upgrades_and_keeps_its_accounts_and_applications() {
+    let tmp = tempdir();
+    let path = tmp.path().join("platform.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        huoshui_server::db::migrate_to(&mut conn, 1).unwrap();
+        conn.execute(
+            "INSERT INTO users (id, role, phone_mac, phone_masked, name, town) VALUES ('v001', 'villager', 'old-mac', '138****0001', '老用户', 'chongwen')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO uploads (id, application_id, owner_id, kind, size, sha256, chunk_size, chunk_count, created_at)
+             VALUES ('u1', 'a1', 'v001', 'lease', 1, 'ab', 262144, 1, 0)",
+            [],
+        )
+        .unwrap();
+    }
+    // The platform starts on it: every step runs, the old rows stay, the demo seed fills in
+    // what v1 lacked (points, the sealed phone) without touching the name.
+    let p = Platform::start(tmp.path()).await;
+    p.stop().await;
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, huoshui_server::db::VERSION);
+    let (name, points, sealed): (String, Option<i64>, Option<Vec<u8>>) = conn
+        .query_row(
+            "SELECT name, points, phone_sealed FROM users WHERE id = 'v001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(name, "老用户");
+    assert_eq!(points, Some(1052));
+    assert!(sealed.is_some_and(|s| s.len() > 16));
+    let key: Option<String> = conn
+        .query_row(
+            "SELECT idempotency_key FROM uploads WHERE id = 'u1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(key, None);
+    for table in ["phone_releases", "feed"] {
+        let n: i64 = conn
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0, "{table} exists");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_code_expires_after_five_minutes_and_dies_after_five_wrong_tries() {
     let tmp = tempdir();
     let p = Platform::start(tmp.path()).await;
@@ -191,7 +245,15 @@ async fn a_session_expires() {
     let v = p.login("v001").await;
     assert_eq!(v.get("/v1/me").await.status, StatusCode::OK);
     p.clock.advance(minutes(31 * 24 * 60));
-    assert_eq!(v.get("/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    let expired = v.get("/v1/me").await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        expired.body["error"]["code"], "unauthorized",
+        "the phone turns this code into 'sign in again'"
+    );
+    // Every operation that needs a session says the same.
+    let a = v.get("/v1/applications").await;
+    assert_eq!(a.body["error"]["code"], "unauthorized");
     p.stop().await;
 }
 
