@@ -12,7 +12,7 @@ use crate::apps::{self, Do};
 use crate::auth::{self, AuthUser};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{admin, documents, openapi};
+use crate::{admin, documents, feed, openapi};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
@@ -24,8 +24,8 @@ use huoshui_core::wire::{
     AcknowledgeRequest, ApplicationList, ApplicationView, ApproveRequest, CodeRequest,
     CodeSentResponse, ContactRequest, DisburseRequest, DocumentList, ErrorBody, EscalationList,
     Figures, HealthResponse, Inbox, LoginRequest, ReassignRequest, RejectRequest,
-    RequestDocumentsRequest, SessionResponse, StartUploadRequest, SubmitRequest, UploadStatus,
-    UserView, WithdrawRequest,
+    RequestDocumentsRequest, SessionResponse, StartUploadRequest, StreamTopic, SubmitRequest,
+    UploadStatus, UserView, WithdrawRequest,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -829,57 +829,135 @@ async fn document_content(
 
 /// The live stream (Server-Sent Events): first `ready`, then every message addressed to this
 /// user (`event:` the topic, `data:` a `StreamMessage`, `id:` its position in the user's feed).
+/// With `Last-Event-ID` the messages after it come first (in order), then the live ones, without
+/// gap or duplicate; `resync` means messages may be missing: pull everything.
 #[utoipa::path(get, path = "/v1/events", tag = "live", security(("bearer" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "The `id:` of the last message received: the messages after it are sent first")),
     responses((status = 200, description = "An endless `text/event-stream`; each `data:` is a `StreamMessage`", content_type = "text/event-stream", body = String)))]
 async fn events(
     State(state): State<AppState>,
     who: AuthUser,
-) -> Sse<impl futures_util::Stream<Item = Result<SseEvent, Infallible>>> {
+    headers: HeaderMap,
+) -> Result<Sse<impl futures_util::Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    // Subscribe BEFORE reading where the feed stands: a message committed in between wakes
+    // this stream and is read from the feed, so nothing falls in the gap.
     let rx = state.hub.subscribe();
-    let shutdown = state.shutdown.clone();
     let user_id = who.user.id;
-    let ready = SseEvent::default().event("ready").data("{}");
-    struct Feed {
-        rx: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::hub::Notice>>,
-        shutdown: tokio::sync::watch::Receiver<bool>,
-        user_id: String,
-        ready: Option<SseEvent>,
-    }
-    let feed = Feed {
-        rx,
-        shutdown,
-        user_id,
-        ready: Some(ready),
+    let asked = headers
+        .get("last-event-id")
+        .map(|v| v.to_str().ok().and_then(|t| t.trim().parse::<i64>().ok()));
+    let (last, resync) = match asked {
+        Some(Some(last)) if last >= 0 => {
+            let pruned = state
+                .db
+                .read(move |conn| feed::pruned_after(conn, last))
+                .await?;
+            (last, pruned)
+        }
+        // An id that is not one of ours: start from now and tell the client to pull everything.
+        Some(_) => (state.db.read(feed::newest).await?, true),
+        None => (state.db.read(feed::newest).await?, false),
     };
-    let stream = futures_util::stream::unfold(feed, |mut f| async move {
-        if let Some(first) = f.ready.take() {
-            return Some((Ok(first), f));
+    let mut pending = std::collections::VecDeque::new();
+    pending.push_back(
+        SseEvent::default()
+            .event(StreamTopic::Ready.code())
+            .data("{}"),
+    );
+    if resync {
+        pending.push_back(resync_event());
+    }
+    let stream = LiveFeed {
+        state: state.clone(),
+        rx,
+        shutdown: state.shutdown.clone(),
+        user_id,
+        last,
+        pending,
+        catch_up: asked.is_some(),
+    }
+    .into_stream();
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn resync_event() -> SseEvent {
+    SseEvent::default()
+        .event(StreamTopic::Resync.code())
+        .data("{}")
+}
+
+/// One user's open stream: where it stands in their feed and what is ready to send.
+struct LiveFeed {
+    state: AppState,
+    rx: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::hub::Published>>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    user_id: String,
+    /// The last feed id sent (or the starting point); only later rows are sent.
+    last: i64,
+    pending: std::collections::VecDeque<SseEvent>,
+    /// Read the feed before waiting (a resume with `Last-Event-ID`).
+    catch_up: bool,
+}
+
+impl LiveFeed {
+    /// Reads this user's rows after `last` into `pending` (one page).
+    async fn read_feed(&mut self) -> Result<(), ApiError> {
+        let user = self.user_id.clone();
+        let last = self.last;
+        let rows = self
+            .state
+            .db
+            .read(move |conn| feed::after(conn, &user, last))
+            .await?;
+        self.catch_up = rows.len() == feed::PAGE as usize;
+        for row in rows {
+            self.last = row.id;
+            let data = serde_json::to_string(&row.message)?;
+            self.pending.push_back(
+                SseEvent::default()
+                    .id(row.id.to_string())
+                    .event(row.message.topic.code())
+                    .data(data),
+            );
         }
-        loop {
-            if *f.shutdown.borrow() {
-                return None;
-            }
-            tokio::select! {
-                changed = f.shutdown.changed() => {
-                    if changed.is_err() || *f.shutdown.borrow() { return None; }
+        Ok(())
+    }
+
+    fn into_stream(self) -> impl futures_util::Stream<Item = Result<SseEvent, Infallible>> {
+        futures_util::stream::unfold(self, |mut f| async move {
+            loop {
+                if let Some(ev) = f.pending.pop_front() {
+                    return Some((Ok(ev), f));
                 }
-                got = f.rx.recv() => match got {
-                    Ok(notice) => {
-                        if notice.recipients.contains(&f.user_id) {
-                            let data = serde_json::to_string(&notice.message).unwrap_or_default();
-                            let ev = SseEvent::default().event(notice.message.topic.code()).data(data);
-                            return Some((Ok(ev), f));
+                if *f.shutdown.borrow() {
+                    return None;
+                }
+                if f.catch_up {
+                    if f.read_feed().await.is_err() {
+                        // The database could not be read: the client re-syncs and reconnects.
+                        return Some((Ok(resync_event()), f));
+                    }
+                    continue;
+                }
+                tokio::select! {
+                    changed = f.shutdown.changed() => {
+                        if changed.is_err() || *f.shutdown.borrow() { return None; }
+                    }
+                    got = f.rx.recv() => match got {
+                        Ok(p) => {
+                            if p.entries.iter().any(|(u, id)| *u == f.user_id && *id > f.last) {
+                                f.catch_up = true;
+                            }
                         }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            // Wake-ups were missed: say so, then read the feed (nothing is lost).
+                            f.pending.push_back(resync_event());
+                            f.catch_up = true;
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                     }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        let ev = SseEvent::default().event("resync").data("{}");
-                        return Some((Ok(ev), f));
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                 }
             }
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        })
+    }
 }

@@ -12,7 +12,8 @@
 use crate::accounts::{self, User};
 use crate::contacts;
 use crate::error::ApiError;
-use crate::hub::Notice;
+use crate::feed;
+use crate::hub::{Notice, Published};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use huoshui_core::domain::lifecycle::{
@@ -229,13 +230,13 @@ fn notice_for(app: &Application, event: &Event, extra: &[String]) -> Notice {
     }
 }
 
-/// Publishes the notices on the hub and tickles the recipients' phones.
-pub fn announce(state: &AppState, notices: Vec<Notice>) {
-    for n in notices {
-        for r in &n.recipients {
-            state.push.tickle(r);
+/// After the commit: wakes the recipients' streams and tickles their phones.
+pub fn announce(state: &AppState, published: Vec<Published>) {
+    for p in published {
+        for (user, _) in &p.entries {
+            state.push.tickle(user);
         }
-        state.hub.publish(n);
+        state.hub.publish(p);
     }
 }
 
@@ -415,8 +416,11 @@ pub async fn submit(
             let body = view(&app, Role::Villager, &policy, now, false);
             let stored = Stored { status: 201, body };
             store_answer(conn, &user_id, &key, &request_hash, &stored, now)?;
-            let notices = events.last().map(|e| notice_for(&app, e, &[])).into_iter().collect();
-            Ok((stored, notices))
+            let mut published = Vec::new();
+            if let Some(e) = events.last() {
+                published.push(feed::record(conn, &notice_for(&app, e, &[]), now.as_millisecond())?);
+            }
+            Ok((stored, published))
         })
         .await?;
     announce(state, notices);
@@ -545,7 +549,8 @@ pub async fn command(
                 .map_err(lifecycle_error)?;
             insert_event(conn, &id, &event)?;
             save_projection(conn, &app)?;
-            let notice = notice_for(&app, &event, &[]);
+            let published =
+                feed::record(conn, &notice_for(&app, &event, &[]), now.as_millisecond())?;
             let body = view(&app, user.role, &policy, now, true);
             if let Some(key) = &key {
                 store_answer(
@@ -560,7 +565,7 @@ pub async fn command(
                     now,
                 )?;
             }
-            Ok((body, vec![notice]))
+            Ok((body, vec![published]))
         })
         .await?;
     announce(state, notices);
@@ -629,6 +634,26 @@ fn collect(
     Ok(out)
 }
 
+/// Deletes the feed rows older than [`feed::KEEP_DAYS`] (a read first, so an idle sweep writes
+/// nothing).
+async fn prune_feed(state: &AppState, now: Timestamp) -> Result<(), ApiError> {
+    let before = now
+        .as_millisecond()
+        .saturating_sub(feed::KEEP_DAYS * 24 * 3_600_000);
+    if state
+        .db
+        .read(move |conn| feed::has_older(conn, before))
+        .await?
+    {
+        let pruned = state
+            .db
+            .write(move |conn| feed::prune(conn, before))
+            .await?;
+        tracing::info!(rows = pruned, "old live-feed rows pruned");
+    }
+    Ok(())
+}
+
 /// Records every escalation that is due at the clock's now. Each claim (the `Escalated` event
 /// plus the projection's `escalated_at`) commits in one transaction, so a restart never fires
 /// one twice, and one that was due while the server was down fires on the first sweep.
@@ -650,6 +675,7 @@ pub async fn sweep_sla(state: &AppState) -> Result<usize, ApiError> {
             )
         })
         .await?;
+    prune_feed(state, now).await?;
     if due.is_empty() {
         return Ok(0);
     }
@@ -678,7 +704,7 @@ pub async fn sweep_sla(state: &AppState) -> Result<usize, ApiError> {
                 }
                 insert_event(conn, &id, &event)?;
                 save_projection(conn, &app)?;
-                notices.push(notice_for(&app, &event, &admins));
+                notices.push(feed::record(conn, &notice_for(&app, &event, &admins), now.as_millisecond())?);
                 fired += 1;
             }
             Ok((fired, notices))

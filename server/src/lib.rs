@@ -36,6 +36,7 @@ pub mod db;
 pub mod directory;
 pub mod documents;
 pub mod error;
+pub mod feed;
 pub mod hub;
 pub mod keys;
 pub mod openapi;
