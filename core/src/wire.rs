@@ -62,6 +62,49 @@ pub mod path {
     }
 }
 
+/// Reads a whole number however JSON writes it (`30307` or `30307.0`: JSON has one kind of
+/// number, and JSON Schema's `integer` admits both), refusing fractions and out-of-range values.
+pub mod whole {
+    use serde::Deserializer;
+    use serde::de::{Error, Visitor};
+    use std::fmt;
+
+    struct Whole;
+
+    impl Visitor<'_> for Whole {
+        type Value = i128;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<i128, E> {
+            Ok(i128::from(v))
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<i128, E> {
+            Ok(i128::from(v))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<i128, E> {
+            // Whole and within ±2^63: exactly representable as an integer.
+            if v.fract() == 0.0 && v.abs() < 9.2e18 {
+                #[allow(clippy::cast_possible_truncation)]
+                Ok(v as i128)
+            } else {
+                Err(E::custom(format!("{v} is not a whole number")))
+            }
+        }
+    }
+
+    /// `#[serde(deserialize_with = "whole::number")]` for `u32`, `u64` or `i64` fields.
+    pub fn number<'de, D, T>(d: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<i128>,
+    {
+        let v = d.deserialize_any(Whole)?;
+        T::try_from(v).map_err(|_| D::Error::custom(format!("{v} is out of range")))
+    }
+}
+
 /// The header that makes a command idempotent: the same key answers the first answer again.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -175,8 +218,10 @@ pub struct SubmitRequest {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub product_id: String,
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    #[serde(deserialize_with = "whole::number")]
     pub amount_fen: i64,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 600))]
+    #[serde(deserialize_with = "whole::number")]
     pub months: u32,
     /// The id the phone chose for its draft (a UUID), so both sides name the application
     /// alike; absent → the platform picks one. Taken by another submission → 409.
@@ -296,11 +341,14 @@ pub struct RequestDocumentsRequest {
 pub struct ApproveRequest {
     /// At most the amount applied for.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    #[serde(deserialize_with = "whole::number")]
     pub amount_fen: i64,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 600))]
+    #[serde(deserialize_with = "whole::number")]
     pub months: u32,
     /// Annual rate, parts per million (1 % = 10,000).
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000))]
+    #[serde(deserialize_with = "whole::number")]
     pub annual_rate_ppm: i64,
 }
 
@@ -321,6 +369,7 @@ pub struct RejectRequest {
 pub struct DisburseRequest {
     /// At most the approved amount.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    #[serde(deserialize_with = "whole::number")]
     pub amount_fen: i64,
 }
 
@@ -353,6 +402,7 @@ pub struct StartUploadRequest {
     pub kind: DocumentKind,
     /// Plaintext size in bytes.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 20971520))]
+    #[serde(deserialize_with = "whole::number")]
     pub size: u64,
     /// SHA-256 of the plaintext, 64 hex digits.
     #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{64}$"))]
@@ -586,5 +636,26 @@ mod tests {
         assert_eq!(c.outcome, ContactOutcome::Reached);
         let c: ContactRequest = serde_json::from_str(r#"{"outcome":"no_answer"}"#).unwrap();
         assert_eq!(c.outcome, ContactOutcome::NoAnswer);
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_decimal_point_is_read_and_a_fraction_is_refused() {
+        let r: DisburseRequest = serde_json::from_str(r#"{"amount_fen":30307.0}"#).unwrap();
+        assert_eq!(r.amount_fen, 30307);
+        assert!(serde_json::from_str::<DisburseRequest>(r#"{"amount_fen":1.5}"#).is_err());
+        let r: SubmitRequest =
+            serde_json::from_str(r#"{"product_id":"p","amount_fen":1e6,"months":12.0}"#).unwrap();
+        assert_eq!((r.amount_fen, r.months), (1_000_000, 12));
+        assert!(
+            serde_json::from_str::<SubmitRequest>(
+                r#"{"product_id":"p","amount_fen":1,"months":5000000000}"#
+            )
+            .is_err(),
+            "months beyond u32"
+        );
+        assert!(
+            serde_json::from_str::<StartUploadRequest>(r#"{"kind":"lease","size":-1,"sha256":""}"#)
+                .is_err()
+        );
     }
 }

@@ -710,6 +710,7 @@ async fn inbox(State(state): State<AppState>, who: AuthUser) -> Result<Json<Inbo
     responses(
         (status = 201, description = "The upload: chunk size, chunk count, missing chunks", body = UploadStatus),
         (status = 409, description = "`application_closed`: the application has ended; `too_many_documents`", body = ErrorBody),
+        (status = 422, description = "`invalid_size`: not 1 byte to 20 MiB; `invalid_sha256`: not 64 hex digits", body = ErrorBody),
     ))]
 async fn start_upload(
     State(state): State<AppState>,
