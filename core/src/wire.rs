@@ -62,6 +62,49 @@ pub mod path {
     }
 }
 
+/// Reads a whole number however JSON writes it (`30307` or `30307.0`: JSON has one kind of
+/// number, and JSON Schema's `integer` admits both), refusing fractions and out-of-range values.
+pub mod whole {
+    use serde::Deserializer;
+    use serde::de::{Error, Visitor};
+    use std::fmt;
+
+    struct Whole;
+
+    impl Visitor<'_> for Whole {
+        type Value = i128;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<i128, E> {
+            Ok(i128::from(v))
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<i128, E> {
+            Ok(i128::from(v))
+        }
+        fn visit_f64<E: Error>(self, v: f64) -> Result<i128, E> {
+            // Whole and within ±2^63: exactly representable as an integer.
+            if v.fract() == 0.0 && v.abs() < 9.2e18 {
+                #[allow(clippy::cast_possible_truncation)]
+                Ok(v as i128)
+            } else {
+                Err(E::custom(format!("{v} is not a whole number")))
+            }
+        }
+    }
+
+    /// `#[serde(deserialize_with = "whole::number")]` for `u32`, `u64` or `i64` fields.
+    pub fn number<'de, D, T>(d: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: TryFrom<i128>,
+    {
+        let v = d.deserialize_any(Whole)?;
+        T::try_from(v).map_err(|_| D::Error::custom(format!("{v} is out of range")))
+    }
+}
+
 /// The header that makes a command idempotent: the same key answers the first answer again.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -69,12 +112,14 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Every error answer: `{"error": {...}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 /// What went wrong, in a stable code and in words that say what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable machine code, e.g. `not_eligible`, `unauthorized`, `idempotency_key_reused`.
     pub code: String,
@@ -89,6 +134,7 @@ pub struct ErrorDetail {
 
 /// `GET /v1/health`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HealthResponse {
     /// Always `ok` when the platform answers.
     pub status: String,
@@ -98,14 +144,17 @@ pub struct HealthResponse {
 
 /// `POST /v1/auth/code`: send a one-time login code to this phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     /// A mainland mobile number: 11 digits starting with 1.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^1[0-9]{10}$"))]
     pub phone: String,
 }
 
 /// The answer to [`CodeRequest`] (the same whether or not the phone has an account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CodeSentResponse {
     pub sent: bool,
     pub expires_in_seconds: i64,
@@ -113,23 +162,29 @@ pub struct CodeSentResponse {
 
 /// `POST /v1/auth/login`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^1[0-9]{10}$"))]
     pub phone: String,
     /// The six-digit code.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{6}$"))]
     pub code: String,
 }
 
 /// A new session: the bearer token (shown once) and who it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionResponse {
     pub token: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
     pub user: UserView,
 }
 
 /// A signed-in person as the platform records them (`GET /v1/me`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserView {
     pub id: String,
     pub role: Role,
@@ -157,26 +212,36 @@ pub struct UserView {
 
 /// `POST /v1/applications` (with an `Idempotency-Key`): submit an application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub product_id: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    #[serde(deserialize_with = "whole::number")]
     pub amount_fen: i64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 600))]
+    #[serde(deserialize_with = "whole::number")]
     pub months: u32,
     /// The id the phone chose for its draft (a UUID), so both sides name the application
     /// alike; absent → the platform picks one. Taken by another submission → 409.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = "uuid"))]
     pub id: Option<String>,
     /// The industry the loan is for (catalog industry id), checked against the product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub industry: Option<String>,
     /// What the money is for (catalog purpose id), checked against the product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub purpose: Option<String>,
 }
 
 /// The villager's name and full phone number: released by the platform only to the manager the
 /// application is assigned to and to administrators; every release is recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VillagerContact {
     pub name: String,
     /// The full number, for the call button (`tel:`).
@@ -185,6 +250,7 @@ pub struct VillagerContact {
 
 /// An application as the platform shows it to one viewer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationView {
     pub id: String,
     pub state: State,
@@ -197,12 +263,15 @@ pub struct ApplicationView {
     pub months: u32,
     pub town: String,
     pub manager_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub submitted_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     pub offer: Option<ApprovedOffer>,
     pub disbursed_amount_fen: Option<i64>,
     pub rejection_reason: Option<String>,
     pub requested_documents: Vec<DocumentKind>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub escalated_at: Option<Timestamp>,
     pub sla: SlaView,
     /// The number of the last event: a client whose copy is behind fetches the detail.
@@ -222,24 +291,29 @@ pub struct ApplicationView {
 
 /// `GET /v1/applications`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationList {
     pub applications: Vec<ApplicationView>,
 }
 
 /// `POST …/{id}/withdraw`
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub reason: Option<String>,
 }
 
 /// `POST …/{id}/contact`: the manager's call.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactRequest {
     /// The bank's own note (not shown to the villager).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: Option<String>,
     /// How the call went (default `reached`).
     #[serde(default)]
@@ -248,54 +322,73 @@ pub struct ContactRequest {
 
 /// `POST …/{id}/request-documents`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RequestDocumentsRequest {
     /// At least one kind.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub kinds: Vec<DocumentKind>,
     /// What the villager should know (shown in their timeline).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: String,
 }
 
 /// `POST …/{id}/approve`: the offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
     /// At most the amount applied for.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    #[serde(deserialize_with = "whole::number")]
     pub amount_fen: i64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 600))]
+    #[serde(deserialize_with = "whole::number")]
     pub months: u32,
     /// Annual rate, parts per million (1 % = 10,000).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000000))]
+    #[serde(deserialize_with = "whole::number")]
     pub annual_rate_ppm: i64,
 }
 
 /// `POST …/{id}/reject`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
     /// The villager reads it.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 2000))]
     pub reason: String,
 }
 
 /// `POST …/{id}/disburse`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DisburseRequest {
     /// At most the approved amount.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    #[serde(deserialize_with = "whole::number")]
     pub amount_fen: i64,
 }
 
 /// `POST /v1/admin/applications/{id}/reassign`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReassignRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     pub manager_id: String,
 }
 
 /// `POST /v1/admin/applications/{id}/acknowledge`
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AcknowledgeRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub note: Option<String>,
 }
 
@@ -303,17 +396,22 @@ pub struct AcknowledgeRequest {
 
 /// `POST /v1/applications/{id}/documents`: open a resumable upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StartUploadRequest {
     pub kind: DocumentKind,
     /// Plaintext size in bytes.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 20971520))]
+    #[serde(deserialize_with = "whole::number")]
     pub size: u64,
     /// SHA-256 of the plaintext, 64 hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{64}$"))]
     pub sha256: String,
 }
 
 /// Where an upload stands: which chunks the platform still needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadStatus {
     pub upload_id: String,
     pub application_id: String,
@@ -331,6 +429,7 @@ pub struct UploadStatus {
 
 /// `GET /v1/applications/{id}/documents`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocumentList {
     pub documents: Vec<UploadStatus>,
 }
@@ -339,9 +438,11 @@ pub struct DocumentList {
 
 /// One task of a manager, with its countdown at the platform's now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxTask {
     pub application_id: String,
     pub kind: TaskKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub deadline: Timestamp,
     /// Negative when late.
     pub seconds_left: i64,
@@ -363,6 +464,7 @@ pub struct InboxTask {
 
 /// `GET /v1/manager/inbox`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Inbox {
     pub tasks: Vec<InboxTask>,
     /// Applications of the manager's bank in their towns that no one has yet.
@@ -373,12 +475,14 @@ pub struct Inbox {
 
 /// `GET /v1/admin/escalations`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EscalationList {
     pub escalations: Vec<ApplicationView>,
 }
 
 /// Applications in one state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StateCount {
     pub state: String,
     pub count: i64,
@@ -386,6 +490,7 @@ pub struct StateCount {
 
 /// One bank's service figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BankFigures {
     pub bank_id: String,
     pub bank_name_zh: String,
@@ -405,7 +510,9 @@ pub struct BankFigures {
 
 /// `GET /v1/admin/figures`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Figures {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     pub first_contact_minutes: u32,
     pub escalation_minutes: u32,
@@ -418,6 +525,7 @@ pub struct Figures {
 
 /// What a live message is about (the SSE `event:` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StreamTopic {
     /// The stream is open (first message).
@@ -462,6 +570,7 @@ impl StreamTopic {
 /// in the viewer's feed, sent back as `Last-Event-ID` to resume). Ids and states only: never a
 /// name, a phone number or an amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamMessage {
     pub topic: StreamTopic,
     pub application_id: String,
@@ -527,5 +636,26 @@ mod tests {
         assert_eq!(c.outcome, ContactOutcome::Reached);
         let c: ContactRequest = serde_json::from_str(r#"{"outcome":"no_answer"}"#).unwrap();
         assert_eq!(c.outcome, ContactOutcome::NoAnswer);
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_decimal_point_is_read_and_a_fraction_is_refused() {
+        let r: DisburseRequest = serde_json::from_str(r#"{"amount_fen":30307.0}"#).unwrap();
+        assert_eq!(r.amount_fen, 30307);
+        assert!(serde_json::from_str::<DisburseRequest>(r#"{"amount_fen":1.5}"#).is_err());
+        let r: SubmitRequest =
+            serde_json::from_str(r#"{"product_id":"p","amount_fen":1e6,"months":12.0}"#).unwrap();
+        assert_eq!((r.amount_fen, r.months), (1_000_000, 12));
+        assert!(
+            serde_json::from_str::<SubmitRequest>(
+                r#"{"product_id":"p","amount_fen":1,"months":5000000000}"#
+            )
+            .is_err(),
+            "months beyond u32"
+        );
+        assert!(
+            serde_json::from_str::<StartUploadRequest>(r#"{"kind":"lease","size":-1,"sha256":""}"#)
+                .is_err()
+        );
     }
 }

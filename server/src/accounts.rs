@@ -1,18 +1,21 @@
 //! Accounts: villagers, account managers (each of one bank, serving some towns) and county
 //! administrators, plus the demo accounts a fresh platform is seeded with.
-//! Owns the `users` and `manager_towns` tables. Must never store a phone number in plain text:
-//! only its keyed MAC (for lookup) and a masked form (for display).
+//! Owns the `users` and `manager_towns` tables, with each villager's virtue points on record.
+//! Must never store a phone number in plain text: only its keyed MAC (for lookup), a masked form
+//! (for display) and the full number sealed under the server key (released by
+//! [`crate::contacts`] alone).
 
 use crate::db::Db;
 use crate::directory::Directory;
 use crate::error::ApiError;
 use crate::keys::{ServerKeys, mask_phone};
 use huoshui_core::domain::lifecycle::{Actor, Role};
+use huoshui_core::wire::UserView;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-/// A signed-in person.
-#[derive(Debug, Clone, Serialize)]
+/// A signed-in person as the platform keeps them (shown as [`UserView`]).
+#[derive(Debug, Clone)]
 pub struct User {
     pub id: String,
     pub role: Role,
@@ -20,17 +23,33 @@ pub struct User {
     /// Masked, e.g. `138****0001`.
     pub phone: String,
     /// The villager's town.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub town: Option<String>,
     /// The manager's bank.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_id: Option<String>,
     /// The towns a manager serves.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub towns: Vec<String>,
+    /// A villager's virtue points on the county's record.
+    pub points: Option<u32>,
 }
 
 impl User {
+    /// What the API shows of this user: a villager's points with the grade they reach in the
+    /// county's table.
+    pub fn view(&self, dir: &Directory) -> UserView {
+        let grade = self.points.and_then(|p| dir.grade_for_points(p));
+        UserView {
+            id: self.id.clone(),
+            role: self.role,
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            town: self.town.clone(),
+            bank_id: self.bank_id.clone(),
+            towns: self.towns.clone(),
+            points: self.points,
+            grade,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             role: self.role,
@@ -61,7 +80,7 @@ fn role_from(code: &str) -> Role {
 pub fn load(conn: &Connection, id: &str) -> Result<Option<User>, ApiError> {
     let row = conn
         .prepare_cached(
-            "SELECT id, role, name, phone_masked, town, bank_id FROM users WHERE id = ?1",
+            "SELECT id, role, name, phone_masked, town, bank_id, points FROM users WHERE id = ?1",
         )?
         .query_row(params![id], |r| {
             Ok(User {
@@ -72,6 +91,9 @@ pub fn load(conn: &Connection, id: &str) -> Result<Option<User>, ApiError> {
                 town: r.get(4)?,
                 bank_id: r.get(5)?,
                 towns: Vec::new(),
+                points: r
+                    .get::<_, Option<i64>>(6)?
+                    .and_then(|p| u32::try_from(p).ok()),
             })
         })
         .optional()?;
@@ -126,7 +148,28 @@ pub struct DemoAccount {
     pub town: Option<String>,
     pub bank_id: Option<String>,
     pub towns: Vec<String>,
+    /// A villager's virtue points (demo data spread across the grades; some have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<u32>,
 }
+
+/// The demo villagers' virtue points, v001 first: every grade of the county's table, some
+/// below the lowest grade and some with none. v001 is the cherry grower of DESIGN §1 (1,052
+/// points, AAA).
+const DEMO_POINTS: [Option<u32>; 12] = [
+    Some(1052),
+    Some(860),
+    Some(650),
+    Some(420),
+    Some(230),
+    Some(120),
+    None,
+    Some(990),
+    Some(1200),
+    Some(700),
+    None,
+    Some(310),
+];
 
 const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"];
 const GIVEN: [&str; 8] = [
@@ -158,6 +201,7 @@ pub fn demo_accounts(dir: &Directory) -> Vec<DemoAccount> {
                 town: Some(town.id.clone()),
                 bank_id: None,
                 towns: Vec::new(),
+                points: DEMO_POINTS.get(n - 1).copied().flatten(),
             });
         }
     }
@@ -177,6 +221,7 @@ pub fn demo_accounts(dir: &Directory) -> Vec<DemoAccount> {
                 } else {
                     seat.clone()
                 },
+                points: None,
             });
         }
     }
@@ -188,11 +233,13 @@ pub fn demo_accounts(dir: &Directory) -> Vec<DemoAccount> {
         town: None,
         bank_id: None,
         towns: Vec::new(),
+        points: None,
     });
     out
 }
 
-/// Inserts the demo accounts that are not there yet (idempotent across restarts).
+/// Inserts the demo accounts that are not there yet (idempotent across restarts), and fills in
+/// what a database from an older version lacks (points, the sealed phone).
 pub async fn seed(
     db: &Db,
     keys: std::sync::Arc<ServerKeys>,
@@ -202,10 +249,19 @@ pub async fn seed(
         let mut added = 0usize;
         for a in &accounts {
             let mac = keys.phone_mac(&a.phone);
+            let sealed = keys.seal_phone(&a.id, &a.phone)?;
             added += conn.execute(
-                "INSERT OR IGNORE INTO users (id, role, phone_mac, phone_masked, name, town, bank_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![a.id, role_code(a.role), mac, mask_phone(&a.phone), a.name, a.town, a.bank_id],
+                "INSERT OR IGNORE INTO users (id, role, phone_mac, phone_masked, name, town, bank_id, points, phone_sealed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![a.id, role_code(a.role), mac, mask_phone(&a.phone), a.name, a.town, a.bank_id, a.points, sealed],
+            )?;
+            conn.execute(
+                "UPDATE users SET phone_sealed = ?2 WHERE id = ?1 AND phone_sealed IS NULL",
+                params![a.id, sealed],
+            )?;
+            conn.execute(
+                "UPDATE users SET points = ?2 WHERE id = ?1 AND points IS NULL",
+                params![a.id, a.points],
             )?;
             for t in &a.towns {
                 conn.execute(

@@ -4,12 +4,14 @@
 //! Read-only: must never change an application (reassigning goes through `apps::command`).
 
 use crate::accounts::User;
-use crate::apps::{self, ApplicationView};
 use crate::error::ApiError;
 use crate::state::AppState;
-use huoshui_core::domain::lifecycle::{ApplicationId, Task, tasks_for};
+use crate::{apps, contacts};
+use huoshui_core::domain::lifecycle::{Application, ApplicationId, Task, tasks_for};
+use huoshui_core::wire::{
+    ApplicationView, BankFigures, Figures, Inbox, InboxTask, StateCount, VillagerContact,
+};
 use rusqlite::params;
-use serde::Serialize;
 
 /// Escalated applications not yet taken in hand and still open.
 pub async fn escalations(state: &AppState, user: &User) -> Result<Vec<ApplicationView>, ApiError> {
@@ -35,41 +37,6 @@ pub async fn escalations(state: &AppState, user: &User) -> Result<Vec<Applicatio
             Ok(out)
         })
         .await
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StateCount {
-    pub state: String,
-    pub count: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct BankFigures {
-    pub bank_id: String,
-    pub bank_name_zh: String,
-    pub submitted: i64,
-    pub contacted: i64,
-    /// Average seconds from submission to first contact (contacted applications only).
-    pub average_contact_seconds: Option<f64>,
-    pub slowest_contact_seconds: Option<i64>,
-    /// Applications whose first-contact deadline has passed or that were contacted (withdrawn
-    /// ones without a contact are left out).
-    pub contact_due: i64,
-    /// Of those, contacted by the deadline.
-    pub contacted_in_time: i64,
-    /// `contacted_in_time / contact_due` in per mille (None when nothing is due yet).
-    pub sla_compliance_permille: Option<i64>,
-    pub escalations: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Figures {
-    pub at: jiff::Timestamp,
-    pub first_contact_minutes: u32,
-    pub escalation_minutes: u32,
-    pub total: i64,
-    pub by_state: Vec<StateCount>,
-    pub banks: Vec<BankFigures>,
 }
 
 /// The platform figures.
@@ -139,12 +106,6 @@ pub async fn figures(state: &AppState) -> Result<Figures, ApiError> {
 
 /// A manager's inbox: tasks on the applications assigned to them, most urgent first, and the
 /// applications of their bank in their towns that no one has yet.
-#[derive(Debug, Clone, Serialize)]
-pub struct Inbox {
-    pub tasks: Vec<Task>,
-    pub unassigned: Vec<ApplicationView>,
-}
-
 pub async fn inbox(state: &AppState, user: &User) -> Result<Inbox, ApiError> {
     let views = apps::list(state, user, 500).await?;
     let user = user.clone();
@@ -160,9 +121,12 @@ pub async fn inbox(state: &AppState, user: &User) -> Result<Inbox, ApiError> {
         .filter(|v| v.manager_id.is_none())
         .collect();
     let manager_id = user.id.clone();
+    let keys = state.keys.clone();
+    let now_ms = now.as_millisecond();
+    // Each task carries the villager's number, and every release is recorded: a write.
     let tasks = state
         .db
-        .read(move |conn| {
+        .write(move |conn| {
             let mut apps_list = Vec::new();
             for id in assigned {
                 let id = ApplicationId::parse(&id).map_err(apps::lifecycle_error)?;
@@ -170,8 +134,40 @@ pub async fn inbox(state: &AppState, user: &User) -> Result<Inbox, ApiError> {
                     apps_list.push(app);
                 }
             }
-            Ok(tasks_for(&manager_id, &apps_list, &policy, now))
+            let tasks = tasks_for(&manager_id, &apps_list, &policy, now);
+            let mut out = Vec::with_capacity(tasks.len());
+            for t in tasks {
+                let app = apps_list.iter().find(|a| a.id == t.application_id);
+                let villager = match app {
+                    Some(a) => contacts::release(conn, &keys, a, &user, now_ms)?,
+                    None => None,
+                };
+                out.push(inbox_task(t, app, villager));
+            }
+            Ok(out)
         })
         .await?;
     Ok(Inbox { tasks, unassigned })
+}
+
+/// One task as the wire shows it.
+fn inbox_task(t: Task, app: Option<&Application>, villager: Option<VillagerContact>) -> InboxTask {
+    InboxTask {
+        application_id: t.application_id.as_str().to_owned(),
+        kind: t.kind,
+        deadline: t.deadline,
+        seconds_left: t.seconds_left,
+        overdue: t.overdue,
+        countdown_zh: t.countdown_zh,
+        countdown_en: t.countdown_en,
+        title_zh: t.title_zh,
+        title_en: t.title_en,
+        product_id: t.product_id,
+        town: t.town,
+        amount_fen: t.amount,
+        months: t.months,
+        escalated: t.escalated,
+        last_seq: app.map_or(0, |a| a.last_seq),
+        villager,
+    }
 }

@@ -1,28 +1,38 @@
 //! The HTTP surface (`/v1`): routes, extractors and handlers. Owns request parsing (a JSON
-//! extractor whose every rejection is a JSON 4xx), header rules (`Idempotency-Key`, `ETag`),
-//! body limits, and the mapping of each route to the module that does the work.
+//! extractor whose every rejection is a JSON 4xx), header rules (`Idempotency-Key`, `ETag`,
+//! `Last-Event-ID`), body limits, and the mapping of each route to the module that does the work.
+//!
+//! Every handler is registered ONCE, through utoipa-axum's `routes!`, which adds both the axum
+//! route and its OpenAPI operation (the `#[utoipa::path]` above the handler: parameters, body,
+//! every answer with its status and error codes). So a route cannot exist undocumented and there
+//! is no second table to drift; [`crate::openapi`] adds what is common to many operations.
 //! Must never answer 5xx for client input and never put personal data into a log line.
 
-use crate::accounts::User;
-use crate::apps::{self, Do, SubmitRequest};
+use crate::apps::{self, Do};
 use crate::auth::{self, AuthUser};
-use crate::documents::{self, StartUpload};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{admin, openapi};
+use crate::{admin, documents, feed, openapi};
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
-use huoshui_core::domain::documents::DocumentKind;
 use huoshui_core::domain::lifecycle::{ApplicationId, ApprovedOffer, Command, Role};
+use huoshui_core::wire::{
+    AcknowledgeRequest, ApplicationList, ApplicationView, ApproveRequest, CodeRequest,
+    CodeSentResponse, ContactRequest, DisburseRequest, DocumentList, ErrorBody, EscalationList,
+    Figures, HealthResponse, Inbox, LoginRequest, ReassignRequest, RejectRequest,
+    RequestDocumentsRequest, SessionResponse, StartUploadRequest, StreamTopic, SubmitRequest,
+    UploadStatus, UserView, WithdrawRequest,
+};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::convert::Infallible;
 use std::time::Duration;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 /// Largest JSON body accepted (64 KiB).
 pub const MAX_JSON_BYTES: usize = 64 * 1024;
@@ -52,54 +62,45 @@ fn path_text(p: PathResult) -> Result<String, ApiError> {
     p.map(|Path(s)| s).map_err(|_| ApiError::not_found())
 }
 
-/// Builds the router.
-pub fn router(state: AppState) -> Router {
+/// Every operation of `/v1`, each registered once with its OpenAPI description.
+pub fn routes() -> OpenApiRouter<AppState> {
     let chunk_limit = DefaultBodyLimit::max(documents::CHUNK_SIZE as usize + 1024);
-    let v1 = Router::new()
-        .route("/health", get(health))
-        .route("/openapi.json", get(openapi_doc))
-        .route("/auth/code", post(request_code))
-        .route("/auth/login", post(login))
-        .route("/auth/logout", post(logout))
-        .route("/me", get(me))
-        .route("/catalog", get(catalog))
-        .route("/applications", post(submit).get(list))
-        .route("/applications/{id}", get(detail))
-        .route("/applications/{id}/withdraw", post(withdraw))
-        .route("/applications/{id}/accept", post(accept))
-        .route(
-            "/applications/{id}/provide-documents",
-            post(provide_documents),
-        )
-        .route("/applications/{id}/contact", post(contact))
-        .route(
-            "/applications/{id}/request-documents",
-            post(request_documents),
-        )
-        .route("/applications/{id}/start-review", post(start_review))
-        .route("/applications/{id}/approve", post(approve))
-        .route("/applications/{id}/reject", post(reject))
-        .route("/applications/{id}/disburse", post(disburse))
-        .route(
-            "/applications/{id}/documents",
-            post(start_upload).get(list_documents),
-        )
-        .route("/uploads/{upload}", get(upload_status))
-        .route(
-            "/uploads/{upload}/chunks/{index}",
-            put(put_chunk).layer(chunk_limit),
-        )
-        .route("/uploads/{upload}/complete", post(complete_upload))
-        .route("/documents/{upload}/content", get(document_content))
-        .route("/manager/inbox", get(inbox))
-        .route("/admin/escalations", get(escalations))
-        .route("/admin/applications/{id}/reassign", post(reassign))
-        .route("/admin/applications/{id}/acknowledge", post(acknowledge))
-        .route("/admin/figures", get(figures))
-        .route("/events", get(events));
-    Router::new()
-        .nest("/v1", v1)
-        .fallback(not_found)
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(health))
+        .routes(routes!(openapi_doc))
+        .routes(routes!(request_code))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(catalog))
+        .routes(routes!(submit, list))
+        .routes(routes!(detail))
+        .routes(routes!(withdraw))
+        .routes(routes!(accept))
+        .routes(routes!(provide_documents))
+        .routes(routes!(contact))
+        .routes(routes!(request_documents))
+        .routes(routes!(start_review))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(disburse))
+        .routes(routes!(start_upload, list_documents))
+        .routes(routes!(upload_status))
+        .routes(routes!(put_chunk).layer(chunk_limit))
+        .routes(routes!(complete_upload))
+        .routes(routes!(document_content))
+        .routes(routes!(inbox))
+        .routes(routes!(escalations))
+        .routes(routes!(reassign))
+        .routes(routes!(acknowledge))
+        .routes(routes!(figures))
+        .routes(routes!(events))
+}
+
+/// Builds the router.
+pub fn router(state: AppState) -> axum::Router {
+    let (v1, _document) = routes().split_for_parts();
+    v1.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(tower_http::compression::CompressionLayer::new())
@@ -125,55 +126,87 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok"}))
+/// Liveness: the platform answers.
+#[utoipa::path(get, path = "/v1/health", tag = "platform",
+    responses((status = 200, description = "The platform is up", body = HealthResponse)))]
+async fn health() -> Json<HealthResponse> {
+    Json(HealthResponse {
+        status: "ok".to_owned(),
+    })
 }
 
-async fn openapi_doc() -> Json<serde_json::Value> {
-    Json(openapi::document())
+/// This document (OpenAPI 3.1, generated from the wire types and the handlers).
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "platform",
+    responses((status = 200, description = "The OpenAPI document", body = serde_json::Value)))]
+async fn openapi_doc() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        openapi::document_json(),
+    )
+        .into_response()
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CodeRequest {
-    phone: String,
-}
-
+/// Sends a one-time login code to a phone. Always 202, whether or not the phone has an account.
+#[utoipa::path(post, path = "/v1/auth/code", tag = "sign-in", request_body = CodeRequest,
+    responses(
+        (status = 202, description = "If the phone has an account, a code is on its way", body = CodeSentResponse),
+        (status = 422, description = "`invalid_phone`: not 11 digits starting with 1", body = ErrorBody),
+    ))]
 async fn request_code(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<CodeRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<(StatusCode, Json<CodeSentResponse>), ApiError> {
     auth::request_code(&state, req.phone).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({"sent": true, "expires_in_seconds": auth::CODE_TTL_SECONDS})),
-    )
-        .into_response())
+        Json(CodeSentResponse {
+            sent: true,
+            expires_in_seconds: auth::CODE_TTL_SECONDS,
+        }),
+    ))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoginRequest {
-    phone: String,
-    code: String,
-}
-
+/// Signs in with the phone and its one-time code; answers the bearer token (shown once).
+#[utoipa::path(post, path = "/v1/auth/login", tag = "sign-in", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A new session", body = SessionResponse),
+        (status = 401, description = "`invalid_code`: the code is wrong, expired, used or out of tries", body = ErrorBody),
+        (status = 422, description = "`invalid_phone`: not 11 digits starting with 1", body = ErrorBody),
+    ))]
 async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<auth::Session>, ApiError> {
+) -> Result<Json<SessionResponse>, ApiError> {
     Ok(Json(auth::login(&state, req.phone, req.code).await?))
 }
 
+/// Ends this session (the token stops working at once).
+#[utoipa::path(post, path = "/v1/auth/logout", tag = "sign-in", security(("bearer" = [])),
+    responses((status = 204, description = "Signed out")))]
 async fn logout(State(state): State<AppState>, who: AuthUser) -> Result<StatusCode, ApiError> {
     auth::logout(&state, who.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(who: AuthUser) -> Json<User> {
-    Json(who.user)
+/// The signed-in user as the platform records them (a villager's points and grade included).
+#[utoipa::path(get, path = "/v1/me", tag = "sign-in", security(("bearer" = [])),
+    responses((status = 200, description = "Who is signed in", body = UserView)))]
+async fn me(State(state): State<AppState>, who: AuthUser) -> Json<UserView> {
+    Json(who.user.view(&state.dir))
 }
 
+/// The county catalog (products, banks, towns, grades), gzip on request, with its ETag.
+#[utoipa::path(get, path = "/v1/catalog", tag = "platform",
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag of the catalog the client holds: an unchanged catalog answers 304 without a body")),
+    responses(
+        (status = 200, description = "The catalog (the core's `Catalog` JSON)", body = serde_json::Value,
+            headers(("ETag" = String, description = "The catalog's content version"))),
+        (status = 304, description = "Unchanged since the ETag given in If-None-Match",
+            headers(("ETag" = String, description = "The catalog's content version"))),
+    ))]
 async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let etag = format!("\"{}\"", state.dir.version);
     let matches = headers
@@ -206,7 +239,7 @@ async fn catalog(State(state): State<AppState>, headers: HeaderMap) -> Response 
 
 /// The `Idempotency-Key` header: 1 to 128 visible ASCII characters.
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
-    let Some(raw) = headers.get("idempotency-key") else {
+    let Some(raw) = headers.get(huoshui_core::wire::IDEMPOTENCY_KEY) else {
         return Err(ApiError::bad_request(
             "idempotency_key_missing",
             "提交申请需要 Idempotency-Key 请求头（每份申请一个新的随机值，重试时沿用）",
@@ -224,50 +257,85 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(key.to_owned())
 }
 
+/// Submits an application. The same key and body answer the first answer again; another body
+/// under the same key is refused. The platform checks the product's rules against the
+/// villager's record (points, town) like the phone does.
+#[utoipa::path(post, path = "/v1/applications", tag = "villager", security(("bearer" = [])),
+    params(("Idempotency-Key" = String, Header, description = "A fresh random value per application, reused on every retry", min_length = 1, max_length = 128, pattern = "^[!-~]+$")),
+    request_body = SubmitRequest,
+    responses(
+        (status = 201, description = "Submitted (and routed to a manager when one serves the town)", body = ApplicationView),
+        (status = 400, description = "`application_id_invalid`: the chosen id is not a UUID", body = ErrorBody),
+        (status = 403, description = "`role_cannot`: only a villager applies", body = ErrorBody),
+        (status = 409, description = "`application_id_taken`: the chosen id belongs to another application", body = ErrorBody),
+        (status = 422, description = "`not_eligible`: the product's rules refuse it (every reason in `reasons`); `unknown_product`, `unknown_value`: the product, industry or purpose is not in the catalog; `invalid`: the lifecycle refuses the terms", body = ErrorBody),
+    ))]
 async fn submit(
     State(state): State<AppState>,
     who: AuthUser,
     headers: HeaderMap,
     body: Result<Json<SubmitRequest>, JsonRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
     let key = idempotency_key(&headers)?;
     let Json(req) = body.map_err(ApiError::from)?;
     let stored = apps::submit(&state, &who.user, key, req).await?;
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    Ok((status, Json(stored.body)).into_response())
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
+    Ok((status, Json(stored.body)))
 }
 
+/// `?limit=`: how many applications at most (1 to 500, default 100).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ListQuery {
     limit: Option<u32>,
 }
 
+/// Lists applications: a villager's own (newest first); a manager's assigned and the open
+/// ones of their bank in their towns; every one for an administrator.
+#[utoipa::path(get, path = "/v1/applications", tag = "applications", security(("bearer" = [])),
+    params(("limit" = Option<u32>, Query, description = "At most this many (1 to 500, default 100)", minimum = 1, maximum = 500)),
+    responses(
+        (status = 200, description = "The applications this user may see (no events)", body = ApplicationList),
+        (status = 400, description = "`bad_query`: `limit` is not a whole number from 1 to 500, or an unknown query parameter", body = ErrorBody),
+    ))]
 async fn list(
     State(state): State<AppState>,
     who: AuthUser,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = query.map_err(|_| {
-        ApiError::bad_request("bad_query", "查询参数无效", "invalid query parameters")
-    })?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let items = apps::list(&state, &who.user, limit).await?;
-    Ok(Json(serde_json::json!({ "applications": items })))
+) -> Result<Json<ApplicationList>, ApiError> {
+    let bad = || {
+        ApiError::bad_request(
+            "bad_query",
+            "查询参数无效：limit 应为 1 到 500 的整数",
+            "invalid query: limit must be a whole number from 1 to 500",
+        )
+    };
+    let Query(q) = query.map_err(|_| bad())?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(bad());
+    }
+    let applications = apps::list(&state, &who.user, limit).await?;
+    Ok(Json(ApplicationList { applications }))
 }
 
+/// One application with its events, timeline and SLA. The assigned manager and
+/// administrators also get the villager's name and full phone number (each release recorded).
+#[utoipa::path(get, path = "/v1/applications/{id}", tag = "applications", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)")),
+    responses((status = 200, description = "The application as this viewer may see it", body = ApplicationView)))]
 async fn detail(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     let id = app_id(&path_text(id)?)?;
-    let view = apps::detail(&state, &who.user, id).await?;
-    Ok(Json(serde_json::to_value(view)?))
+    Ok(Json(apps::detail(&state, &who.user, id).await?))
 }
 
 /// The optional `Idempotency-Key` of a command (validated like the submission's when present).
 fn optional_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    if headers.contains_key("idempotency-key") {
+    if headers.contains_key(huoshui_core::wire::IDEMPOTENCY_KEY) {
         idempotency_key(headers).map(Some)
     } else {
         Ok(None)
@@ -280,7 +348,7 @@ async fn run(
     id: PathResult,
     headers: &HeaderMap,
     cmd: Command,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     let id = app_id(&path_text(id)?)?;
     let key = optional_key(headers)?;
     Ok(Json(
@@ -288,44 +356,44 @@ async fn run(
     ))
 }
 
-/// An optional JSON body: empty means the default.
+/// An optional JSON body: empty or `null` means the default.
 async fn optional_body<T: DeserializeOwned + Default>(
     body: axum::body::Bytes,
 ) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(&body).map_err(|e| {
-        ApiError::unprocessable(
-            "invalid_fields",
-            "请求字段缺失或类型不对",
-            format!("missing or wrongly typed fields: {e}"),
-        )
-    })
+    serde_json::from_slice::<Option<T>>(&body)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            ApiError::unprocessable(
+                "invalid_fields",
+                "请求字段缺失或类型不对",
+                format!("missing or wrongly typed fields: {e}"),
+            )
+        })
 }
 
 type BodyResult = Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>;
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ReasonBody {
-    reason: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct NoteBody {
-    note: Option<String>,
-}
-
+/// The villager withdraws the application.
+#[utoipa::path(post, path = "/v1/applications/{id}/withdraw", tag = "villager", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    request_body(content = Option<WithdrawRequest>, description = "Optional: an empty body withdraws without a reason"),
+    responses(
+        (status = 200, description = "Withdrawn", body = ApplicationView),
+        (status = 403, description = "`role_cannot`, `not_yours`: only the owning villager withdraws", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: too late to withdraw", body = ErrorBody),
+        (status = 422, description = "`invalid`: the reason is too long", body = ErrorBody),
+    ))]
 async fn withdraw(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
     body: BodyResult,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let b: ReasonBody = optional_body(body?).await?;
+) -> Result<Json<ApplicationView>, ApiError> {
+    let b: WithdrawRequest = optional_body(body?).await?;
     run(
         &state,
         &who,
@@ -336,32 +404,59 @@ async fn withdraw(
     .await
 }
 
+/// The villager accepts the bank's offer.
+#[utoipa::path(post, path = "/v1/applications/{id}/accept", tag = "villager", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    responses(
+        (status = 200, description = "Accepted", body = ApplicationView),
+        (status = 403, description = "`role_cannot`, `not_yours`: only the owning villager accepts", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: there is no offer to accept", body = ErrorBody),
+    ))]
 async fn accept(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     run(&state, &who, id, &headers, Command::AcceptOffer).await
 }
 
+/// The villager says the requested documents are uploaded.
+#[utoipa::path(post, path = "/v1/applications/{id}/provide-documents", tag = "villager", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    responses(
+        (status = 200, description = "Back under review", body = ApplicationView),
+        (status = 403, description = "`role_cannot`, `not_yours`: only the owning villager", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: no documents were requested", body = ErrorBody),
+    ))]
 async fn provide_documents(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     run(&state, &who, id, &headers, Command::ProvideDocuments).await
 }
 
+/// The assigned manager records the call (its outcome and an internal note): the first one stops
+/// the SLA clock.
+#[utoipa::path(post, path = "/v1/applications/{id}/contact", tag = "manager", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    request_body(content = Option<ContactRequest>, description = "Optional: an empty body records a call that reached the villager"),
+    responses(
+        (status = 200, description = "Recorded", body = ApplicationView),
+        (status = 403, description = "`role_cannot`, `not_yours`: only the assigned manager", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: not waiting for a call", body = ErrorBody),
+        (status = 422, description = "`invalid`: the note is too long", body = ErrorBody),
+    ))]
 async fn contact(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
     body: BodyResult,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let b: NoteBody = optional_body(body?).await?;
+) -> Result<Json<ApplicationView>, ApiError> {
+    let b: ContactRequest = optional_body(body?).await?;
     run(
         &state,
         &who,
@@ -369,42 +464,32 @@ async fn contact(
         &headers,
         Command::LogContact {
             note: b.note,
-            outcome: Default::default(),
+            outcome: b.outcome,
         },
     )
     .await
 }
 
-async fn start_review(
-    State(state): State<AppState>,
-    who: AuthUser,
-    id: PathResult,
-    headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    run(&state, &who, id, &headers, Command::StartReview).await
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RequestDocumentsBody {
-    kinds: Vec<String>,
-    #[serde(default)]
-    note: String,
-}
-
+/// The assigned manager asks for documents.
+#[utoipa::path(post, path = "/v1/applications/{id}/request-documents", tag = "manager", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    request_body = RequestDocumentsRequest,
+    responses(
+        (status = 200, description = "Requested", body = ApplicationView),
+        (status = 403, description = "`role_cannot`, `not_yours`: only the assigned manager", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: not under review", body = ErrorBody),
+        (status = 422, description = "`invalid`: no kind named, or the note is too long", body = ErrorBody),
+    ))]
 async fn request_documents(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<RequestDocumentsBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let mut kinds = Vec::new();
-    for k in b.kinds.iter().take(DocumentKind::ALL.len() * 2) {
-        kinds.push(DocumentKind::from_code(k).ok_or_else(|| {
-            ApiError::unprocessable("invalid_kind", "没有这种材料类型", "unknown document kind")
-        })?);
-    }
+    ApiJson(b): ApiJson<RequestDocumentsRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let mut kinds = b.kinds;
+    kinds.sort();
+    kinds.dedup();
     run(
         &state,
         &who,
@@ -418,21 +503,40 @@ async fn request_documents(
     .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ApproveBody {
-    amount_fen: i64,
-    months: u32,
-    annual_rate_ppm: i64,
+/// The assigned manager starts the review.
+#[utoipa::path(post, path = "/v1/applications/{id}/start-review", tag = "manager", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    responses(
+        (status = 200, description = "Under review", body = ApplicationView),
+        (status = 403, description = "`role_cannot`, `not_yours`: only the assigned manager", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: not contacted yet, or already reviewed", body = ErrorBody),
+    ))]
+async fn start_review(
+    State(state): State<AppState>,
+    who: AuthUser,
+    id: PathResult,
+    headers: HeaderMap,
+) -> Result<Json<ApplicationView>, ApiError> {
+    run(&state, &who, id, &headers, Command::StartReview).await
 }
 
+/// The assigned manager approves with an offer.
+#[utoipa::path(post, path = "/v1/applications/{id}/approve", tag = "manager", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    request_body = ApproveRequest,
+    responses(
+        (status = 200, description = "Approved", body = ApplicationView),
+        (status = 403, description = "`role_cannot`, `not_yours`: only the assigned manager", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: not under review", body = ErrorBody),
+        (status = 422, description = "`invalid`: the amount is above the amount applied for", body = ErrorBody),
+    ))]
 async fn approve(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<ApproveBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiJson(b): ApiJson<ApproveRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
     let offer = ApprovedOffer {
         amount: b.amount_fen,
         months: b.months,
@@ -441,19 +545,23 @@ async fn approve(
     run(&state, &who, id, &headers, Command::Approve { offer }).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RejectBody {
-    reason: String,
-}
-
+/// The assigned manager rejects, with a reason the villager reads.
+#[utoipa::path(post, path = "/v1/applications/{id}/reject", tag = "manager", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, description = "Rejected", body = ApplicationView),
+        (status = 403, description = "`role_cannot`, `not_yours`: only the assigned manager", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: not under review", body = ErrorBody),
+        (status = 422, description = "`invalid`: the reason is blank", body = ErrorBody),
+    ))]
 async fn reject(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<RejectBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiJson(b): ApiJson<RejectRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
     run(
         &state,
         &who,
@@ -464,19 +572,23 @@ async fn reject(
     .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DisburseBody {
-    amount_fen: i64,
-}
-
+/// The assigned manager records the disbursement.
+#[utoipa::path(post, path = "/v1/applications/{id}/disburse", tag = "manager", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    request_body = DisburseRequest,
+    responses(
+        (status = 200, description = "Disbursed", body = ApplicationView),
+        (status = 403, description = "`role_cannot`, `not_yours`: only the assigned manager", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: the offer is not accepted", body = ErrorBody),
+        (status = 422, description = "`invalid`: the amount is above the approved amount", body = ErrorBody),
+    ))]
 async fn disburse(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<DisburseBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiJson(b): ApiJson<DisburseRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
     run(
         &state,
         &who,
@@ -497,19 +609,23 @@ fn admin_only(who: &AuthUser) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReassignBody {
-    manager_id: String,
-}
-
+/// An administrator assigns (or reassigns) the application to a manager of the product's bank.
+#[utoipa::path(post, path = "/v1/admin/applications/{id}/reassign", tag = "administrator", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    request_body = ReassignRequest,
+    responses(
+        (status = 200, description = "Assigned to that manager", body = ApplicationView),
+        (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: the application has no manager to change", body = ErrorBody),
+        (status = 422, description = "`unknown_manager`: not a manager of the product's bank; `invalid`", body = ErrorBody),
+    ))]
 async fn reassign(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<ReassignBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiJson(b): ApiJson<ReassignRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
     admin_only(&who)?;
     let id = app_id(&path_text(id)?)?;
     let key = optional_key(&headers)?;
@@ -518,15 +634,25 @@ async fn reassign(
     ))
 }
 
+/// An administrator takes an escalation in hand.
+#[utoipa::path(post, path = "/v1/admin/applications/{id}/acknowledge", tag = "administrator", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    request_body(content = Option<AcknowledgeRequest>, description = "Optional: an empty body acknowledges without a note"),
+    responses(
+        (status = 200, description = "Acknowledged", body = ApplicationView),
+        (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: no open escalation", body = ErrorBody),
+        (status = 422, description = "`invalid`: the note is too long", body = ErrorBody),
+    ))]
 async fn acknowledge(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
     headers: HeaderMap,
     body: BodyResult,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationView>, ApiError> {
     admin_only(&who)?;
-    let b: NoteBody = optional_body(body?).await?;
+    let b: AcknowledgeRequest = optional_body(body?).await?;
     run(
         &state,
         &who,
@@ -537,70 +663,116 @@ async fn acknowledge(
     .await
 }
 
+/// Open escalations no administrator has taken in hand yet.
+#[utoipa::path(get, path = "/v1/admin/escalations", tag = "administrator", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Oldest first", body = EscalationList),
+        (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
+    ))]
 async fn escalations(
     State(state): State<AppState>,
     who: AuthUser,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<EscalationList>, ApiError> {
     admin_only(&who)?;
-    let items = admin::escalations(&state, &who.user).await?;
-    Ok(Json(serde_json::json!({ "escalations": items })))
+    let escalations = admin::escalations(&state, &who.user).await?;
+    Ok(Json(EscalationList { escalations }))
 }
 
-async fn figures(
-    State(state): State<AppState>,
-    who: AuthUser,
-) -> Result<Json<admin::Figures>, ApiError> {
+/// Applications by state, contact times and SLA compliance per bank.
+#[utoipa::path(get, path = "/v1/admin/figures", tag = "administrator", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The figures now", body = Figures),
+        (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
+    ))]
+async fn figures(State(state): State<AppState>, who: AuthUser) -> Result<Json<Figures>, ApiError> {
     admin_only(&who)?;
     Ok(Json(admin::figures(&state).await?))
 }
 
-async fn inbox(
-    State(state): State<AppState>,
-    who: AuthUser,
-) -> Result<Json<admin::Inbox>, ApiError> {
+/// A manager's tasks with countdowns, most urgent first, each with the villager to call, and
+/// the applications of their bank in their towns that no one has yet.
+#[utoipa::path(get, path = "/v1/manager/inbox", tag = "manager", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The inbox now", body = Inbox),
+        (status = 403, description = "`forbidden`: account managers only", body = ErrorBody),
+    ))]
+async fn inbox(State(state): State<AppState>, who: AuthUser) -> Result<Json<Inbox>, ApiError> {
     if who.user.role != Role::Manager {
         return Err(ApiError::forbidden());
     }
     Ok(Json(admin::inbox(&state, &who.user).await?))
 }
 
+/// The owning villager opens a resumable upload of one document.
+#[utoipa::path(post, path = "/v1/applications/{id}/documents", tag = "documents", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), openapi::OptionalKey),
+    request_body = StartUploadRequest,
+    responses(
+        (status = 201, description = "The upload: chunk size, chunk count, missing chunks", body = UploadStatus),
+        (status = 409, description = "`application_closed`: the application has ended; `too_many_documents`", body = ErrorBody),
+        (status = 422, description = "`invalid_size`: not 1 byte to 20 MiB; `invalid_sha256`: not 64 hex digits", body = ErrorBody),
+    ))]
 async fn start_upload(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
-    ApiJson(b): ApiJson<StartUpload>,
-) -> Result<Response, ApiError> {
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<StartUploadRequest>,
+) -> Result<(StatusCode, Json<UploadStatus>), ApiError> {
     let id = app_id(&path_text(id)?)?;
-    let st = documents::start(&state, &who.user, id, b).await?;
-    Ok((StatusCode::CREATED, Json(st)).into_response())
+    let key = optional_key(&headers)?;
+    let st = documents::start(&state, &who.user, id, b, key).await?;
+    Ok((StatusCode::CREATED, Json(st)))
 }
 
+/// The documents of an application, for whoever may see the application.
+#[utoipa::path(get, path = "/v1/applications/{id}/documents", tag = "documents", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)")),
+    responses((status = 200, description = "Oldest first", body = DocumentList)))]
 async fn list_documents(
     State(state): State<AppState>,
     who: AuthUser,
     id: PathResult,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<DocumentList>, ApiError> {
     let id = app_id(&path_text(id)?)?;
-    let items = documents::list(&state, &who.user, id).await?;
-    Ok(Json(serde_json::json!({ "documents": items })))
+    let documents = documents::list(&state, &who.user, id).await?;
+    Ok(Json(DocumentList { documents }))
 }
 
+/// Where an upload stands: the chunks still missing (to resume after a dropped connection).
+#[utoipa::path(get, path = "/v1/uploads/{upload}", tag = "documents", security(("bearer" = [])),
+    params(("upload" = String, Path, description = "The upload id")),
+    responses((status = 200, description = "The upload", body = UploadStatus)))]
 async fn upload_status(
     State(state): State<AppState>,
     who: AuthUser,
     upload: PathResult,
-) -> Result<Json<documents::UploadStatus>, ApiError> {
+) -> Result<Json<UploadStatus>, ApiError> {
     Ok(Json(
         documents::get_status(&state, &who.user, path_text(upload)?).await?,
     ))
 }
 
+/// Sends one chunk (any order; sending one again replaces it). Stored encrypted.
+#[utoipa::path(put, path = "/v1/uploads/{upload}/chunks/{index}", tag = "documents", security(("bearer" = [])),
+    params(
+        ("upload" = String, Path, description = "The upload id"),
+        ("index" = u32, Path, description = "The chunk's index, from 0", minimum = 0, maximum = 79),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Exactly `chunk_size` bytes (the last chunk: the rest)"),
+    responses(
+        (status = 200, description = "Stored; the chunks still missing", body = UploadStatus),
+        (status = 400, description = "`bad_body`: the body could not be read", body = ErrorBody),
+        (status = 409, description = "`upload_complete`: the upload is already complete", body = ErrorBody),
+        (status = 413, description = "`too_large`: more than one chunk", body = ErrorBody),
+        (status = 422, description = "`invalid_chunk`: the index is beyond the upload's last chunk, or the chunk is not the length it must be", body = ErrorBody),
+    ))]
 async fn put_chunk(
     State(state): State<AppState>,
     who: AuthUser,
     path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
     body: BodyResult,
-) -> Result<Json<documents::UploadStatus>, ApiError> {
+) -> Result<Json<UploadStatus>, ApiError> {
     let Path((upload, index)) = path.map_err(|_| ApiError::not_found())?;
     let index: u32 = index.parse().map_err(|_| {
         ApiError::unprocessable(
@@ -615,16 +787,28 @@ async fn put_chunk(
     ))
 }
 
+/// Finishes an upload: checks the SHA-256 of what arrived (a mismatch discards the chunks).
+#[utoipa::path(post, path = "/v1/uploads/{upload}/complete", tag = "documents", security(("bearer" = [])),
+    params(("upload" = String, Path, description = "The upload id")),
+    responses(
+        (status = 200, description = "Complete and stored", body = UploadStatus),
+        (status = 409, description = "`chunks_missing`: send the missing chunks first", body = ErrorBody),
+        (status = 422, description = "`checksum_mismatch`: the SHA-256 does not match; upload every chunk again", body = ErrorBody),
+    ))]
 async fn complete_upload(
     State(state): State<AppState>,
     who: AuthUser,
     upload: PathResult,
-) -> Result<Json<documents::UploadStatus>, ApiError> {
+) -> Result<Json<UploadStatus>, ApiError> {
     Ok(Json(
         documents::complete(&state, &who.user, path_text(upload)?).await?,
     ))
 }
 
+/// A completed document's bytes, for the owner, the assigned manager and administrators.
+#[utoipa::path(get, path = "/v1/documents/{upload}/content", tag = "documents", security(("bearer" = [])),
+    params(("upload" = String, Path, description = "The upload id")),
+    responses((status = 200, description = "The document", content_type = "application/octet-stream", body = Vec<u8>)))]
 async fn document_content(
     State(state): State<AppState>,
     who: AuthUser,
@@ -644,56 +828,137 @@ async fn document_content(
         .into_response())
 }
 
-/// The live stream: first a `ready` message, then every notice addressed to this user, until
-/// the client leaves or the server shuts down.
+/// The live stream (Server-Sent Events): first `ready`, then every message addressed to this
+/// user (`event:` the topic, `data:` a `StreamMessage`, `id:` its position in the user's feed).
+/// With `Last-Event-ID` the messages after it come first (in order), then the live ones, without
+/// gap or duplicate; `resync` means messages may be missing: pull everything.
+#[utoipa::path(get, path = "/v1/events", tag = "live", security(("bearer" = [])),
+    params(("Last-Event-ID" = Option<String>, Header, description = "The `id:` of the last message received: the messages after it are sent first")),
+    responses((status = 200, description = "An endless `text/event-stream`; each `data:` is a `StreamMessage`", content_type = "text/event-stream", body = String)))]
 async fn events(
     State(state): State<AppState>,
     who: AuthUser,
-) -> Sse<impl futures_util::Stream<Item = Result<SseEvent, Infallible>>> {
+    headers: HeaderMap,
+) -> Result<Sse<impl futures_util::Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    // Subscribe BEFORE reading where the feed stands: a message committed in between wakes
+    // this stream and is read from the feed, so nothing falls in the gap.
     let rx = state.hub.subscribe();
-    let shutdown = state.shutdown.clone();
     let user_id = who.user.id;
-    let ready = SseEvent::default().event("ready").data("{}");
-    struct Feed {
-        rx: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::hub::Notice>>,
-        shutdown: tokio::sync::watch::Receiver<bool>,
-        user_id: String,
-        ready: Option<SseEvent>,
-    }
-    let feed = Feed {
-        rx,
-        shutdown,
-        user_id,
-        ready: Some(ready),
+    let asked = headers
+        .get("last-event-id")
+        .map(|v| v.to_str().ok().and_then(|t| t.trim().parse::<i64>().ok()));
+    let (last, resync) = match asked {
+        Some(Some(last)) if last >= 0 => {
+            let pruned = state
+                .db
+                .read(move |conn| feed::pruned_after(conn, last))
+                .await?;
+            (last, pruned)
+        }
+        // An id that is not one of ours: start from now and tell the client to pull everything.
+        Some(_) => (state.db.read(feed::newest).await?, true),
+        None => (state.db.read(feed::newest).await?, false),
     };
-    let stream = futures_util::stream::unfold(feed, |mut f| async move {
-        if let Some(first) = f.ready.take() {
-            return Some((Ok(first), f));
+    let mut pending = std::collections::VecDeque::new();
+    pending.push_back(
+        SseEvent::default()
+            .event(StreamTopic::Ready.code())
+            .data("{}"),
+    );
+    if resync {
+        pending.push_back(resync_event());
+    }
+    let stream = LiveFeed {
+        state: state.clone(),
+        rx,
+        shutdown: state.shutdown.clone(),
+        user_id,
+        last,
+        pending,
+        catch_up: asked.is_some(),
+    }
+    .into_stream();
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn resync_event() -> SseEvent {
+    SseEvent::default()
+        .event(StreamTopic::Resync.code())
+        .data("{}")
+}
+
+/// One user's open stream: where it stands in their feed and what is ready to send.
+struct LiveFeed {
+    state: AppState,
+    rx: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::hub::Published>>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    user_id: String,
+    /// The last feed id sent (or the starting point); only later rows are sent.
+    last: i64,
+    pending: std::collections::VecDeque<SseEvent>,
+    /// Read the feed before waiting (a resume with `Last-Event-ID`).
+    catch_up: bool,
+}
+
+impl LiveFeed {
+    /// Reads this user's rows after `last` into `pending` (one page).
+    async fn read_feed(&mut self) -> Result<(), ApiError> {
+        let user = self.user_id.clone();
+        let last = self.last;
+        let rows = self
+            .state
+            .db
+            .read(move |conn| feed::after(conn, &user, last))
+            .await?;
+        self.catch_up = rows.len() == feed::PAGE as usize;
+        for row in rows {
+            self.last = row.id;
+            let data = serde_json::to_string(&row.message)?;
+            self.pending.push_back(
+                SseEvent::default()
+                    .id(row.id.to_string())
+                    .event(row.message.topic.code())
+                    .data(data),
+            );
         }
-        loop {
-            if *f.shutdown.borrow() {
-                return None;
-            }
-            tokio::select! {
-                changed = f.shutdown.changed() => {
-                    if changed.is_err() || *f.shutdown.borrow() { return None; }
+        Ok(())
+    }
+
+    fn into_stream(self) -> impl futures_util::Stream<Item = Result<SseEvent, Infallible>> {
+        futures_util::stream::unfold(self, |mut f| async move {
+            loop {
+                if let Some(ev) = f.pending.pop_front() {
+                    return Some((Ok(ev), f));
                 }
-                got = f.rx.recv() => match got {
-                    Ok(notice) => {
-                        if notice.recipients.contains(&f.user_id) {
-                            let data = serde_json::to_string(&notice.message).unwrap_or_default();
-                            let ev = SseEvent::default().event(notice.message.topic).data(data);
-                            return Some((Ok(ev), f));
+                if *f.shutdown.borrow() {
+                    return None;
+                }
+                if f.catch_up {
+                    if f.read_feed().await.is_err() {
+                        // The database could not be read: the client re-syncs and reconnects.
+                        return Some((Ok(resync_event()), f));
+                    }
+                    continue;
+                }
+                tokio::select! {
+                    changed = f.shutdown.changed() => {
+                        if changed.is_err() || *f.shutdown.borrow() { return None; }
+                    }
+                    got = f.rx.recv() => match got {
+                        Ok(p) => {
+                            if p.entries.iter().any(|(u, id)| *u == f.user_id && *id > f.last) {
+                                f.catch_up = true;
+                            }
                         }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            // Wake-ups were missed: say so, then read the feed (nothing is lost).
+                            f.pending.push_back(resync_event());
+                            f.catch_up = true;
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                     }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        let ev = SseEvent::default().event("resync").data("{}");
-                        return Some((Ok(ev), f));
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                 }
             }
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        })
+    }
 }

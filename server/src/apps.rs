@@ -10,17 +10,20 @@
 //! escalation twice (the claim and the event commit together).
 
 use crate::accounts::{self, User};
+use crate::contacts;
 use crate::error::ApiError;
-use crate::hub::{Notice, StreamMessage};
+use crate::feed;
+use crate::hub::{Notice, Published};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use huoshui_core::domain::lifecycle::{
     Actor, Application, ApplicationId, Command, Event, EventKind, LifecycleError, NewApplication,
     Role, SlaPolicy, State, sla_at,
 };
+use huoshui_core::domain::rules::{self, ApplicantRecord, RuleRefusal, Terms};
+use huoshui_core::wire::{ApplicationView, StreamMessage, StreamTopic, SubmitRequest};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 /// The state's wire name (snake_case).
 pub fn state_code(state: State) -> String {
@@ -148,39 +151,8 @@ pub fn visible_to(user: &User, app: &Application, bank_id: &str) -> bool {
     }
 }
 
-/// What the API shows of an application.
-#[derive(Debug, Clone, Serialize)]
-pub struct ApplicationView {
-    pub id: String,
-    pub state: State,
-    pub state_zh: &'static str,
-    pub state_en: &'static str,
-    pub villager_id: String,
-    pub product_id: String,
-    pub bank_id: Option<String>,
-    pub amount_fen: i64,
-    pub months: u32,
-    pub town: String,
-    pub manager_id: Option<String>,
-    pub submitted_at: Option<Timestamp>,
-    pub updated_at: Timestamp,
-    pub offer: Option<huoshui_core::domain::lifecycle::ApprovedOffer>,
-    pub disbursed_amount_fen: Option<i64>,
-    pub rejection_reason: Option<String>,
-    pub requested_documents: Vec<huoshui_core::domain::documents::DocumentKind>,
-    pub escalated_at: Option<Timestamp>,
-    pub sla: huoshui_core::domain::lifecycle::SlaView,
-    pub last_seq: u64,
-    /// The events, oldest first (only in the detail view). A villager does not see the bank's
-    /// internal contact notes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<Event>>,
-    /// The events in plain Chinese and English with "what happens next" (detail view only),
-    /// times in China Standard Time.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeline: Option<huoshui_core::domain::lifecycle::Timeline>,
-}
-
+/// What `viewer` sees of an application at `now` (with its events and timeline when
+/// `with_events`). Never the villager's phone: [`crate::contacts`] adds that for those allowed.
 pub fn view(
     app: &Application,
     viewer: Role,
@@ -205,8 +177,8 @@ pub fn view(
     ApplicationView {
         id: app.id.as_str().to_owned(),
         state: app.state,
-        state_zh: app.state.name_zh(),
-        state_en: app.state.name_en(),
+        state_zh: app.state.name_zh().to_owned(),
+        state_en: app.state.name_en().to_owned(),
         villager_id: app.villager_id.clone(),
         product_id: app.product_id.clone(),
         bank_id: app.bank_id.clone(),
@@ -223,6 +195,7 @@ pub fn view(
         escalated_at: app.escalated_at,
         sla: sla_at(app, policy, now),
         last_seq: app.last_seq,
+        villager: None,
         timeline: with_events.then(|| {
             let china = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
             huoshui_core::domain::lifecycle::timeline(app, policy, &china, now)
@@ -241,50 +214,45 @@ fn notice_for(app: &Application, event: &Event, extra: &[String]) -> Notice {
     }
     recipients.extend(extra.iter().cloned());
     let topic = match &event.kind {
-        EventKind::Escalated { .. } => "escalation",
-        EventKind::Assigned { .. } | EventKind::Reassigned { .. } => "task",
-        _ => "application",
+        EventKind::Escalated { .. } => StreamTopic::Escalation,
+        EventKind::Assigned { .. } | EventKind::Reassigned { .. } => StreamTopic::Task,
+        _ => StreamTopic::Application,
     };
     Notice {
         recipients,
         message: StreamMessage {
             topic,
             application_id: app.id.as_str().to_owned(),
-            event: event.kind.name(),
+            event: event.kind.name().to_owned(),
             seq: event.seq,
-            state: state_code(app.state),
+            state: app.state,
         },
     }
 }
 
-/// Publishes the notices on the hub and tickles the recipients' phones.
-pub fn announce(state: &AppState, notices: Vec<Notice>) {
-    for n in notices {
-        for r in &n.recipients {
-            state.push.tickle(r);
+/// After the commit: wakes the recipients' streams and tickles their phones.
+pub fn announce(state: &AppState, published: Vec<Published>) {
+    for p in published {
+        for (user, _) in &p.entries {
+            state.push.tickle(user);
         }
-        state.hub.publish(n);
+        state.hub.publish(p);
     }
 }
 
-/// A submission as the villager sends it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SubmitRequest {
-    pub product_id: String,
-    pub amount_fen: i64,
-    pub months: u32,
-    /// The application id the phone chose for its draft (a UUID), so both sides name the
-    /// application alike; absent → the platform picks one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
-
-/// The answer to a submission: the status and JSON body, stored for idempotent replay.
+/// The answer to a command: the status and the view, stored for idempotent replay.
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub status: u16,
-    pub body: serde_json::Value,
+    pub body: ApplicationView,
+}
+
+/// A refusal by the product's rules: 422 with the code, the words and every reason.
+pub fn rule_refusal(refusal: RuleRefusal) -> ApiError {
+    let mut err =
+        ApiError::unprocessable(refusal.code(), refusal.message_zh(), refusal.message_en());
+    err.reasons = refusal.reasons().to_vec();
+    err
 }
 
 /// The stored answer for (user, key), if any. The same key with another request is refused.
@@ -326,7 +294,7 @@ fn store_answer(
     conn.prepare_cached(
         "INSERT INTO idempotency (user_id, key, request_hash, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![user_id, key, request_hash, stored.status, stored.body.to_string(), now.as_millisecond()])?;
+    .execute(params![user_id, key, request_hash, stored.status, serde_json::to_string(&stored.body)?, now.as_millisecond()])?;
     Ok(())
 }
 
@@ -384,6 +352,24 @@ pub async fn submit(
         .dir
         .product(&req.product_id)
         .map(|p| p.bank_id.clone());
+    // The product's rules, decided by the same function the phone runs, against the
+    // villager's record (points and town as enrolled, never typed in).
+    let verdict = rules::check_application(
+        &state.dir.catalog,
+        &Terms {
+            product_id: &req.product_id,
+            amount: req.amount_fen,
+            months: req.months,
+            industry: req.industry.as_deref(),
+            purpose: req.purpose.as_deref(),
+        },
+        &ApplicantRecord {
+            points: user.points,
+            town: user.town.clone(),
+            age: None,
+        },
+    )
+    .map_err(rule_refusal);
     let town = user.town.clone().unwrap_or_default();
     let actor = user.actor();
     let user_id = user.id.clone();
@@ -395,12 +381,9 @@ pub async fn submit(
             if let Some(stored) = prior_answer(conn, &user_id, &key, &request_hash)? {
                 return Ok((stored, Vec::new()));
             }
+            verdict?;
             let Some(bank_id) = bank_id else {
-                return Err(ApiError::unprocessable(
-                    "unknown_product",
-                    "没有这个贷款产品，请从贷款超市重新选择",
-                    "there is no such loan product; choose one from the market again",
-                ));
+                return Err(rule_refusal(RuleRefusal::UnknownProduct { id: req.product_id }));
             };
             let id = match chosen_id {
                 Some(id) => {
@@ -430,11 +413,14 @@ pub async fn submit(
             if app.bank_id.is_none() {
                 conn.execute("UPDATE applications SET bank_id = ?2 WHERE id = ?1", params![id.as_str(), bank_id])?;
             }
-            let body = serde_json::to_value(view(&app, Role::Villager, &policy, now, false))?;
+            let body = view(&app, Role::Villager, &policy, now, false);
             let stored = Stored { status: 201, body };
             store_answer(conn, &user_id, &key, &request_hash, &stored, now)?;
-            let notices = events.last().map(|e| notice_for(&app, e, &[])).into_iter().collect();
-            Ok((stored, notices))
+            let mut published = Vec::new();
+            if let Some(e) = events.last() {
+                published.push(feed::record(conn, &notice_for(&app, e, &[]), now.as_millisecond())?);
+            }
+            Ok((stored, published))
         })
         .await?;
     announce(state, notices);
@@ -458,17 +444,31 @@ pub async fn detail(
     let user = user.clone();
     let policy = state.policy;
     let now = state.clock.now();
-    state
-        .db
-        .read(move |conn| {
-            let app = load(conn, &id)?.ok_or_else(ApiError::not_found)?;
-            let bank = bank_of(conn, &id)?.unwrap_or_default();
-            if !visible_to(&user, &app, &bank) {
-                return Err(ApiError::not_found());
-            }
-            Ok(view(&app, user.role, &policy, now, true))
-        })
-        .await
+    let keys = state.keys.clone();
+    let writes = user_may_see_phones(&user);
+    let read = move |conn: &Connection| {
+        let app = load(conn, &id)?.ok_or_else(ApiError::not_found)?;
+        let bank = bank_of(conn, &id)?.unwrap_or_default();
+        if !visible_to(&user, &app, &bank) {
+            return Err(ApiError::not_found());
+        }
+        let mut v = view(&app, user.role, &policy, now, true);
+        // A release of the phone number is recorded, so that read is a write.
+        if contacts::may_see_phone(&user, &app) {
+            v.villager = contacts::release(conn, &keys, &app, &user, now.as_millisecond())?;
+        }
+        Ok(v)
+    };
+    if writes {
+        state.db.write(read).await
+    } else {
+        state.db.read(read).await
+    }
+}
+
+/// Roles that can ever be given a villager's phone number.
+fn user_may_see_phones(user: &User) -> bool {
+    matches!(user.role, Role::Manager | Role::Administrator)
 }
 
 /// What to do to an application.
@@ -489,7 +489,7 @@ pub async fn command(
     id: ApplicationId,
     what: Do,
     key: Option<String>,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<ApplicationView, ApiError> {
     let user = user.clone();
     let now = state.clock.now();
     let policy = state.policy;
@@ -549,8 +549,9 @@ pub async fn command(
                 .map_err(lifecycle_error)?;
             insert_event(conn, &id, &event)?;
             save_projection(conn, &app)?;
-            let notice = notice_for(&app, &event, &[]);
-            let body = serde_json::to_value(view(&app, user.role, &policy, now, true))?;
+            let published =
+                feed::record(conn, &notice_for(&app, &event, &[]), now.as_millisecond())?;
+            let body = view(&app, user.role, &policy, now, true);
             if let Some(key) = &key {
                 store_answer(
                     conn,
@@ -564,7 +565,7 @@ pub async fn command(
                     now,
                 )?;
             }
-            Ok((body, vec![notice]))
+            Ok((body, vec![published]))
         })
         .await?;
     announce(state, notices);
@@ -633,6 +634,26 @@ fn collect(
     Ok(out)
 }
 
+/// Deletes the feed rows older than [`feed::KEEP_DAYS`] (a read first, so an idle sweep writes
+/// nothing).
+async fn prune_feed(state: &AppState, now: Timestamp) -> Result<(), ApiError> {
+    let before = now
+        .as_millisecond()
+        .saturating_sub(feed::KEEP_DAYS * 24 * 3_600_000);
+    if state
+        .db
+        .read(move |conn| feed::has_older(conn, before))
+        .await?
+    {
+        let pruned = state
+            .db
+            .write(move |conn| feed::prune(conn, before))
+            .await?;
+        tracing::info!(rows = pruned, "old live-feed rows pruned");
+    }
+    Ok(())
+}
+
 /// Records every escalation that is due at the clock's now. Each claim (the `Escalated` event
 /// plus the projection's `escalated_at`) commits in one transaction, so a restart never fires
 /// one twice, and one that was due while the server was down fires on the first sweep.
@@ -654,6 +675,7 @@ pub async fn sweep_sla(state: &AppState) -> Result<usize, ApiError> {
             )
         })
         .await?;
+    prune_feed(state, now).await?;
     if due.is_empty() {
         return Ok(0);
     }
@@ -682,7 +704,7 @@ pub async fn sweep_sla(state: &AppState) -> Result<usize, ApiError> {
                 }
                 insert_event(conn, &id, &event)?;
                 save_projection(conn, &app)?;
-                notices.push(notice_for(&app, &event, &admins));
+                notices.push(feed::record(conn, &notice_for(&app, &event, &admins), now.as_millisecond())?);
                 fired += 1;
             }
             Ok((fired, notices))

@@ -14,6 +14,7 @@ use crate::keys::{hex, mask_phone, sha256_hex};
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use huoshui_core::wire::SessionResponse;
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -117,14 +118,6 @@ pub async fn request_code(state: &AppState, phone: String) -> Result<(), ApiErro
     Ok(())
 }
 
-/// A session handed to the client.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Session {
-    pub token: String,
-    pub expires_at: jiff::Timestamp,
-    pub user: User,
-}
-
 fn invalid_code() -> ApiError {
     ApiError::new(
         axum::http::StatusCode::UNAUTHORIZED,
@@ -135,7 +128,11 @@ fn invalid_code() -> ApiError {
 }
 
 /// Checks the code and opens a session.
-pub async fn login(state: &AppState, phone: String, code: String) -> Result<Session, ApiError> {
+pub async fn login(
+    state: &AppState,
+    phone: String,
+    code: String,
+) -> Result<SessionResponse, ApiError> {
     check_phone(&phone)?;
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid_code());
@@ -187,10 +184,10 @@ pub async fn login(state: &AppState, phone: String, code: String) -> Result<Sess
         .await?;
     let user = outcome.ok_or_else(invalid_code)?;
     tracing::info!(user = %user.id, "login");
-    Ok(Session {
+    Ok(SessionResponse {
         token,
         expires_at,
-        user,
+        user: user.view(&state.dir),
     })
 }
 

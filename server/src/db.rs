@@ -9,7 +9,8 @@
 //! job rolls back only itself.
 //!
 //! Must never answer a write before its commit, never write outside the writer, and never store
-//! personal data in plain text (phones are kept as a keyed MAC plus a masked form).
+//! personal data in plain text (phones are kept as a keyed MAC, a masked form and, for the
+//! assigned manager's call, sealed under the server key).
 
 use crate::error::ApiError;
 use rusqlite::Connection;
@@ -18,7 +19,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::oneshot;
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 5;
 
 /// Most jobs committed together in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -111,6 +112,43 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (upload_id, idx)
     ) WITHOUT ROWID;
     ",
+    // v2: a villager's virtue points on the county's record (NULL: none yet).
+    "
+    ALTER TABLE users ADD COLUMN points INTEGER;
+    ",
+    // v3: the full phone number sealed under the server key (AES-256-GCM, the user id as
+    // associated data; nonce || ciphertext), and the record of every release of one.
+    "
+    ALTER TABLE users ADD COLUMN phone_sealed BLOB;
+    CREATE TABLE phone_releases (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        application_id TEXT NOT NULL,
+        villager_id TEXT NOT NULL,
+        viewer_id TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX phone_releases_by_application ON phone_releases (application_id, at);
+    ",
+    // v4: each user's live feed, written in the change's own transaction, replayed after a
+    // dropped stream (`Last-Event-ID`), pruned after 7 days.
+    "
+    CREATE TABLE feed (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX feed_by_user ON feed (user_id, id);
+    CREATE INDEX feed_by_time ON feed (at);
+    ",
+    // v5: an upload opened with an Idempotency-Key answers the same upload on a retry.
+    "
+    ALTER TABLE uploads ADD COLUMN idempotency_key TEXT;
+    ALTER TABLE uploads ADD COLUMN request_hash TEXT;
+    CREATE UNIQUE INDEX uploads_by_key ON uploads (owner_id, idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+    ",
 ];
 
 /// What can go wrong opening the database; said so an operator knows what to do.
@@ -156,8 +194,14 @@ fn open_conn(path: &Path) -> Result<Connection, DbError> {
     Ok(conn)
 }
 
-/// Brings the schema up to [`VERSION`], one version per transaction.
+/// Brings the schema up to [`VERSION`], one version per transaction; answers the version found.
 pub fn migrate(conn: &mut Connection) -> Result<u32, DbError> {
+    migrate_to(conn, VERSION)
+}
+
+/// Brings the schema up to `target` (at most [`VERSION`]): what an older build left behind is
+/// upgraded step by step. Answers the version found.
+pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, DbError> {
     let found: u32 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .map_err(|source| DbError::Migrate { version: 0, source })?;
@@ -167,7 +211,7 @@ pub fn migrate(conn: &mut Connection) -> Result<u32, DbError> {
             supported: VERSION,
         });
     }
-    for version in found..VERSION {
+    for version in found..target.min(VERSION) {
         let next = version + 1;
         let sql = MIGRATIONS.get(version as usize).copied().unwrap_or("");
         let tx = conn.transaction().map_err(|source| DbError::Migrate {

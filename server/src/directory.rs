@@ -1,9 +1,12 @@
-//! What the server needs to know of the county catalog: which bank offers each product, the
-//! banks, the towns, the SLA minutes, and the catalog bytes served to phones with their ETag.
-//! Owns the translation from `huoshui_core::domain::catalog` into these lookups.
+//! What the server needs to know of the county catalog: the whole validated catalog (the
+//! product rules and the grade table that `rules::check_application` reads), which bank offers
+//! each product, the banks, the towns, the SLA minutes, and the catalog bytes served to phones
+//! with their ETag. Owns the translation from `huoshui_core::domain::catalog` into these lookups.
 //! Must never change the catalog (it is data, versioned in the core) or invent a product.
 
+use huoshui_core::domain::catalog::Catalog;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A product as routing sees it.
 #[derive(Debug, Clone)]
@@ -31,6 +34,8 @@ pub struct TownRef {
 /// The lookups, plus the catalog document itself.
 #[derive(Debug, Clone)]
 pub struct Directory {
+    /// The validated catalog: product rules, grade table, towns, industries.
+    pub catalog: Arc<Catalog>,
     products: HashMap<String, ProductRef>,
     pub banks: Vec<BankRef>,
     pub towns: Vec<TownRef>,
@@ -47,8 +52,8 @@ mod bytes_alias {
 }
 
 impl Directory {
-    /// Builds the lookups from parts (used by [`Directory::embedded`] and by tests of other counties).
-    pub fn from_parts(
+    fn from_parts(
+        catalog: Arc<Catalog>,
         products: Vec<ProductRef>,
         banks: Vec<BankRef>,
         towns: Vec<TownRef>,
@@ -58,6 +63,7 @@ impl Directory {
     ) -> Directory {
         let products = products.into_iter().map(|p| (p.id.clone(), p)).collect();
         Directory {
+            catalog,
             products,
             banks,
             towns,
@@ -82,6 +88,15 @@ impl Directory {
     pub fn product_count(&self) -> usize {
         self.products.len()
     }
+
+    /// The credit grade that `points` reach in the county's table (`AAA` …), if any.
+    pub fn grade_for_points(&self, points: u32) -> Option<String> {
+        self.catalog
+            .data()
+            .grade_table
+            .grade_for_points(points)
+            .map(|g| g.code.clone())
+    }
 }
 
 /// The catalog could not be loaded.
@@ -91,9 +106,7 @@ pub struct DirectoryError(pub String);
 
 impl Directory {
     /// The lookups of a validated core catalog.
-    pub fn from_catalog(
-        catalog: &huoshui_core::domain::catalog::Catalog,
-    ) -> Result<Directory, DirectoryError> {
+    pub fn from_catalog(catalog: &Catalog) -> Result<Directory, DirectoryError> {
         let data = catalog.data();
         let products = catalog
             .products()
@@ -125,6 +138,7 @@ impl Directory {
             .to_json()
             .map_err(|e| DirectoryError(e.to_string()))?;
         Ok(Directory::from_parts(
+            Arc::new(catalog.clone()),
             products,
             banks,
             towns,
@@ -136,8 +150,7 @@ impl Directory {
 
     /// The county catalog embedded in the core (Guanxian).
     pub fn embedded() -> Result<Directory, DirectoryError> {
-        let catalog = huoshui_core::domain::catalog::Catalog::embedded()
-            .map_err(|e| DirectoryError(e.to_string()))?;
+        let catalog = Catalog::embedded().map_err(|e| DirectoryError(e.to_string()))?;
         Directory::from_catalog(&catalog)
     }
 }

@@ -4,7 +4,8 @@
 //! cannot be swapped or moved between uploads).
 //!
 //! Protocol: `POST /v1/applications/{id}/documents {kind, size, sha256}` opens an upload and
-//! answers its `chunk_size` and `chunk_count`; `PUT /v1/uploads/{upload}/chunks/{index}` sends
+//! answers its `chunk_size` and `chunk_count` (with an `Idempotency-Key`, a retry answers the
+//! same upload, so a lost answer never opens a second one); `PUT /v1/uploads/{upload}/chunks/{index}` sends
 //! one chunk (any order, re-sending is harmless); `GET /v1/uploads/{upload}` says which chunks
 //! are missing (resume after a dropped connection); `POST /v1/uploads/{upload}/complete`
 //! decrypts, hashes and compares — a mismatch discards the chunks and answers 422.
@@ -17,9 +18,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use huoshui_core::domain::documents::DocumentKind;
 use huoshui_core::domain::lifecycle::{ApplicationId, Role};
+use huoshui_core::wire::{StartUploadRequest, UploadStatus};
 use ring::digest;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 /// Chunk size the server asks for (256 KiB).
 pub const CHUNK_SIZE: u32 = 256 * 1024;
@@ -27,28 +28,6 @@ pub const CHUNK_SIZE: u32 = 256 * 1024;
 pub const MAX_DOCUMENT_BYTES: u64 = 20 * 1024 * 1024;
 /// Most documents per application.
 pub const MAX_DOCUMENTS_PER_APPLICATION: i64 = 32;
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StartUpload {
-    pub kind: String,
-    pub size: u64,
-    /// SHA-256 of the plaintext, hex.
-    pub sha256: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct UploadStatus {
-    pub upload_id: String,
-    pub application_id: String,
-    pub kind: DocumentKind,
-    pub size: u64,
-    pub sha256: String,
-    pub chunk_size: u32,
-    pub chunk_count: u32,
-    pub missing_chunks: Vec<u32>,
-    pub complete: bool,
-}
 
 fn bad(code: &'static str, zh: &str, en: &str) -> ApiError {
     ApiError::unprocessable(code, zh, en)
@@ -119,10 +98,10 @@ pub async fn start(
     state: &AppState,
     user: &User,
     id: ApplicationId,
-    req: StartUpload,
+    req: StartUploadRequest,
+    key: Option<String>,
 ) -> Result<UploadStatus, ApiError> {
-    let kind = DocumentKind::from_code(&req.kind)
-        .ok_or_else(|| bad("invalid_kind", "没有这种材料类型", "unknown document kind"))?;
+    let kind = req.kind;
     if req.size == 0 || req.size > MAX_DOCUMENT_BYTES {
         return Err(bad(
             "invalid_size",
@@ -146,12 +125,22 @@ pub async fn start(
     let upload_id = uuid::Builder::from_random_bytes(raw)
         .into_uuid()
         .to_string();
+    let request_hash = crate::keys::sha256_hex(
+        format!("{}:{}:{}:{sha}", id.as_str(), kind.code(), req.size).as_bytes(),
+    );
     state
         .db
         .write(move |conn| {
             let app = apps::load(conn, &id)?.ok_or_else(ApiError::not_found)?;
             if user.role != Role::Villager || app.villager_id != user.id {
                 return Err(ApiError::not_found());
+            }
+            if let Some(key) = &key
+                && let Some(existing) = upload_by_key(conn, &user.id, key, &request_hash)?
+            {
+                let row = upload_row(conn, &existing)?
+                    .ok_or_else(|| ApiError::internal("upload vanished"))?;
+                return status(conn, &existing, &row);
             }
             if app.state.is_final() {
                 return Err(ApiError::conflict(
@@ -169,8 +158,9 @@ pub async fn start(
                 return Err(ApiError::conflict("too_many_documents", "材料数量已达上限", "too many documents on this application"));
             }
             conn.execute(
-                "INSERT INTO uploads (id, application_id, owner_id, kind, size, sha256, chunk_size, chunk_count, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO uploads (id, application_id, owner_id, kind, size, sha256, chunk_size, chunk_count, created_at,
+                     idempotency_key, request_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![
                     upload_id,
                     id.as_str(),
@@ -180,13 +170,39 @@ pub async fn start(
                     sha,
                     CHUNK_SIZE,
                     chunk_count,
-                    now
+                    now,
+                    key,
+                    key.as_ref().map(|_| request_hash.clone()),
                 ],
             )?;
             let row = upload_row(conn, &upload_id)?.ok_or_else(|| ApiError::internal("upload vanished"))?;
             status(conn, &upload_id, &row)
         })
         .await
+}
+
+/// The upload this owner opened with `key`, if any; the same key for another upload is refused.
+fn upload_by_key(
+    conn: &Connection,
+    owner_id: &str,
+    key: &str,
+    request_hash: &str,
+) -> Result<Option<String>, ApiError> {
+    let found: Option<(String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT id, request_hash FROM uploads WHERE owner_id = ?1 AND idempotency_key = ?2",
+        )?
+        .query_row(params![owner_id, key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match found {
+        None => Ok(None),
+        Some((id, Some(hash))) if hash == request_hash => Ok(Some(id)),
+        Some(_) => Err(ApiError::unprocessable(
+            "idempotency_key_reused",
+            "同一个 Idempotency-Key 已用于另一份材料，请换一个新的键",
+            "this Idempotency-Key was already used for another document; use a new key",
+        )),
+    }
 }
 
 fn owned_row(conn: &Connection, user: &User, upload_id: &str) -> Result<UploadRow, ApiError> {

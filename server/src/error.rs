@@ -1,12 +1,14 @@
 //! The server's one error type at the HTTP boundary. Owns the mapping from every failure to a
-//! status code and a JSON body `{"error":{"code","message_zh","message_en"}}`.
+//! status code and the wire's [`ErrorBody`] `{"error":{"code","message_zh","message_en"}}`
+//! (plus `reasons` when a product rule refuses an application).
 //! Must never put personal data (phones, tokens, document bytes) into a message or a log line,
 //! and must never answer 5xx for anything a client sent: only real faults are `internal`.
 
 use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use huoshui_core::domain::credit::Reason;
+use huoshui_core::wire::{ErrorBody, ErrorDetail};
 
 /// A failure as the client sees it: a status, a stable code, and a message in Chinese and English
 /// that says what to do.
@@ -17,18 +19,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message_zh: String,
     pub message_en: String,
-}
-
-#[derive(Serialize)]
-struct Body<'a> {
-    error: Inner<'a>,
-}
-
-#[derive(Serialize)]
-struct Inner<'a> {
-    code: &'a str,
-    message_zh: &'a str,
-    message_en: &'a str,
+    /// Every product rule an application fails (`not_eligible` only).
+    pub reasons: Vec<Reason>,
 }
 
 impl ApiError {
@@ -43,6 +35,19 @@ impl ApiError {
             code,
             message_zh: zh.into(),
             message_en: en.into(),
+            reasons: Vec::new(),
+        }
+    }
+
+    /// The wire body of this error.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message_zh: self.message_zh.clone(),
+                message_en: self.message_en.clone(),
+                reasons: self.reasons.clone(),
+            },
         }
     }
 
@@ -159,18 +164,6 @@ pub fn too_large() -> ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
-            error: Inner {
-                code: self.code,
-                message_zh: &self.message_zh,
-                message_en: &self.message_en,
-            },
-        };
-        (self.status, axum::Json(body)).into_response()
+        (self.status, axum::Json(self.body())).into_response()
     }
-}
-
-/// Renders any error as its JSON body (used when storing an idempotent answer).
-pub fn error_body(err: &ApiError) -> serde_json::Value {
-    serde_json::json!({"error": {"code": err.code, "message_zh": err.message_zh, "message_en": err.message_en}})
 }

@@ -1,6 +1,7 @@
 //! The server's secret key, kept in the data folder (`server.key`, 64 random bytes, owner-only
 //! permissions). Owns the two keys derived from it: AES-256-GCM for documents at rest and an
-//! HMAC-SHA256 key that turns phone numbers into lookup MACs, plus the hashing of tokens.
+//! HMAC-SHA256 key that turns phone numbers into lookup MACs, the sealing of each user's full
+//! phone number (AES-256-GCM bound to the user id), plus the hashing of tokens.
 //! Must never log or return key bytes, and never store a phone number or token in plain text.
 
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
@@ -117,6 +118,30 @@ impl ServerKeys {
         Ok((nonce.to_vec(), buf))
     }
 
+    /// Seals a user's full phone number, bound to their id (so a sealed number cannot be moved
+    /// to another user's row): `nonce || ciphertext`.
+    pub fn seal_phone(
+        &self,
+        user_id: &str,
+        phone: &str,
+    ) -> Result<Vec<u8>, crate::error::ApiError> {
+        let (mut nonce, sealed) = self.seal(&phone_aad(user_id), phone.as_bytes())?;
+        nonce.extend_from_slice(&sealed);
+        Ok(nonce)
+    }
+
+    /// Opens what [`ServerKeys::seal_phone`] sealed for `user_id`.
+    pub fn open_phone(
+        &self,
+        user_id: &str,
+        stored: &[u8],
+    ) -> Result<String, crate::error::ApiError> {
+        let (nonce, sealed) = stored.split_at(NONCE_LEN.min(stored.len()));
+        let plain = self.open(&phone_aad(user_id), nonce, sealed)?;
+        String::from_utf8(plain.to_vec())
+            .map_err(|_| crate::error::ApiError::internal("stored phone is not text"))
+    }
+
     /// Decrypts one chunk sealed by [`ServerKeys::seal`] with the same associated data.
     pub fn open(
         &self,
@@ -142,6 +167,10 @@ impl ServerKeys {
         buf.truncate(len);
         Ok(buf)
     }
+}
+
+fn phone_aad(user_id: &str) -> Vec<u8> {
+    format!("huoshui-phone:{user_id}").into_bytes()
 }
 
 /// SHA-256 of `bytes`, hex.

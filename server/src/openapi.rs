@@ -1,387 +1,304 @@
-//! The OpenAPI 3.1 document served at `/v1/openapi.json`, written by hand from one table of
-//! routes ([`ROUTES`]); a test checks that every route the router serves is in the table and
-//! every route in the table is served. Owns the description only, never behaviour.
+//! The OpenAPI 3.1 document served at `/v1/openapi.json`, generated: the schemas come from the
+//! wire types (`huoshui_core::wire`, derived with the core's `openapi` feature), the operations
+//! from the `#[utoipa::path]` of each handler in [`crate::api`], registered with the route itself.
+//!
+//! This module owns the document's frame (title, security scheme) and the answers common to
+//! many operations, added in one place so that none is forgotten: 401 for every operation with
+//! bearer security; 400/413/415/422 for every JSON body; 404 for every path with an id; the
+//! `Idempotency-Key` refusals. Each error answer names its `code`s in backticks in its
+//! description (the API fuzzer checks that every refusal's code is one the document names).
+//! Owns the description only, never behaviour.
 
+use huoshui_core::wire::{ErrorBody, StreamMessage, StreamTopic};
 use serde_json::{Map, Value, json};
+use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
-/// One operation: method, path (under the server root), summary, who may call it, and the
-/// request body schema (if any).
-pub struct Route {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub summary: &'static str,
-    pub roles: &'static str,
-    pub body: Option<fn() -> Value>,
-    pub ok: u16,
-}
-
-fn obj(required: &[&str], props: Value) -> Value {
-    json!({"type": "object", "required": required, "properties": props, "additionalProperties": false})
-}
-
-fn phone() -> Value {
-    obj(
-        &["phone"],
-        json!({"phone": {"type": "string", "pattern": "^1[0-9]{10}$"}}),
-    )
-}
-fn login() -> Value {
-    obj(
-        &["phone", "code"],
-        json!({"phone": {"type": "string"}, "code": {"type": "string", "pattern": "^[0-9]{6}$"}}),
-    )
-}
-fn submit() -> Value {
-    obj(
-        &["product_id", "amount_fen", "months"],
-        json!({"product_id": {"type": "string"}, "amount_fen": {"type": "integer", "minimum": 1}, "months": {"type": "integer", "minimum": 1, "maximum": 600}, "id": {"type": "string", "format": "uuid", "description": "optional: the id the phone chose for its draft; taken by another submission → 409, malformed → 400"}}),
-    )
-}
-fn reason_opt() -> Value {
-    obj(
-        &[],
-        json!({"reason": {"type": "string", "maxLength": 2000}}),
-    )
-}
-fn note_opt() -> Value {
-    obj(&[], json!({"note": {"type": "string", "maxLength": 2000}}))
-}
-fn request_documents() -> Value {
-    obj(
-        &["kinds"],
-        json!({"kinds": {"type": "array", "items": {"type": "string", "enum": ["id_card_front", "id_card_back", "household_register", "land_contract", "business_license", "lease", "inventory_receipt", "other"]}}, "note": {"type": "string"}}),
-    )
-}
-fn approve() -> Value {
-    obj(
-        &["amount_fen", "months", "annual_rate_ppm"],
-        json!({"amount_fen": {"type": "integer"}, "months": {"type": "integer"}, "annual_rate_ppm": {"type": "integer", "description": "1% = 10000"}}),
-    )
-}
-fn reject() -> Value {
-    obj(
-        &["reason"],
-        json!({"reason": {"type": "string", "minLength": 1}}),
-    )
-}
-fn disburse() -> Value {
-    obj(
-        &["amount_fen"],
-        json!({"amount_fen": {"type": "integer", "minimum": 1}}),
-    )
-}
-fn reassign() -> Value {
-    obj(&["manager_id"], json!({"manager_id": {"type": "string"}}))
-}
-fn start_upload() -> Value {
-    obj(
-        &["kind", "size", "sha256"],
-        json!({"kind": {"type": "string"}, "size": {"type": "integer", "minimum": 1, "maximum": 20971520}, "sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}}),
-    )
-}
-fn chunk() -> Value {
-    json!({"type": "string", "format": "binary", "description": "application/octet-stream; exactly chunk_size bytes (the last chunk: the rest)"})
+/// The optional `Idempotency-Key` of a command: a retry with the same key answers the first
+/// answer again instead of a conflict.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct OptionalKey {
+    /// Optional: a retry of the same command with the same key answers the first answer again
+    /// (the same key with another command: 422 `idempotency_key_reused`).
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 128,
+        pattern = "^[!-~]+$"
+    )]
+    pub idempotency_key: Option<String>,
 }
 
-/// Every operation the server answers.
-pub const ROUTES: &[Route] = &[
-    Route {
-        method: "get",
-        path: "/v1/health",
-        summary: "Liveness",
-        roles: "anyone",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "get",
-        path: "/v1/openapi.json",
-        summary: "This document",
-        roles: "anyone",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/auth/code",
-        summary: "Send a one-time login code to a phone (always 202, whether or not it has an account)",
-        roles: "anyone",
-        body: Some(phone),
-        ok: 202,
-    },
-    Route {
-        method: "post",
-        path: "/v1/auth/login",
-        summary: "Log in with phone + code; answers an opaque bearer token",
-        roles: "anyone",
-        body: Some(login),
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/auth/logout",
-        summary: "End this session",
-        roles: "any signed-in user",
-        body: None,
-        ok: 204,
-    },
-    Route {
-        method: "get",
-        path: "/v1/me",
-        summary: "The signed-in user",
-        roles: "any signed-in user",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "get",
-        path: "/v1/catalog",
-        summary: "The county catalog (ETag; If-None-Match answers 304; gzip)",
-        roles: "anyone",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications",
-        summary: "Submit an application (Idempotency-Key header required)",
-        roles: "villager",
-        body: Some(submit),
-        ok: 201,
-    },
-    Route {
-        method: "get",
-        path: "/v1/applications",
-        summary: "List: a villager's own; a manager's assigned and open-to-them; all for an administrator",
-        roles: "any signed-in user",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "get",
-        path: "/v1/applications/{id}",
-        summary: "One application with its events and SLA",
-        roles: "owner, assigned manager, administrator",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications/{id}/withdraw",
-        summary: "Withdraw",
-        roles: "owning villager",
-        body: Some(reason_opt),
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications/{id}/accept",
-        summary: "Accept the approved offer",
-        roles: "owning villager",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications/{id}/provide-documents",
-        summary: "Say the requested documents are uploaded",
-        roles: "owning villager",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications/{id}/contact",
-        summary: "Log the first contact (stops the SLA clock)",
-        roles: "assigned manager",
-        body: Some(note_opt),
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications/{id}/request-documents",
-        summary: "Ask for documents",
-        roles: "assigned manager",
-        body: Some(request_documents),
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications/{id}/start-review",
-        summary: "Start the review",
-        roles: "assigned manager",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications/{id}/approve",
-        summary: "Approve with an offer",
-        roles: "assigned manager",
-        body: Some(approve),
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications/{id}/reject",
-        summary: "Reject with a reason",
-        roles: "assigned manager",
-        body: Some(reject),
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications/{id}/disburse",
-        summary: "Record the disbursement",
-        roles: "assigned manager",
-        body: Some(disburse),
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications/{id}/documents",
-        summary: "Open a resumable document upload",
-        roles: "owning villager",
-        body: Some(start_upload),
-        ok: 201,
-    },
-    Route {
-        method: "get",
-        path: "/v1/applications/{id}/documents",
-        summary: "The application's documents",
-        roles: "owner, assigned manager, administrator",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "get",
-        path: "/v1/uploads/{upload}",
-        summary: "Upload status: missing chunks (to resume)",
-        roles: "owning villager",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "put",
-        path: "/v1/uploads/{upload}/chunks/{index}",
-        summary: "Send one chunk (stored encrypted)",
-        roles: "owning villager",
-        body: Some(chunk),
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/uploads/{upload}/complete",
-        summary: "Finish: checks the SHA-256 (422 and restart on mismatch)",
-        roles: "owning villager",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "get",
-        path: "/v1/documents/{upload}/content",
-        summary: "A completed document's bytes",
-        roles: "owner, assigned manager, administrator",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "get",
-        path: "/v1/manager/inbox",
-        summary: "Tasks with countdowns, most urgent first, and unassigned applications",
-        roles: "manager",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "get",
-        path: "/v1/admin/escalations",
-        summary: "Open escalations not yet taken in hand",
-        roles: "administrator",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/admin/applications/{id}/reassign",
-        summary: "Assign or reassign to a manager of the same bank",
-        roles: "administrator",
-        body: Some(reassign),
-        ok: 200,
-    },
-    Route {
-        method: "post",
-        path: "/v1/admin/applications/{id}/acknowledge",
-        summary: "Take an escalation in hand",
-        roles: "administrator",
-        body: Some(note_opt),
-        ok: 200,
-    },
-    Route {
-        method: "get",
-        path: "/v1/admin/figures",
-        summary: "Applications by state, contact times, SLA compliance per bank",
-        roles: "administrator",
-        body: None,
-        ok: 200,
-    },
-    Route {
-        method: "get",
-        path: "/v1/events",
-        summary: "Server-Sent Events: this user's live task and status messages",
-        roles: "any signed-in user",
-        body: None,
-        ok: 200,
-    },
-];
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Huoshui county platform API",
+        description = "活水县域平台 /v1: sign-in by phone and one-time code, applications and their lifecycle, documents (chunked, resumable, encrypted at rest), the manager's inbox, supervision and the live stream. Money is integer fen, rates parts per million a year, times RFC 3339 UTC. Every error is an `ErrorBody` with a stable `code` and messages in Chinese and English."
+    ),
+    components(schemas(ErrorBody, StreamMessage, StreamTopic)),
+    modifiers(&Bearer)
+)]
+struct Frame;
 
-/// The document.
-pub fn document() -> Value {
-    let mut paths = Map::new();
-    for r in ROUTES {
-        let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
-        let mut op = json!({
-            "summary": r.summary,
-            "description": format!("Who: {}.", r.roles),
-            "responses": {
-                r.ok.to_string(): {"description": "success"},
-                "4XX": {"description": "client error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi
+            .components
+            .get_or_insert_with(utoipa::openapi::Components::new);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The token from POST /v1/auth/login: `Authorization: Bearer <token>`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The frame the router's operations are added to.
+pub fn base() -> utoipa::openapi::OpenApi {
+    Frame::openapi()
+}
+
+/// The document, built once from the routes.
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let api = crate::api::routes().into_openapi();
+        let mut doc = serde_json::to_value(&api).unwrap_or_else(|_| json!({}));
+        complete(&mut doc);
+        doc
+    })
+}
+
+/// The document as JSON bytes (what `/v1/openapi.json` serves).
+pub fn document_json() -> Vec<u8> {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES
+        .get_or_init(|| serde_json::to_vec(document()).unwrap_or_default())
+        .clone()
+}
+
+/// Every (method, path) the document describes.
+pub fn operations() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(paths) = document()["paths"].as_object() {
+        for (path, item) in paths {
+            if let Some(ops) = item.as_object() {
+                for method in ops.keys().filter(|m| is_method(m)) {
+                    out.push((method.clone(), path.clone()));
+                }
             }
-        });
-        if r.roles != "anyone" {
-            op["security"] = json!([{"bearer": []}]);
-        }
-        if r.path == "/v1/applications" && r.method == "post" {
-            op["parameters"] = json!([{"name": "Idempotency-Key", "in": "header", "required": true, "schema": {"type": "string", "maxLength": 128}}]);
-        } else if r.method == "post"
-            && r.path.contains("/applications/{id}/")
-            && !r.path.ends_with("/documents")
-        {
-            op["parameters"] = json!([{"name": "Idempotency-Key", "in": "header", "required": false, "description": "optional: a retry with the same key answers the first answer", "schema": {"type": "string", "maxLength": 128}}]);
-        }
-        if let Some(body) = r.body {
-            let chunk = r.path.contains("/chunks/");
-            let media = if chunk {
-                "application/octet-stream"
-            } else {
-                "application/json"
-            };
-            let schema = body();
-            let required = chunk || schema["required"].as_array().is_some_and(|a| !a.is_empty());
-            op["requestBody"] =
-                json!({"required": required, "content": {media: {"schema": schema}}});
-        }
-        if let Some(map) = entry.as_object_mut() {
-            map.insert(r.method.to_owned(), op);
         }
     }
+    out
+}
+
+fn is_method(m: &str) -> bool {
+    matches!(
+        m,
+        "get" | "put" | "post" | "delete" | "patch" | "head" | "options"
+    )
+}
+
+fn error_response(description: &str) -> Value {
     json!({
-        "openapi": "3.1.0",
-        "info": {"title": "Huoshui county platform API", "version": env!("CARGO_PKG_VERSION")},
-        "paths": paths,
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": {"type": "object", "properties": {"error": {"type": "object", "required": ["code", "message_zh", "message_en"], "properties": {"code": {"type": "string"}, "message_zh": {"type": "string"}, "message_en": {"type": "string"}}}}}}
-        }
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
     })
+}
+
+/// Adds `description` to the answer `status` of `op`, creating it or appending to it.
+fn add(op: &mut Map<String, Value>, status: &str, description: &str) {
+    let responses = op
+        .entry("responses")
+        .or_insert_with(|| json!({}))
+        .as_object_mut();
+    let Some(responses) = responses else { return };
+    match responses.get_mut(status) {
+        Some(existing) => {
+            let old = existing["description"].as_str().unwrap_or("").to_owned();
+            if !old.contains(description) {
+                existing["description"] = Value::String(if old.is_empty() {
+                    description.to_owned()
+                } else {
+                    format!("{old}; {description}")
+                });
+            }
+            if existing.get("content").is_none() {
+                existing["content"] = error_response("")["content"].clone();
+            }
+        }
+        None => {
+            responses.insert(status.to_owned(), error_response(description));
+        }
+    }
+}
+
+/// The answers many operations share, added to each operation that can give them.
+fn complete(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in ops.iter_mut() {
+            if !is_method(method) {
+                continue;
+            }
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
+            let secured = op
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|s| !s.is_empty());
+            if secured {
+                add(
+                    op,
+                    "401",
+                    "`unauthorized`: no session, or it expired or was revoked; sign in again",
+                );
+            }
+            let params: Vec<Value> = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if params.iter().any(|p| p["in"] == "path") {
+                add(
+                    op,
+                    "404",
+                    "`not_found`: no such record, or not this user's to see",
+                );
+            }
+            if params.iter().any(|p| p["name"] == "Idempotency-Key") {
+                add(
+                    op,
+                    "400",
+                    "`idempotency_key_missing`, `idempotency_key_invalid`: the Idempotency-Key header is needed and is 1 to 128 visible ASCII characters",
+                );
+                add(
+                    op,
+                    "422",
+                    "`idempotency_key_reused`: this key was used with another request",
+                );
+            }
+            let body = op.get("requestBody").cloned();
+            if let Some(body) = body {
+                let json_body = body["content"].get("application/json").is_some();
+                let required = body["required"].as_bool().unwrap_or(false);
+                if json_body {
+                    add(op, "413", "`too_large`: the body is over 64 KiB");
+                    add(
+                        op,
+                        "422",
+                        "`invalid_fields`: a field is missing, unknown or of the wrong type",
+                    );
+                    if required {
+                        add(
+                            op,
+                            "400",
+                            "`malformed_json`, `bad_body`: the body is not JSON or could not be read",
+                        );
+                        add(
+                            op,
+                            "415",
+                            "`unsupported_media_type`: send Content-Type: application/json",
+                        );
+                    } else {
+                        add(op, "400", "`bad_body`: the body could not be read");
+                    }
+                }
+            }
+            let _ = path;
+            normalise(op);
+        }
+    }
+}
+
+/// Binary bodies are `string`/`binary` (not arrays of numbers), and an optional header or query
+/// parameter is absent rather than `null`.
+fn normalise(op: &mut Map<String, Value>) {
+    let binary = json!({"type": "string", "format": "binary"});
+    if let Some(c) = op
+        .get_mut("requestBody")
+        .and_then(|b| b.get_mut("content"))
+        .and_then(|c| c.get_mut("application/octet-stream"))
+    {
+        c["schema"] = binary.clone();
+    }
+    if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+        for r in responses.values_mut() {
+            if let Some(c) = r
+                .get_mut("content")
+                .and_then(|c| c.get_mut("application/octet-stream"))
+            {
+                c["schema"] = binary.clone();
+            }
+        }
+    }
+    if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+        for p in params {
+            let ty = p["schema"]["type"].clone();
+            if let Some(types) = ty.as_array() {
+                let kept: Vec<&Value> = types.iter().filter(|t| *t != "null").collect();
+                if let [only] = kept.as_slice() {
+                    p["schema"]["type"] = (*only).clone();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn every_secured_operation_documents_the_expired_session() {
+        let doc = document();
+        let mut seen = 0;
+        for (method, path) in operations() {
+            let op = &doc["paths"][&path][&method];
+            if op.get("security").is_some() {
+                seen += 1;
+                let d = op["responses"]["401"]["description"].as_str().unwrap();
+                assert!(d.contains("`unauthorized`"), "{method} {path}");
+            }
+        }
+        assert!(seen > 20, "{seen} secured operations");
+    }
+
+    #[test]
+    fn every_error_answer_names_its_codes_and_uses_the_error_body() {
+        let doc = document();
+        for (method, path) in operations() {
+            let responses = doc["paths"][&path][&method]["responses"]
+                .as_object()
+                .unwrap();
+            for (status, r) in responses {
+                if status.starts_with('4') {
+                    let d = r["description"].as_str().unwrap();
+                    assert!(d.contains('`'), "{method} {path} {status}: {d}");
+                    assert_eq!(
+                        r["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorBody",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
 }

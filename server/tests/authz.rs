@@ -402,3 +402,77 @@ async fn reassignment_stays_within_the_bank_and_moves_the_file() {
     }
     p.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_villagers_number_goes_only_to_the_assigned_manager_and_administrators_and_each_release_is_recorded()
+ {
+    let tmp = tempdir();
+    let p = Platform::start(tmp.path()).await;
+    let owner = p.login("v001").await;
+    let phone = p.phone_of("v001");
+    let x = owner.apply(&p.product_of_bank("runchang").await).await;
+    let assigned = p.login("m-runchang-1").await;
+    let admin = p.login("admin").await;
+
+    // The assigned manager: in the detail and in the inbox task.
+    let d = assigned.get(&format!("/v1/applications/{x}")).await;
+    assert_eq!(d.body["villager"]["phone"], phone.as_str(), "{}", d.text);
+    assert!(!d.body["villager"]["name"].as_str().unwrap().is_empty());
+    let inbox = assigned.get("/v1/manager/inbox").await;
+    let task = inbox.body["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["application_id"] == x.as_str())
+        .unwrap();
+    assert_eq!(task["villager"]["phone"], phone.as_str());
+    // An administrator: in the detail.
+    let d = admin.get(&format!("/v1/applications/{x}")).await;
+    assert_eq!(d.body["villager"]["phone"], phone.as_str());
+
+    // Nobody else: the villager themself, another manager of the bank who serves the town (and
+    // so sees the application while it is unassigned, never after), another bank's manager,
+    // another villager; not in a detail, a list, an inbox or a command's answer.
+    let mut others = Vec::new();
+    for id in ["v001", "v002", "m-runchang-2", "m-abc-1"] {
+        others.push(p.login(id).await);
+    }
+    for u in &others {
+        for path in [
+            format!("/v1/applications/{x}"),
+            "/v1/applications".to_owned(),
+            "/v1/manager/inbox".to_owned(),
+        ] {
+            let a = u.get(&path).await;
+            assert!(!a.text.contains(&phone), "{} {path}: {}", u.id, a.text);
+            assert!(!a.text.contains("\"villager\":{"), "{} {path}", u.id);
+        }
+    }
+    let a = assigned
+        .post(
+            &format!("/v1/applications/{x}/contact"),
+            json!({"outcome": "no_answer"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(
+        !a.text.contains(&phone),
+        "a command's answer carries no number"
+    );
+    assert_eq!(a.body["events"][3]["kind"]["outcome"], "no_answer");
+
+    // Every release is on record: viewer and application, three so far.
+    p.running.stop().await;
+    let conn = rusqlite::Connection::open(tmp.path().join("platform.sqlite3")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT application_id, villager_id, viewer_id FROM phone_releases ORDER BY id")
+        .unwrap();
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let viewers: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+    assert_eq!(viewers, ["m-runchang-1", "m-runchang-1", "admin"]);
+    assert!(rows.iter().all(|r| r.0 == x && r.1 == "v001"));
+}

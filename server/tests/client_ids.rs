@@ -167,10 +167,20 @@ async fn the_openapi_description_lists_the_optional_id() {
     let p = Platform::start(tmp.path()).await;
     let v = p.login("v002").await;
     let doc = v.get("/v1/openapi.json").await;
-    let text = doc.text;
+    let submit = &doc.body["components"]["schemas"]["SubmitRequest"];
+    assert_eq!(submit["properties"]["id"]["format"], "uuid", "{submit}");
     assert!(
-        text.contains("the id the phone chose for its draft"),
-        "{text}"
+        submit["properties"]["id"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("the phone chose for its draft")
+    );
+    assert!(
+        !submit["required"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("id")),
+        "the id is optional"
     );
     p.stop().await;
 }

@@ -196,3 +196,67 @@ async fn a_retried_command_with_a_key_answers_the_first_answer_instead_of_a_conf
     );
     p.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_upload_start_with_the_same_key_answers_the_same_upload() {
+    let tmp = tempdir();
+    let p = Platform::start(tmp.path()).await;
+    let v = p.login("v001").await;
+    let x = v.apply(&p.product_of_bank("runchang").await).await;
+    let doc = vec![7u8; 300_000];
+    let body = json!({"kind": "land_contract", "size": doc.len(), "sha256": huoshui_server::keys::sha256_hex(&doc)});
+    let start = |body: serde_json::Value, key: &'static str| {
+        let http = p.http.clone();
+        let url = format!("{}/v1/applications/{x}/documents", p.base);
+        let token = v.token.clone();
+        async move {
+            let r = http
+                .post(url)
+                .bearer_auth(token)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            (status, r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (s1, first) = start(body.clone(), "upload-key-1").await;
+    assert_eq!(s1, StatusCode::CREATED, "{first}");
+    let u = first["upload_id"].as_str().unwrap().to_owned();
+    // The first chunk arrives, then the phone retries the start (its answer was lost).
+    let put = p
+        .http
+        .put(format!("{}/v1/uploads/{u}/chunks/0", p.base))
+        .bearer_auth(&v.token)
+        .body(doc[..256 * 1024].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::OK);
+    let (s2, again) = start(body.clone(), "upload-key-1").await;
+    assert_eq!(s2, StatusCode::CREATED);
+    assert_eq!(again["upload_id"], u.as_str(), "the same upload");
+    assert_eq!(
+        again["missing_chunks"],
+        json!([1]),
+        "with what it already has"
+    );
+    let list = v.get(&format!("/v1/applications/{x}/documents")).await;
+    assert_eq!(
+        list.body["documents"].as_array().unwrap().len(),
+        1,
+        "no second upload"
+    );
+
+    // The same key for another document is refused; a new key opens a new upload.
+    let other = json!({"kind": "lease", "size": 10, "sha256": "ab".repeat(32)});
+    let (s3, refused) = start(other.clone(), "upload-key-1").await;
+    assert_eq!(s3, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["error"]["code"], "idempotency_key_reused");
+    let (s4, fresh) = start(other, "upload-key-2").await;
+    assert_eq!(s4, StatusCode::CREATED);
+    assert_ne!(fresh["upload_id"], u.as_str());
+    p.stop().await;
+}

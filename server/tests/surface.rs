@@ -6,7 +6,6 @@
 mod common;
 
 use common::*;
-use huoshui_server::openapi::ROUTES;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -24,45 +23,50 @@ async fn every_documented_route_is_served_and_every_served_route_is_documented()
         .await
         .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    let paths = doc["paths"].as_object().unwrap();
-    let documented: usize = paths
-        .values()
-        .map(|ops| ops.as_object().unwrap().len())
-        .sum();
-    assert_eq!(documented, ROUTES.len());
+    assert_eq!(&doc, huoshui_server::openapi::document(), "served as built");
+    let operations = huoshui_server::openapi::operations();
+    assert_eq!(operations.len(), 31, "{operations:?}");
     let sample = "00000000-0000-7000-8000-000000000000";
-    for r in ROUTES {
-        assert!(
-            paths[r.path][r.method].is_object(),
-            "{} {} documented",
-            r.method,
-            r.path
-        );
-        let path = r
-            .path
+    for (method, path) in &operations {
+        let op = &doc["paths"][path][method];
+        // Every `{name}` of the path is a declared path parameter.
+        for name in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
+            assert!(
+                op["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["in"] == "path" && p["name"] == name),
+                "{method} {path} declares {name}"
+            );
+        }
+        let url = path
             .replace("{id}", sample)
             .replace("{upload}", sample)
             .replace("{index}", "0");
-        let method = Method::from_bytes(r.method.to_uppercase().as_bytes()).unwrap();
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let resp = p
             .http
-            .request(method, format!("{}{}", p.base, path))
+            .request(m, format!("{}{}", p.base, url))
             .send()
             .await
             .unwrap();
+        let status = resp.status().as_u16().to_string();
         let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
         assert_ne!(
             body["error"]["code"], "route_not_found",
-            "{} {} is served",
-            r.method, r.path
+            "{method} {path} is served"
         );
         assert_ne!(
             body["error"]["code"], "method_not_allowed",
-            "{} {} is served",
-            r.method, r.path
+            "{method} {path} is served"
+        );
+        assert!(
+            op["responses"][&status].is_object(),
+            "{method} {path} answered {status}, which its description lists"
         );
     }
-    // A route that is not in the table is not served.
+    // A route that is not in the document is not served; a method a path does not take is 405.
     let r = p
         .http
         .get(format!("{}/v1/secret-admin", p.base))
@@ -70,6 +74,17 @@ async fn every_documented_route_is_served_and_every_served_route_is_documented()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = p
+        .http
+        .delete(format!("{}/v1/applications", p.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        r.headers().get("allow").is_some(),
+        "405 says what is allowed"
+    );
     p.stop().await;
 }
 
@@ -96,6 +111,60 @@ fn the_schema_migrates_from_empty_and_refuses_a_newer_database() {
         .unwrap();
     let err = huoshui_server::db::migrate(&mut conn).unwrap_err();
     assert!(err.to_string().contains("upgrade huoshui"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_of_the_first_version_upgrades_and_keeps_its_accounts_and_applications() {
+    let tmp = tempdir();
+    let path = tmp.path().join("platform.sqlite3");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        huoshui_server::db::migrate_to(&mut conn, 1).unwrap();
+        conn.execute(
+            "INSERT INTO users (id, role, phone_mac, phone_masked, name, town) VALUES ('v001', 'villager', 'old-mac', '138****0001', '老用户', 'chongwen')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO uploads (id, application_id, owner_id, kind, size, sha256, chunk_size, chunk_count, created_at)
+             VALUES ('u1', 'a1', 'v001', 'lease', 1, 'ab', 262144, 1, 0)",
+            [],
+        )
+        .unwrap();
+    }
+    // The platform starts on it: every step runs, the old rows stay, the demo seed fills in
+    // what v1 lacked (points, the sealed phone) without touching the name.
+    let p = Platform::start(tmp.path()).await;
+    p.stop().await;
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let v: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, huoshui_server::db::VERSION);
+    let (name, points, sealed): (String, Option<i64>, Option<Vec<u8>>) = conn
+        .query_row(
+            "SELECT name, points, phone_sealed FROM users WHERE id = 'v001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(name, "老用户");
+    assert_eq!(points, Some(1052));
+    assert!(sealed.is_some_and(|s| s.len() > 16));
+    let key: Option<String> = conn
+        .query_row(
+            "SELECT idempotency_key FROM uploads WHERE id = 'u1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(key, None);
+    for table in ["phone_releases", "feed"] {
+        let n: i64 = conn
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0, "{table} exists");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -176,7 +245,15 @@ async fn a_session_expires() {
     let v = p.login("v001").await;
     assert_eq!(v.get("/v1/me").await.status, StatusCode::OK);
     p.clock.advance(minutes(31 * 24 * 60));
-    assert_eq!(v.get("/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    let expired = v.get("/v1/me").await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        expired.body["error"]["code"], "unauthorized",
+        "the phone turns this code into 'sign in again'"
+    );
+    // Every operation that needs a session says the same.
+    let a = v.get("/v1/applications").await;
+    assert_eq!(a.body["error"]["code"], "unauthorized");
     p.stop().await;
 }
 

@@ -202,6 +202,7 @@ pub fn grade_report(table: &GradeTable, points: u32) -> GradeReport {
 
 /// Why an applicant cannot have a product (or a note on what they can have).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reason {
     /// Stable machine code, e.g. `grade_too_low`.
     pub code: ReasonCode,
@@ -211,6 +212,7 @@ pub struct Reason {
 
 /// The kinds of reason, stable for machines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonCode {
     GradeRequired,

@@ -216,13 +216,19 @@ impl User {
 
     /// Opens the live event stream; the first message (`ready`) has been read when this returns.
     pub async fn stream(&self) -> EventStream {
-        let r = self
+        self.stream_after(None).await
+    }
+
+    /// Opens the live event stream resuming after `last_event_id` (the `Last-Event-ID` header).
+    pub async fn stream_after(&self, last_event_id: Option<&str>) -> EventStream {
+        let mut req = self
             .http
             .get(format!("{}/v1/events", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
+            .bearer_auth(&self.token);
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id);
+        }
+        let r = req.send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         let mut s = EventStream {
             resp: r,
@@ -242,22 +248,32 @@ pub struct EventStream {
 impl EventStream {
     /// The next message (event name, data), skipping keep-alive comments.
     pub async fn next(&mut self) -> Option<(String, Value)> {
+        self.next_with_id()
+            .await
+            .map(|(name, _, data)| (name, data))
+    }
+
+    /// The next message with its SSE `id:` (event name, id, data).
+    pub async fn next_with_id(&mut self) -> Option<(String, Option<String>, Value)> {
         loop {
             if let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
                 let mut name = String::from("message");
                 let mut data = String::new();
+                let mut id = None;
                 for line in block.lines() {
                     if let Some(v) = line.strip_prefix("event:") {
                         name = v.trim().to_owned();
                     } else if let Some(v) = line.strip_prefix("data:") {
                         data.push_str(v.trim());
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().to_owned());
                     }
                 }
                 if data.is_empty() && name == "message" {
                     continue;
                 }
-                return Some((name, serde_json::from_str(&data).unwrap_or(Value::Null)));
+                return Some((name, id, serde_json::from_str(&data).unwrap_or(Value::Null)));
             }
             let chunk = tokio::time::timeout(std::time::Duration::from_secs(20), self.resp.chunk())
                 .await

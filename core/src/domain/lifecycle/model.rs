@@ -57,6 +57,7 @@ impl std::fmt::Display for ApplicationId {
 
 /// Who acts on an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Role {
@@ -102,6 +103,7 @@ impl Role {
 
 /// A role and the id of the person (or `"system"`) in it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Actor {
     pub role: Role,
     pub id: String,
@@ -140,17 +142,21 @@ impl Actor {
 
 /// What a bank offers after review. Shown to the villager, who accepts it or walks away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApprovedOffer {
     /// Approved amount in fen: at least 1 fen, at most the amount applied for.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub amount: Fen,
     /// Term in months.
     pub months: u32,
     /// Annual rate in ppm (1 % = 10_000).
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub annual_rate_ppm: RatePpm,
 }
 
 /// What happened. Events are facts: once recorded they are never changed or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// The villager started an application (a draft).
@@ -158,6 +164,7 @@ pub enum EventKind {
         villager_id: String,
         product_id: String,
         /// Amount applied for, in fen.
+        #[cfg_attr(feature = "openapi", schema(value_type = i64))]
         amount: Fen,
         months: u32,
         /// The villager's town (routes the application to a manager serving it).
@@ -191,7 +198,10 @@ pub enum EventKind {
     /// The bank declined, with a reason the villager reads.
     Rejected { reason: String },
     /// The money was paid out (fen).
-    Disbursed { amount: Fen },
+    Disbursed {
+        #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+        amount: Fen,
+    },
     /// Repaid in full: the application is closed.
     Repaid,
     /// The villager withdrew it.
@@ -231,6 +241,7 @@ impl EventKind {
 
 /// How the manager's call went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ContactOutcome {
@@ -272,8 +283,10 @@ impl ContactOutcome {
 
 /// One recorded event: its number in the application (1, 2, …), when, by whom, what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     pub seq: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     pub actor: Actor,
     pub kind: EventKind,
@@ -289,6 +302,7 @@ pub struct Event {
 /// any state before Disbursed (not Rejected) ─withdraw→ Withdrawn
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum State {

@@ -57,6 +57,7 @@ impl SlaPolicy {
 
 /// Where the contact SLA stands at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SlaStatus {
     /// Not submitted yet, or ended (withdrawn) before any contact: no clock runs.
@@ -74,8 +75,10 @@ pub enum SlaStatus {
 
 /// An escalation that must be recorded now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Escalation {
     /// When it became due (submitted + escalation minutes).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub due_at: Timestamp,
     /// Whole minutes past the first-contact deadline, at `now`.
     pub minutes_late: u32,
@@ -83,13 +86,18 @@ pub struct Escalation {
 
 /// The SLA at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SlaView {
     pub status: SlaStatus,
     /// Submitted + first-contact minutes (None before submission).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub first_contact_due_at: Option<Timestamp>,
     /// Submitted + escalation minutes (None before submission).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub escalation_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub first_contact_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub escalated_at: Option<Timestamp>,
     /// Seconds until the first contact is due while waiting for it (negative when late).
     pub seconds_to_contact: Option<i64>,

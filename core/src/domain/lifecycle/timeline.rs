@@ -14,8 +14,10 @@ use crate::domain::money::{format_percent, format_yuan};
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
     pub seq: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// `11月28日 09:05` (with `2025年` in front when not in the year of `now`).
     pub when_zh: String,
@@ -31,6 +33,7 @@ pub struct TimelineEntry {
 
 /// The whole timeline, ready to draw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Timeline {
     pub state: State,
     pub state_zh: String,

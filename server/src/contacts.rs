@@ -1,0 +1,49 @@
+//! The villager's phone number for the call: kept sealed under the server key in `users`, and
+//! released as a [`VillagerContact`] only to the manager an application is assigned to and to
+//! administrators. Owns that decision and the `phone_releases` table: every release is
+//! recorded (application, villager, viewer, time) in the same transaction that reads it.
+//! Must never release a number to a villager, to a manager the application is not assigned
+//! to (another of the bank's, or another bank's), nor log one.
+
+use crate::accounts::User;
+use crate::error::ApiError;
+use crate::keys::ServerKeys;
+use huoshui_core::domain::lifecycle::{Application, Role};
+use huoshui_core::wire::VillagerContact;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Whether `viewer` may have the villager's number for `app`.
+pub fn may_see_phone(viewer: &User, app: &Application) -> bool {
+    match viewer.role {
+        Role::Administrator => true,
+        Role::Manager => app.manager_id.as_deref() == Some(viewer.id.as_str()),
+        Role::Villager | Role::System => false,
+    }
+}
+
+/// The villager of `app` with their full number, for `viewer`, recorded as a release at
+/// `now_ms`; `None` when the viewer may not have it (or no number is on record).
+pub fn release(
+    conn: &Connection,
+    keys: &ServerKeys,
+    app: &Application,
+    viewer: &User,
+    now_ms: i64,
+) -> Result<Option<VillagerContact>, ApiError> {
+    if !may_see_phone(viewer, app) {
+        return Ok(None);
+    }
+    let row: Option<(String, Option<Vec<u8>>)> = conn
+        .prepare_cached("SELECT name, phone_sealed FROM users WHERE id = ?1")?
+        .query_row(params![app.villager_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((name, Some(sealed))) = row else {
+        return Ok(None);
+    };
+    let phone = keys.open_phone(&app.villager_id, &sealed)?;
+    conn.prepare_cached(
+        "INSERT INTO phone_releases (application_id, villager_id, viewer_id, at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![app.id.as_str(), app.villager_id, viewer.id, now_ms])?;
+    Ok(Some(VillagerContact { name, phone }))
+}
