@@ -363,3 +363,29 @@ async fn an_upload_cut_off_midway_resumes_with_the_missing_chunks_only() {
     let _ = Arc::clone(&phone.core);
     platform.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_with_nothing_new_costs_at_most_two_small_requests() {
+    let platform = Platform::start().await;
+    let relay = Relay::to(platform.running.addr).await;
+    let phone = signed_in_villager(&platform, &relay).await;
+    let draft = phone.core.create_draft(&suli_draft()).unwrap();
+    phone.core.submit(&draft.id).unwrap();
+    phone.core.sync_now().await.unwrap();
+    phone.core.sync_now().await.unwrap();
+
+    relay.reset();
+    let report = phone.core.sync_now().await.unwrap();
+    assert_eq!((report.sent, report.received), (0, 0));
+    let bytes = relay.bytes_up() + relay.bytes_down();
+    println!(
+        "unchanged sync: {} requests, {} bytes up, {} bytes down: {:?}",
+        relay.requests(),
+        relay.bytes_up(),
+        relay.bytes_down(),
+        relay.request_lines()
+    );
+    assert!(relay.requests() <= 2, "{:?}", relay.request_lines());
+    assert!(bytes <= 1536, "{bytes} bytes on the wire");
+    platform.stop().await;
+}
