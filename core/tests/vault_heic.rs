@@ -25,16 +25,13 @@ fn open_vault(dir: &Path) -> Vault {
 
 /// Whether the HEIC tools are here; false (after saying so) when they are not and not required.
 fn tools_present() -> bool {
-    let missing: Vec<&str> = ["heif-enc", "heif-info", "heif-convert", "exiftool"]
+    let mut missing: Vec<&str> = ["heif-enc", "heif-info", "exiftool"]
         .into_iter()
-        .filter(|tool| {
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!("command -v {tool}"))
-                .output()
-                .map_or(true, |o| !o.status.success())
-        })
+        .filter(|tool| !on_path(tool))
         .collect();
+    if !on_path("heif-dec") && !on_path("heif-convert") {
+        missing.push("heif-dec");
+    }
     if missing.is_empty() {
         return true;
     }
@@ -47,6 +44,23 @@ fn tools_present() -> bool {
     }
     eprintln!("SKIPPED: {msg}");
     false
+}
+
+fn on_path(tool: &str) -> bool {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// libheif's decoder: `heif-dec` (libheif ≥ 1.17), `heif-convert` before.
+fn heif_dec() -> Command {
+    Command::new(if on_path("heif-dec") {
+        "heif-dec"
+    } else {
+        "heif-convert"
+    })
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -139,7 +153,7 @@ fn tags_seen(heic: &Path, work: &Path) -> BTreeMap<String, serde_json::Value> {
         heic.file_stem().unwrap().to_string_lossy()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    run(Command::new("heif-convert")
+    run(heif_dec()
         .args(["--quiet", "--with-exif", "--with-xmp", "--skip-exif-offset"])
         .arg(heic)
         .arg(dir.join("img.png")));
@@ -179,10 +193,10 @@ fn warnings(tags: &BTreeMap<String, serde_json::Value>) -> Vec<(String, serde_js
         .collect()
 }
 
-/// Decodes every top-level image of a HEIC with `heif-convert`: (width, height, RGB(A) bytes).
+/// Decodes every top-level image of a HEIC with libheif (`heif-dec`/`heif-convert`): (width, height, RGB(A) bytes).
 fn decode_all(heic: &Path, out_dir: &Path) -> Vec<(u32, u32, Vec<u8>)> {
     std::fs::create_dir_all(out_dir).unwrap();
-    run(Command::new("heif-convert")
+    run(heif_dec()
         .arg("--quiet")
         .arg(heic)
         .arg(out_dir.join("img.png")));
