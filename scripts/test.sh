@@ -4,6 +4,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The HEIC tests (core/tests/vault_heic.rs) make real photos with libheif's heif-enc and read them
+# back with exiftool and heif-info/heif-dec. Install them when missing (Debian, as root); under CI
+# the tests fail instead of skipping if they are still missing.
+heic_tools_present() {
+  command -v heif-enc >/dev/null 2>&1 && command -v heif-info >/dev/null 2>&1 &&
+    { command -v heif-dec >/dev/null 2>&1 || command -v heif-convert >/dev/null 2>&1; } &&
+    command -v exiftool >/dev/null 2>&1
+}
+if ! heic_tools_present; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "== installing libheif-examples and libimage-exiftool-perl (HEIC tests)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      libheif-examples libimage-exiftool-perl >/dev/null
+  else
+    echo "warning: heif-enc/heif-info/heif-dec/exiftool missing; install libheif-examples and libimage-exiftool-perl, or the HEIC tests skip" >&2
+  fi
+fi
+if [ "${CI:-}" = true ]; then
+  export HUOSHUI_REQUIRE_HEIC_TOOLS=1
+fi
+
 echo "== Rust: cargo test --workspace"
 cargo test --workspace --locked --no-fail-fast
 

@@ -244,14 +244,19 @@ fn a_pdf_is_stored_byte_for_byte_whatever_the_chunk_sizes() {
 }
 
 #[test]
-fn heic_photos_are_accepted_by_their_ftyp_brand() {
+fn a_file_that_only_looks_like_heic_by_its_brand_is_refused_as_damaged() {
+    // Real HEIC photos are in vault_heic.rs; this one has the brand but no meta box, so its
+    // metadata cannot be found and it must not be stored as it is.
     let dir = tempfile::tempdir().unwrap();
     let vault = open_vault(dir.path());
     let mut heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+    heic.extend_from_slice(b"\0\0\x01\xfcmdat");
     heic.extend_from_slice(&[0x42; 500]);
-    let info = vault.add_bytes(DocumentKind::IdCardBack, &heic).unwrap();
-    assert_eq!(info.media, Media::Heic);
-    assert_eq!(vault.read_all(info.id).unwrap().as_slice(), heic.as_slice());
+    let err = vault
+        .add_bytes(DocumentKind::IdCardBack, &heic)
+        .unwrap_err();
+    assert!(matches!(err, VaultError::InvalidImage { .. }), "{err}");
+    assert_eq!(document_files(&vault), Vec::<std::path::PathBuf>::new());
 }
 
 #[test]

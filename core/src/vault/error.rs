@@ -21,8 +21,11 @@ pub enum VaultError {
     /// No bytes at all were handed over.
     #[error("文件是空的，请重新选择 / the file is empty: choose it again")]
     Empty,
-    /// A JPEG or PNG whose structure is broken, so its metadata cannot be stripped safely.
-    #[error("图片已损坏，请重新拍摄：{reason} / the image is damaged, take it again: {reason}")]
+    /// A JPEG, PNG or HEIC whose structure is broken (or, for HEIC, not understood), so its
+    /// metadata cannot be stripped safely: it is refused rather than stored with its metadata.
+    #[error(
+        "照片文件已损坏，请重新拍摄：{reason} / the photo file is damaged; take it again: {reason}"
+    )]
     InvalidImage { reason: String },
     /// The install key is gone (keystore reset, app data restored elsewhere): documents must be captured again.
     #[error(

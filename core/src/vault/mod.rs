@@ -2,17 +2,18 @@
 //!
 //! Owns the files under `<data dir>/documents/` and the key files under `<data dir>/keys/`.
 //! It must never write a plaintext byte of a document to disk, never show a half-written file
-//! as a document, never hold more than a few 64 KiB buffers whatever the file size, and never
-//! log document bytes or keys.
+//! as a document, never hold more than a few 64 KiB buffers whatever the file size (a HEIC's
+//! `meta` box, at most 1 MiB, aside), and never log document bytes or keys.
 //!
 //! - Input: a stream of chunks ([`Vault::create_document`] → [`DocumentWriter::write_chunk`] …
 //!   [`DocumentWriter::finish`]) or one buffer ([`Vault::add_bytes`]).
 //! - The type is decided by magic bytes ([`format::sniff`]): JPEG, PNG, HEIC (`ftyp` brands
 //!   heic/heix/heim/heis/hevc/hevx/mif1/msf1) and PDF; anything else is refused, as is anything
 //!   over the [`Limits`] for its type. A refusal removes the temp file: nothing is left behind.
-//! - JPEG and PNG metadata (EXIF with GPS, XMP, comments, text chunks) is stripped while
-//!   streaming ([`strip`]); HEIC and PDF are stored as handed over (the shells convert HEIC to
-//!   JPEG before capture on Android/iOS when they can; stripping HEIC boxes is future work).
+//! - Photo metadata is stripped while streaming ([`strip`]): JPEG and PNG lose EXIF with GPS,
+//!   XMP, comments and text chunks; HEIC/HEIF keeps its layout byte for byte but its Exif, XMP
+//!   and other non-picture items are overwritten in place ([`heic`]; only its `meta` box, at
+//!   most 1 MiB, is held in memory). PDF is stored as handed over.
 //! - Encryption: AES-256-GCM (`ring`) in 64 KiB chunks with a fresh key per document; the layout
 //!   and nonce scheme are in [`format`]. The SHA-256 of the stripped plaintext is in the header.
 //! - Durability: the document is written to `documents/.partial-<id>` (mode 0600), fsynced and
@@ -23,6 +24,7 @@
 pub mod error;
 pub mod format;
 mod fsutil;
+mod heic;
 pub mod keys;
 pub mod reader;
 mod strip;

@@ -1,4 +1,4 @@
-//! Streaming metadata strippers for JPEG and PNG.
+//! Streaming metadata strippers for JPEG and PNG, and the dispatch to the HEIC one.
 //!
 //! Owns the removal of location and other metadata before a photo is encrypted; never buffers
 //! more than a few bytes of state (the input is passed through as it arrives), never decodes
@@ -10,9 +10,12 @@
 //!   scans, EOI) is passed through unchanged: metadata segments do not occur there in practice.
 //! - PNG: removes `tEXt`, `zTXt`, `iTXt`, `eXIf` and `tIME` chunks; every other chunk is kept
 //!   byte for byte (CRC included).
-//! - HEIC and PDF are stored as they are (see the module doc of [`crate::vault`]).
+//! - HEIC/HEIF: Exif, XMP and other non-picture items are overwritten in place; see
+//!   [`super::heic`] (it holds the `meta` box, at most 1 MiB, and nothing else).
+//! - PDF is stored as it is (see the module doc of [`crate::vault`]).
 
 use super::error::VaultError;
+use super::heic::HeicStripper;
 
 fn invalid(reason: &str) -> VaultError {
     VaultError::InvalidImage {
@@ -25,6 +28,7 @@ fn invalid(reason: &str) -> VaultError {
 pub(crate) enum Stripper {
     Jpeg(JpegStripper),
     Png(PngStripper),
+    Heic(HeicStripper),
 }
 
 impl Stripper {
@@ -32,13 +36,17 @@ impl Stripper {
         match self {
             Stripper::Jpeg(s) => s.feed(input, out),
             Stripper::Png(s) => s.feed(input, out),
+            Stripper::Heic(s) => s.feed(input, out),
         }
     }
 
-    pub(crate) fn finish(&self) -> Result<(), VaultError> {
+    /// The input is complete: checks that the file ended where it may, and appends what was
+    /// still held back (only HEIC holds anything: a `meta` box that runs to the end).
+    pub(crate) fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), VaultError> {
         match self {
             Stripper::Jpeg(s) => s.finish(),
             Stripper::Png(s) => s.finish(),
+            Stripper::Heic(s) => s.finish(out),
         }
     }
 }
@@ -321,7 +329,7 @@ mod tests {
         for part in input.chunks(piece) {
             s.feed(part, &mut out).map_err(|e| e.to_string())?;
         }
-        s.finish().map_err(|e| e.to_string())?;
+        s.finish(&mut out).map_err(|e| e.to_string())?;
         Ok(out)
     }
 

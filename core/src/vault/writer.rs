@@ -10,6 +10,7 @@ use super::format::{
     TAG_LEN, WRAPPED_KEY_LEN, chunk_nonce, sniff,
 };
 use super::fsutil::sync_dir;
+use super::heic::HeicStripper;
 use super::keys::{InstallKey, aead_key, random_bytes, random_key};
 use super::strip::{JpegStripper, PngStripper, Stripper};
 use crate::domain::documents::DocumentKind;
@@ -252,7 +253,8 @@ impl<W: Write + Seek> SealingStream<W> {
         let stripper = match media {
             Media::Jpeg => Some(Stripper::Jpeg(JpegStripper::new())),
             Media::Png => Some(Stripper::Png(PngStripper::new())),
-            Media::Heic | Media::Pdf => None,
+            Media::Heic => Some(Stripper::Heic(HeicStripper::new())),
+            Media::Pdf => None,
         };
         self.stage = Stage::Open { media, stripper };
         Ok(())
@@ -291,9 +293,13 @@ impl<W: Write + Seek> SealingStream<W> {
         }
         if let Stage::Open {
             stripper: Some(s), ..
-        } = &self.stage
+        } = &mut self.stage
         {
-            s.finish()?;
+            self.scratch.clear();
+            s.finish(&mut self.scratch)?;
+            self.sealer.total = self.sealer.total.saturating_add(self.scratch.len() as u64);
+            self.sealer.push(&self.scratch, &mut self.sink)?;
+            zeroize::Zeroize::zeroize(&mut self.scratch);
         }
         if self.sealer.total == 0 {
             return Err(VaultError::Empty);
