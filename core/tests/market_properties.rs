@@ -75,6 +75,11 @@ proptest! {
         let text = String::from_utf8_lossy(&bytes);
         let _ = Catalog::from_json(&text);
         let truncated = String::from_utf8_lossy(&EMBEDDED_JSON.as_bytes()[..cut]);
-        prop_assert!(Catalog::from_json(&truncated).is_err());
+        // Cutting only the trailing whitespace leaves the whole document: that one loads.
+        if truncated.trim_end().len() < EMBEDDED_JSON.trim_end().len() {
+            prop_assert!(Catalog::from_json(&truncated).is_err());
+        } else {
+            prop_assert!(Catalog::from_json(&truncated).is_ok());
+        }
     }
 }
