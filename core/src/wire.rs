@@ -29,6 +29,7 @@ pub mod path {
     pub const CATALOG: &str = "/v1/catalog";
     pub const APPLICATIONS: &str = "/v1/applications";
     pub const EVENTS: &str = "/v1/events";
+    pub const FEED: &str = "/v1/feed";
     pub const MANAGER_INBOX: &str = "/v1/manager/inbox";
 
     /// `/v1/applications/{id}`
@@ -579,6 +580,31 @@ pub struct StreamMessage {
     pub seq: u64,
     /// The state after it.
     pub state: State,
+}
+
+/// One message of a user's feed with its position (the same messages the live stream sends).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeedItem {
+    /// The position in this user's feed (the live stream's `id:`).
+    pub id: u64,
+    pub message: StreamMessage,
+}
+
+/// `GET /v1/feed?after=N`: what changed for this user since position `N` — the status cursor a
+/// phone pulls by. Without `after`, no messages and `next` = where the feed stands now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeedPage {
+    /// Oldest first.
+    pub messages: Vec<FeedItem>,
+    /// The cursor to ask from next time.
+    pub next: u64,
+    /// More messages wait after this page: ask again from `next`.
+    pub more: bool,
+    /// Messages after `after` are no longer kept (older than a week): pull everything, then
+    /// go on from `next`.
+    pub reset: bool,
 }
 
 #[cfg(test)]

@@ -23,9 +23,9 @@ use huoshui_core::domain::lifecycle::{ApplicationId, ApprovedOffer, Command, Rol
 use huoshui_core::wire::{
     AcknowledgeRequest, ApplicationList, ApplicationView, ApproveRequest, CodeRequest,
     CodeSentResponse, ContactRequest, DisburseRequest, DocumentList, ErrorBody, EscalationList,
-    Figures, HealthResponse, Inbox, LoginRequest, ReassignRequest, RejectRequest,
-    RequestDocumentsRequest, SessionResponse, StartUploadRequest, StreamTopic, SubmitRequest,
-    UploadStatus, UserView, WithdrawRequest,
+    FeedItem, FeedPage, Figures, HealthResponse, Inbox, LoginRequest, ReassignRequest,
+    RejectRequest, RequestDocumentsRequest, SessionResponse, StartUploadRequest, StreamTopic,
+    SubmitRequest, UploadStatus, UserView, WithdrawRequest,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -95,6 +95,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(acknowledge))
         .routes(routes!(figures))
         .routes(routes!(events))
+        .routes(routes!(feed_page))
 }
 
 /// Builds the router.
@@ -826,6 +827,90 @@ async fn document_content(
         bytes,
     )
         .into_response())
+}
+
+/// `?after=`: the feed position the client has handled.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedQuery {
+    after: Option<i64>,
+}
+
+/// What changed for this user since a position in their feed: the status cursor a phone pulls
+/// by (an unchanged pull is one small answer). The same messages as the live stream.
+#[utoipa::path(get, path = "/v1/feed", tag = "live", security(("bearer" = [])),
+    params(("after" = Option<i64>, Query, description = "The last position handled; absent: answer where the feed stands now", minimum = 0)),
+    responses(
+        (status = 200, description = "The messages after `after`, oldest first, at most 256", body = FeedPage),
+        (status = 400, description = "`bad_query`: `after` is not a whole number of 0 or more, or an unknown query parameter", body = ErrorBody),
+    ))]
+async fn feed_page(
+    State(state): State<AppState>,
+    who: AuthUser,
+    query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<FeedPage>, ApiError> {
+    let bad = || {
+        ApiError::bad_request(
+            "bad_query",
+            "查询参数无效：after 应为 0 或更大的整数",
+            "invalid query: after must be a whole number of 0 or more",
+        )
+    };
+    let Query(q) = query.map_err(|_| bad())?;
+    let user = who.user.id;
+    let page = state
+        .db
+        .read(move |conn| {
+            let newest = feed::newest(conn)?;
+            let Some(after) = q.after else {
+                return Ok(FeedPage {
+                    messages: Vec::new(),
+                    next: whole(newest),
+                    more: false,
+                    reset: false,
+                });
+            };
+            if after < 0 {
+                return Err(bad());
+            }
+            if feed::pruned_after(conn, after)? {
+                return Ok(FeedPage {
+                    messages: Vec::new(),
+                    next: whole(newest),
+                    more: false,
+                    reset: true,
+                });
+            }
+            let rows = feed::after(conn, &user, after)?;
+            let more = rows.len() == feed::PAGE as usize;
+            // A page that is not full has seen everything up to `newest` (ids grow with each
+            // commit of the single writer), so the cursor moves past other users' rows too.
+            let last_row = rows.last().map_or(after, |r| r.id);
+            let next = if more {
+                last_row
+            } else {
+                newest.max(last_row).max(after)
+            };
+            let messages = rows
+                .into_iter()
+                .map(|r| FeedItem {
+                    id: whole(r.id),
+                    message: r.message,
+                })
+                .collect();
+            Ok(FeedPage {
+                messages,
+                next: whole(next),
+                more,
+                reset: false,
+            })
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+fn whole(id: i64) -> u64 {
+    u64::try_from(id).unwrap_or(0)
 }
 
 /// The live stream (Server-Sent Events): first `ready`, then every message addressed to this

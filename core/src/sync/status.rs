@@ -1,5 +1,8 @@
 //! The status pull and the merge of the platform's answers into the device store.
 //!
+//! The pull goes by a cursor: the platform's feed of what changed for this user (the same
+//! messages as the live stream), so a pull with nothing new is one small request.
+//!
 //! The platform's events are the truth. The phone's own commands that the platform has not
 //! confirmed yet are laid on top again after every merge, decided by the same lifecycle rules
 //! as the actor who issued them (marked `local` in the store), so the screens show what the
@@ -11,6 +14,7 @@ use super::{Ctx, OutboxCommand, Outcome, SyncClient, SyncError, i64_seq, parse};
 use crate::domain::lifecycle::{Application, ApplicationId, Event, State};
 use crate::store::StoreError;
 use crate::store::outbox::OutboxState;
+use crate::store::session::meta;
 use crate::wire::{self, path};
 use rusqlite::Transaction;
 use std::collections::BTreeSet;
@@ -168,10 +172,79 @@ impl SyncClient {
         Ok(u32::try_from(after.saturating_sub(before)).unwrap_or(u32::MAX))
     }
 
+    /// Brings the local copies up to date by the status cursor: the platform's feed of what
+    /// changed for this user since the last pull, then one fetch per changed application. An
+    /// unchanged pull is one small request. The first pull (or one after the platform dropped
+    /// a week-old history) lists everything instead.
+    pub async fn pull_status(&self, ctx: &Ctx<'_>) -> Result<PullReport, SyncError> {
+        let cursor = ctx
+            .store
+            .meta(meta::FEED_CURSOR)?
+            .and_then(|c| c.parse::<u64>().ok());
+        let Some(mut after) = cursor else {
+            // Where the feed stands before the list: nothing changed after it is missed.
+            let page = match self.feed(None).await? {
+                Some(page) => page,
+                None => return self.list_pull(ctx).await,
+            };
+            let report = self.list_pull(ctx).await?;
+            ctx.store
+                .set_meta(meta::FEED_CURSOR, &page.next.to_string())?;
+            return Ok(report);
+        };
+        let mut report = PullReport::default();
+        loop {
+            let Some(page) = self.feed(Some(after)).await? else {
+                return self.list_pull(ctx).await;
+            };
+            if page.reset {
+                let listed = self.list_pull(ctx).await?;
+                ctx.store
+                    .set_meta(meta::FEED_CURSOR, &page.next.to_string())?;
+                return Ok(listed);
+            }
+            let mut changed: Vec<&str> = Vec::new();
+            for item in &page.messages {
+                let id = item.message.application_id.as_str();
+                if changed.contains(&id) {
+                    continue;
+                }
+                // The phone's own confirmed copy may already be as new (its own actions).
+                if i64_seq(item.message.seq)? > confirmed_seq(ctx, id)? {
+                    changed.push(id);
+                }
+            }
+            for id in changed {
+                let n = self.fetch_application(ctx, id).await?;
+                report.applications += 1;
+                report.updated += 1;
+                report.new_events = report.new_events.saturating_add(n);
+            }
+            ctx.store
+                .set_meta(meta::FEED_CURSOR, &page.next.to_string())?;
+            if !page.more {
+                return Ok(report);
+            }
+            after = page.next;
+        }
+    }
+
+    /// One page of this user's feed; `None` when the platform has no feed (an older platform).
+    async fn feed(&self, after: Option<u64>) -> Result<Option<wire::FeedPage>, SyncError> {
+        let path = match after {
+            Some(a) => format!("{}?after={a}", path::FEED),
+            None => path::FEED.to_owned(),
+        };
+        match self.exchange(self.get(&path)).await {
+            Outcome::Refused(r) if r.status == 404 && r.code == "route_not_found" => Ok(None),
+            other => Ok(Some(parse(&other.body()?)?)),
+        }
+    }
+
     /// Lists the applications the platform shows this user and catches up each one whose
     /// confirmed history is behind; local copies the platform no longer lists (and that have
     /// no pending command) are checked one by one and removed when they are gone.
-    pub async fn pull_status(&self, ctx: &Ctx<'_>) -> Result<PullReport, SyncError> {
+    async fn list_pull(&self, ctx: &Ctx<'_>) -> Result<PullReport, SyncError> {
         let list: wire::ApplicationList = parse(
             &self
                 .exchange(self.get(&format!("{}?limit=500", path::APPLICATIONS)))

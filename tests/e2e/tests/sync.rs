@@ -406,6 +406,9 @@ async fn the_status_pull_catches_up_the_timeline_and_then_costs_one_request() {
         .unwrap();
     let app = device.store.applications().unwrap().remove(0);
     let before = device.store.events(&app.id).unwrap().len();
+    // The first pull lists everything and sets the status cursor.
+    let first = client.pull_status(&device.ctx(start_time())).await.unwrap();
+    assert_eq!((first.applications, first.new_events), (1, 0));
 
     // The account manager the platform chose calls the villager.
     let manager_client = SyncClient::new(&platform.base).unwrap();
@@ -434,14 +437,18 @@ async fn the_status_pull_catches_up_the_timeline_and_then_costs_one_request() {
         (report.applications, report.updated, report.new_events),
         (1, 1, 1)
     );
-    assert_eq!(relay.requests(), 2, "the list and one detail");
+    assert_eq!(
+        relay.requests(),
+        2,
+        "the feed since the cursor and one detail"
+    );
     assert_eq!(device.store.events(&app.id).unwrap().len(), before + 1);
     assert_eq!(device.store.applications().unwrap()[0].state, "contacted");
 
     relay.reset();
     let report = client.pull_status(&device.ctx(start_time())).await.unwrap();
     assert_eq!((report.updated, report.new_events), (0, 0));
-    assert_eq!(relay.requests(), 1, "nothing new: only the list");
+    assert_eq!(relay.requests(), 1, "nothing new: only the feed");
     platform.stop().await;
 }
 
