@@ -212,8 +212,12 @@ impl AppCore {
 
     pub(crate) async fn sync_with(&self, user_asked: bool) -> Result<SyncReportView, AppError> {
         let seen = self.sync.generation.load(Ordering::SeqCst);
+        // What this caller has queued so far must be tried by the sync it gets the report of.
+        let queued = self.store.outbox_last_id()?;
         let _gate = self.sync.gate.lock().await;
         if self.sync.generation.load(Ordering::SeqCst) != seen {
+            // Another sync ran while this call waited: join it, unless it started before this
+            // caller's last action and left it unsent while the platform could be reached.
             let joined = self
                 .sync
                 .last_report
@@ -221,7 +225,11 @@ impl AppCore {
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone();
             if let Some(report) = joined {
-                return Ok(report);
+                let could_send = report.status.state != SyncState::Offline
+                    && report.status.state != SyncState::SignInAgain;
+                if !(could_send && self.store.pending_upto(queued)?) {
+                    return Ok(report);
+                }
             }
         }
         self.sync.with_state(|s| s.running = true);

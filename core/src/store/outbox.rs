@@ -239,6 +239,24 @@ impl Store {
         })
     }
 
+    /// The id of the newest command ever queued (0 when none).
+    pub fn outbox_last_id(&self) -> Result<i64, StoreError> {
+        self.read(|conn| {
+            Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0))?)
+        })
+    }
+
+    /// Whether a command queued at or before `id` is still pending.
+    pub fn pending_upto(&self, id: i64) -> Result<bool, StoreError> {
+        self.read(|conn| {
+            Ok(conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND id <= ?1)",
+                [id],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
     /// [`Store::command_sent`] inside a caller's transaction.
     pub fn command_sent_in(&self, tx: &Transaction<'_>, id: i64) -> Result<(), StoreError> {
         tx.execute(

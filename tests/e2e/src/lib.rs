@@ -248,7 +248,15 @@ impl RequestCounter {
                 .filter_map(|m| window.windows(m.len()).rposition(|w| w == *m))
                 .max()
                 .unwrap_or(0);
-            lines.push(String::from_utf8_lossy(&window[start..]).into_owned());
+            let line = String::from_utf8_lossy(&window[start..]).into_owned();
+            // The headers that follow, as far as this buffer holds them (lower-cased).
+            let after = &buf[end + MARK.len()..];
+            let head_end = after
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .unwrap_or(after.len().min(4096));
+            let headers = String::from_utf8_lossy(&after[..head_end]).to_ascii_lowercase();
+            lines.push(format!("{line}\n{headers}"));
             from = end + MARK.len();
         }
         // Keep the unfinished line (bounded: a request line is short).
@@ -314,6 +322,17 @@ impl Relay {
 
     /// The request lines (`PUT /v1/uploads/…`) seen since the last reset.
     pub fn request_lines(&self) -> Vec<String> {
+        self.state
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| l.lines().next().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// The request lines with their headers (lower-cased), one request per entry.
+    pub fn request_heads(&self) -> Vec<String> {
         self.state.lines.lock().unwrap().clone()
     }
 
@@ -364,7 +383,11 @@ async fn relay(phone: TcpStream, server: TcpStream, st: Arc<RelayState>) {
             for line in &lines {
                 {
                     let mut pattern = st.lose_pattern.lock().unwrap();
-                    if pattern.as_deref().is_some_and(|p| line.ends_with(p)) {
+                    let request_line = line.lines().next().unwrap_or_default();
+                    if pattern
+                        .as_deref()
+                        .is_some_and(|p| request_line.ends_with(p))
+                    {
                         *pattern = None;
                         st.lose_next_answer.store(true, Ordering::SeqCst);
                     }

@@ -389,3 +389,21 @@ async fn a_sync_with_nothing_new_costs_at_most_two_small_requests() {
     assert!(bytes <= 1536, "{bytes} bytes on the wire");
     platform.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_syncs_asked_at_once_make_one_round_trip_and_give_the_same_report() {
+    let platform = Platform::start().await;
+    let relay = Relay::to(platform.running.addr).await;
+    let phone = signed_in_villager(&platform, &relay).await;
+    phone.core.sync_now().await.unwrap();
+    relay.reset();
+    let (a, b) = tokio::join!(phone.core.sync_now(), phone.core.sync_now());
+    assert_eq!(a.unwrap(), b.unwrap(), "the second joined the first");
+    assert_eq!(
+        relay.requests(),
+        2,
+        "one catalog check and one feed page: {:?}",
+        relay.request_lines()
+    );
+    platform.stop().await;
+}
