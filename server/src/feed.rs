@@ -82,7 +82,7 @@ pub fn pruned_after(conn: &Connection, last: i64) -> Result<bool, ApiError> {
         .optional()?
         .unwrap_or(0);
     Ok(match oldest {
-        Some(oldest) => last + 1 < oldest,
+        Some(oldest) => last.saturating_add(1) < oldest,
         None => last < issued,
     })
 }

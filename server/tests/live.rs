@@ -121,3 +121,73 @@ async fn a_resume_from_before_the_kept_week_is_told_to_resync() {
     assert_eq!(odd.next_with_id().await.unwrap().0, "resync");
     p.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_page_is_the_status_cursor_only_the_users_own_messages_in_order() {
+    let tmp = tempdir();
+    let p = Platform::start(tmp.path()).await;
+    let v = p.login("v001").await;
+    let other = p.login("v002").await;
+    let m = p.login("m-runchang-1").await;
+    // Without `after`: where the feed stands, no messages.
+    let start = v.get("/v1/feed").await;
+    assert_eq!(start.status, StatusCode::OK, "{}", start.text);
+    assert_eq!(start.body["messages"], json!([]));
+    let cursor = start.body["next"].as_u64().unwrap();
+
+    let x = v.apply(&p.product_of_bank("runchang").await).await;
+    other.apply(&p.product_of_bank("runchang").await).await;
+    let manager = v.get(&format!("/v1/applications/{x}")).await.body["manager_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let m = if manager == "m-runchang-1" {
+        m
+    } else {
+        p.login(&manager).await
+    };
+    assert_eq!(
+        m.post(&format!("/v1/applications/{x}/contact"), json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let page = v.get(&format!("/v1/feed?after={cursor}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let messages = page.body["messages"].as_array().unwrap();
+    let events: Vec<&str> = messages
+        .iter()
+        .map(|m| m["message"]["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["assigned", "contacted"],
+        "only v001's own, in order"
+    );
+    assert!(
+        messages
+            .iter()
+            .all(|m| m["message"]["application_id"] == x.as_str())
+    );
+    let next = page.body["next"].as_u64().unwrap();
+    assert!(next >= messages.last().unwrap()["id"].as_u64().unwrap());
+    assert_eq!(page.body["more"], false);
+    assert_eq!(page.body["reset"], false);
+
+    // Nothing new: an empty page, the cursor stays.
+    let again = v.get(&format!("/v1/feed?after={next}")).await;
+    assert_eq!(again.body["messages"], json!([]));
+    assert_eq!(again.body["next"].as_u64(), Some(next));
+
+    // Out of range and malformed cursors are answered, never a fault.
+    let far = v.get(&format!("/v1/feed?after={}", i64::MAX)).await;
+    assert_eq!(far.status, StatusCode::OK, "{}", far.text);
+    assert_eq!(far.body["messages"], json!([]));
+    for bad in ["-1", "x", "1.5", "99999999999999999999"] {
+        let a = v.get(&format!("/v1/feed?after={bad}")).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{bad}: {}", a.text);
+        assert_eq!(a.body["error"]["code"], "bad_query");
+    }
+    p.stop().await;
+}
