@@ -13,6 +13,7 @@ use serde_json::Value;
 const VILLAGER: &str = "13800000010";
 /// 极速贷 (postal savings bank): no grade rule, from 10,000 yuan.
 const PRODUCT: &str = "psbc-jisu";
+const MANAGER: &str = "13900000301";
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -429,6 +430,95 @@ fn without_a_platform_address_an_application_is_kept_and_the_output_says_so() {
     assert!(text.contains("HUOSHUI_SERVER"), "{text}");
     assert!(text.contains("已保存在本机待发送"), "{text}");
     assert!(!text.contains("已提交"), "{text}");
+}
+
+#[test]
+fn a_manager_sees_the_task_with_the_villagers_phone_and_the_call_reaches_the_villagers_timeline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let platform = Platform::start(tmp.path());
+    let villager = Device::new(tmp.path().join("villager"), platform.base());
+    let manager = Device::new(tmp.path().join("manager"), platform.base());
+    villager.sign_in(&platform, VILLAGER);
+    let session = manager.sign_in(&platform, MANAGER);
+    assert_eq!(session["role"], "manager");
+    assert_eq!(session["bank_id"], "psbc");
+
+    let out = villager.run(&[
+        "--json", "apply", PRODUCT, "--amount", "20000", "--months", "12",
+    ]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    let id = json_lines(&out.stdout)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    assert_eq!(manager.json(&["sync"])["status"]["state"], "idle");
+    let inbox = manager.json(&["tasks"]);
+    let tasks = inbox["tasks"].as_array().unwrap();
+    let task = tasks
+        .iter()
+        .find(|t| t["application_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("the new application is in the inbox: {inbox}"));
+    assert_eq!(task["kind"], "call");
+    assert_eq!(
+        task["villager_phone"], VILLAGER,
+        "the assigned manager gets the number"
+    );
+    assert_eq!(task["call_uri"], format!("tel:{VILLAGER}").as_str());
+    assert!(!task["villager_name"].as_str().unwrap().is_empty());
+    assert!(task["seconds_left"].as_i64().unwrap() > 0);
+    assert!(!task["countdown_zh"].as_str().unwrap().is_empty());
+    let table = stdout(&manager.run(&["tasks"]));
+    assert!(
+        table.contains(VILLAGER) && table.contains("电话联系"),
+        "{table}"
+    );
+
+    let out = manager.run(&[
+        "--json",
+        "act",
+        &id,
+        "contact",
+        "--outcome",
+        "call-back",
+        "--note",
+        "晚上再打",
+    ]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines[0]["stage"], "queued");
+    assert_eq!(lines[0]["action"], "contact");
+    assert_eq!(lines[1]["stage"], "sent", "{}", lines[1]);
+
+    // Once, on the platform.
+    let token = platform.token(MANAGER);
+    let (_, detail) = platform.get(&format!("/v1/applications/{id}"), &token);
+    let contacts = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"]["type"] == "contacted")
+        .count();
+    assert_eq!(contacts, 1, "{detail}");
+
+    // The villager sees it after her next sync.
+    villager.json(&["sync"]);
+    let t = villager.json(&["status", &id]);
+    assert_eq!(t["timeline"]["application"]["state"], "contacted");
+    let entries = t["timeline"]["entries"].as_array().unwrap();
+    let call = entries
+        .iter()
+        .find(|e| e["title_en"] == "Your account manager contacted you")
+        .unwrap_or_else(|| panic!("the call is in her timeline: {entries:?}"));
+    assert_eq!(
+        call["detail_zh"], "已约好再次通话的时间",
+        "with how it went"
+    );
+    assert_eq!(call["detail_en"], "You agreed on a time to talk again");
+    assert!(
+        !serde_json::to_string(entries).unwrap().contains("晚上再打"),
+        "the bank's note stays with the bank"
+    );
 }
 
 #[test]
