@@ -57,7 +57,8 @@ enum Command {
     Status(cmd::status::StatusArgs),
     /// 待办: an account manager's inbox, with the villager to call and the countdown.
     Tasks(cmd::status::TasksArgs),
-    /// 客户经理操作: contact, start-review, request-documents, approve, reject, disburse.
+    /// 操作申请: a manager's contact, start-review, request-documents, approve, reject,
+    /// disburse; a villager's accept, withdraw, provide-documents.
     Act(cmd::act::ActArgs),
     /// 平台服务: run the county platform server.
     Serve(cmd::serve::ServeArgs),

@@ -571,3 +571,135 @@ fn a_document_added_later_to_a_submitted_application_is_queued_and_uploaded_by_t
         "confirmed"
     );
 }
+
+/// Runs a staged command (`apply`, `act`) with `--json` and answers its last line, which must
+/// say the platform has it.
+fn sent(device: &Device, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = device.run(&all);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines[0]["stage"], "queued", "{args:?}");
+    let last = lines.last().unwrap().clone();
+    assert_eq!(last["stage"], "sent", "{args:?}: {last}");
+    last
+}
+
+#[test]
+fn a_whole_loan_runs_from_two_terminals_from_the_application_to_the_money_paid_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let platform = Platform::start(tmp.path());
+    let villager = Device::new(tmp.path().join("villager"), platform.base());
+    let manager = Device::new(tmp.path().join("manager"), platform.base());
+    villager.sign_in(&platform, VILLAGER);
+    manager.sign_in(&platform, MANAGER);
+
+    let first = sent(
+        &villager,
+        &["apply", PRODUCT, "--amount", "50000", "--months", "12"],
+    );
+    let id = first["id"].as_str().unwrap().to_owned();
+    let second = sent(
+        &villager,
+        &["apply", PRODUCT, "--amount", "30000", "--months", "6"],
+    );
+    let other = second["id"].as_str().unwrap().to_owned();
+    let third = sent(
+        &villager,
+        &["apply", PRODUCT, "--amount", "10000", "--months", "6"],
+    );
+    let withdrawn = third["id"].as_str().unwrap().to_owned();
+    manager.json(&["sync"]);
+
+    for app in [&id, &other] {
+        sent(&manager, &["act", app, "contact"]);
+        sent(&manager, &["act", app, "start-review"]);
+    }
+    let asked = sent(
+        &manager,
+        &[
+            "act",
+            &id,
+            "request-documents",
+            "--kinds",
+            "land_contract",
+            "--note",
+            "请补充土地承包合同",
+        ],
+    );
+    assert_eq!(asked["state"], "documents_requested");
+    sent(
+        &manager,
+        &["act", &other, "reject", "--reason", "收入证明不足"],
+    );
+
+    // The villager adds the document, says so, and withdraws the third application.
+    villager.json(&["sync"]);
+    let t = villager.json(&["status", &id]);
+    assert_eq!(t["timeline"]["application"]["state"], "documents_requested");
+    let file = tmp.path().join("contract.pdf");
+    std::fs::write(&file, pdf(90_000, 3)).unwrap();
+    villager.json(&[
+        "doc",
+        "add",
+        file.to_str().unwrap(),
+        "--kind",
+        "land_contract",
+        "--application",
+        &id,
+    ]);
+    sent(&villager, &["act", &id, "provide-documents"]);
+    sent(
+        &villager,
+        &["act", &withdrawn, "withdraw", "--reason", "不需要了"],
+    );
+
+    manager.json(&["sync"]);
+    let approved = sent(
+        &manager,
+        &[
+            "act", &id, "approve", "--amount", "45000", "--rate", "3.85", "--months", "12",
+        ],
+    );
+    assert_eq!(approved["state"], "approved");
+    villager.json(&["sync"]);
+    sent(&villager, &["act", &id, "accept"]);
+    manager.json(&["sync"]);
+    let paid = sent(&manager, &["act", &id, "disburse", "--amount", "45,000.00"]);
+    assert_eq!(paid["state"], "disbursed");
+
+    // The platform agrees on every one of them.
+    let token = platform.token(VILLAGER);
+    let state = |app: &str| {
+        let (_, d) = platform.get(&format!("/v1/applications/{app}"), &token);
+        d["state"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(state(&id), "disbursed");
+    assert_eq!(state(&other), "rejected");
+    assert_eq!(state(&withdrawn), "withdrawn");
+    let (_, d) = platform.get(&format!("/v1/applications/{id}"), &token);
+    assert_eq!(d["disbursed_amount_fen"], 4_500_000);
+    assert_eq!(d["offer"]["annual_rate_ppm"], 38_500);
+    let docs = platform_documents(&platform, &token, &id);
+    assert_eq!(docs.len(), 1);
+    assert!(
+        docs[0].2,
+        "the requested document is on the platform, complete"
+    );
+
+    // What she reads: the reason of the rejection, in her timeline.
+    villager.json(&["sync"]);
+    let t = villager.json(&["status", &other]);
+    let all = serde_json::to_string(&t["timeline"]["entries"]).unwrap();
+    assert!(all.contains("收入证明不足"), "{all}");
+    // A manager's action is refused to a villager, with what to do.
+    let out = villager.run(&["--json", "act", &id, "start-review"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["error"]["code"], "conflict");
+}

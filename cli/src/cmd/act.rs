@@ -1,6 +1,7 @@
-//! `huoshui act ID ACTION …`: an account manager's action on an application, through the app
-//! facade (decided by the domain, written with its outbox command in one transaction), then one
-//! attempt to send it.
+//! `huoshui act ID ACTION …`: an action on an application, through the app facade (decided by
+//! the domain, written with its outbox command in one transaction), then one attempt to send it.
+//! An account manager's: contact, start-review, request-documents, approve, reject, disburse;
+//! a villager's own: accept (the offer), withdraw, provide-documents.
 //!
 //! Owns parsing the action and its flags (money in yuan and rates in percent with the core's
 //! exact parsers; a flag that does not belong to the action is refused rather than ignored)
@@ -16,7 +17,7 @@ use huoshui_core::domain::lifecycle::ContactOutcome;
 use huoshui_core::domain::money::parse_percent;
 use serde::Serialize;
 
-/// What a manager does.
+/// What a manager (or, for the last three, the villager) does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Action {
     /// 记录联系: the call (with --outcome and an internal --note).
@@ -31,6 +32,12 @@ pub enum Action {
     Reject,
     /// 放款: the money paid out (--amount).
     Disburse,
+    /// 村民：接受报价 (the villager accepts the bank's offer).
+    Accept,
+    /// 村民：撤回申请 (the villager withdraws, with an optional --reason).
+    Withdraw,
+    /// 村民：材料已补充 (the villager says the requested documents are added).
+    ProvideDocuments,
 }
 
 impl Action {
@@ -42,6 +49,9 @@ impl Action {
             Action::Approve => "approve",
             Action::Reject => "reject",
             Action::Disburse => "disburse",
+            Action::Accept => "accept",
+            Action::Withdraw => "withdraw",
+            Action::ProvideDocuments => "provide-documents",
         }
     }
 
@@ -53,6 +63,9 @@ impl Action {
             Action::Approve => ("批准和报价", "the approval and its offer"),
             Action::Reject => ("拒绝", "the rejection"),
             Action::Disburse => ("放款记录", "the disbursement"),
+            Action::Accept => ("接受报价", "the acceptance of the offer"),
+            Action::Withdraw => ("撤回申请", "the withdrawal"),
+            Action::ProvideDocuments => ("补充的材料", "the documents provided"),
         }
     }
 }
@@ -78,7 +91,7 @@ impl From<Outcome> for ContactOutcome {
     }
 }
 
-/// 客户经理操作: act on an application (sent at once when online; works offline).
+/// 操作申请: act on an application (sent at once when online; works offline).
 #[derive(Debug, clap::Args)]
 pub struct ActArgs {
     /// The application id (or a unique part of it, 8+ characters), as `huoshui tasks` shows it.
@@ -95,7 +108,7 @@ pub struct ActArgs {
     /// request-documents: the kinds wanted, comma-separated, e.g. land_contract,id_card_front.
     #[arg(long, value_delimiter = ',', value_parser = parse_kind)]
     pub kinds: Vec<DocumentKind>,
-    /// reject: the reason the villager reads.
+    /// reject: the reason the villager reads; withdraw: why (optional).
     #[arg(long)]
     pub reason: Option<String>,
     /// approve: the amount offered; disburse: the amount paid out (yuan, at most 2 decimals).
@@ -134,7 +147,11 @@ fn only_for(args: &ActArgs) -> Result<(), CliError> {
             !args.kinds.is_empty(),
             &[Action::RequestDocuments],
         ),
-        ("--reason", args.reason.is_some(), &[Action::Reject]),
+        (
+            "--reason",
+            args.reason.is_some(),
+            &[Action::Reject, Action::Withdraw],
+        ),
         (
             "--amount",
             args.amount.is_some(),
@@ -233,6 +250,9 @@ pub fn run(ctx: &Context, args: ActArgs) -> Result<(), CliError> {
         )?,
         Action::Reject => core.reject(&id, args.reason.clone().unwrap_or_default())?,
         Action::Disburse => core.disburse(&id, amount.unwrap_or_default())?,
+        Action::Accept => core.accept_offer(&id)?,
+        Action::Withdraw => core.withdraw(&id, args.reason.clone())?,
+        Action::ProvideDocuments => core.provide_documents(&id)?,
     };
     let (what_zh, what_en) = args.action.words();
     let a = &timeline.application;
