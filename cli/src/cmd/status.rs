@@ -87,6 +87,8 @@ impl ApplicationJson {
         match self.sync_mark {
             _ if self.state == "draft" => "草稿，仅在本机\ndraft, on this device only".to_owned(),
             "confirmed" => "平台已收到 confirmed".to_owned(),
+            // The terminal sends only when told: say how.
+            "waiting" => "已保存在本机待发送\nkept here; run huoshui sync".to_owned(),
             _ => format!("{}\n{}", self.sync_zh, self.sync_en),
         }
     }
