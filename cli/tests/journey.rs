@@ -57,6 +57,14 @@ fn a_villager_signs_in_sees_who_she_is_and_signs_out() {
     let out = phone.json(&["account", "logout"]);
     assert_eq!(out["signed_in"], false);
     assert_eq!(phone.json(&["account", "show"])["signed_in"], false);
+    // Signed out, a sync only checks the catalog and says so.
+    let synced = phone.run(&["sync"]);
+    assert!(synced.status.success());
+    assert!(
+        stdout(&synced).contains("not signed in"),
+        "{}",
+        stdout(&synced)
+    );
     // Signed out, the shell cannot apply and says why.
     let refused = phone.run(&["apply", PRODUCT, "--amount", "20000", "--months", "12"]);
     assert_eq!(refused.status.code(), Some(1));

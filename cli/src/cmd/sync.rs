@@ -147,17 +147,27 @@ pub fn run(ctx: &Context, _args: SyncArgs) -> Result<(), CliError> {
     let report: ReportJson = device.block_on(device.core.sync_now())?.into();
     let offline = report.status.state == "offline";
     let sign_in = report.status.state == "sign_in_again";
+    let signed_out = device.core.session()?.is_none();
     if ctx.json {
         output::print_json(&report)?;
     } else {
+        if signed_out && !sign_in && !offline {
+            println!(
+                "未登录：只检查了贷款目录；登录后才能发送和接收申请 / not signed in: only the catalog was checked; sign in to send and fetch applications"
+            );
+        }
         println!(
             "已发送 sent: {} · 已接收 received: {} · 待发送 pending: {}",
             report.sent, report.received, report.pending
         );
-        if offline {
+        if offline && report.pending > 0 {
             println!(
                 "无法连接平台：{} 项{KEPT_ZH} / cannot reach the platform: {} item(s) {KEPT_EN}",
                 report.pending, report.pending
+            );
+        } else if offline {
+            println!(
+                "无法连接平台，请检查网络后再试 / cannot reach the platform: check the network and try again"
             );
         } else {
             println!(
