@@ -1,6 +1,8 @@
 //! `huoshui`: one binary. `serve` runs the county platform; every other command is a terminal
-//! shell of the app core that works offline from the embedded catalog. Human tables by
-//! default, `--json` on every command.
+//! shell of the app core: the market works offline from the embedded catalog, and the device
+//! commands (account, apply, sync, status, tasks, act, doc) go through the same app facade the
+//! phones use. Human tables by default, `--json` on every command. Exit codes: 0 done, 1 failed,
+//! 2 bad input, 3 the platform cannot be reached (what was done is kept on this machine).
 
 mod cmd;
 mod error;
@@ -23,6 +25,10 @@ struct Cli {
     #[arg(long, global = true, env = "HUOSHUI_DATA_DIR")]
     data_dir: Option<PathBuf>,
 
+    /// The county platform's address, e.g. http://127.0.0.1:8080 (for signing in and syncing).
+    #[arg(long, global = true, env = "HUOSHUI_SERVER")]
+    server: Option<String>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -41,6 +47,19 @@ enum Command {
     Grade(cmd::market::GradeArgs),
     /// 证件材料: capture, list and export encrypted documents.
     Doc(cmd::doc::DocArgs),
+    /// 账户: sign in to the county platform with a phone number and a one-time code.
+    Account(cmd::account::AccountArgs),
+    /// 申请贷款: draft, capture the documents and submit in one go (works offline).
+    Apply(cmd::apply::ApplyArgs),
+    /// 同步: send what waits on this device, fetch what changed on the platform.
+    Sync(cmd::sync::SyncArgs),
+    /// 我的申请: the applications on this device, or one application's timeline.
+    Status(cmd::status::StatusArgs),
+    /// 待办: an account manager's inbox, with the villager to call and the countdown.
+    Tasks(cmd::status::TasksArgs),
+    /// 操作申请: a manager's contact, start-review, request-documents, approve, reject,
+    /// disburse; a villager's accept, withdraw, provide-documents.
+    Act(cmd::act::ActArgs),
     /// 平台服务: run the county platform server.
     Serve(cmd::serve::ServeArgs),
 }
@@ -57,14 +76,48 @@ fn restore_default_sigpipe() {
     }
 }
 
+/// Parses the command line. A usage mistake is bad input (exit code 2) with words in Chinese
+/// and English (as JSON with `--json`); help and version print as usual.
+fn parse() -> Result<Cli, ExitCode> {
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = e.print();
+                return Err(ExitCode::SUCCESS);
+            }
+            let en = e.render().to_string();
+            let en = en.trim().trim_start_matches("error: ").to_owned();
+            let zh = "命令写得不对，请看下面的英文说明或运行 huoshui help";
+            if std::env::args().any(|a| a == "--json") {
+                let v = serde_json::json!({"error": {"code": "invalid_input", "message_zh": zh, "message_en": en}});
+                println!("{v}");
+            } else {
+                eprintln!("错误：{zh}\nerror: {en}");
+            }
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     if !matches!(cli.command, Command::Serve(_)) {
         restore_default_sigpipe();
     }
     let ctx = cmd::Context {
         json: cli.json,
         data_dir: cli.data_dir,
+        server: cli.server,
     };
     let result = match cli.command {
         Command::Market(args) => cmd::market::market(&ctx, args),
@@ -74,6 +127,12 @@ fn main() -> ExitCode {
         Command::Grade(args) => cmd::market::grade(&ctx, args),
         Command::Doc(args) => cmd::doc::run(&ctx, args),
         Command::Serve(args) => cmd::serve::run(&ctx, args),
+        Command::Account(args) => cmd::account::run(&ctx, args),
+        Command::Apply(args) => cmd::apply::run(&ctx, args),
+        Command::Sync(args) => cmd::sync::run(&ctx, args),
+        Command::Status(args) => cmd::status::status(&ctx, args),
+        Command::Tasks(args) => cmd::status::tasks(&ctx, args),
+        Command::Act(args) => cmd::act::run(&ctx, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

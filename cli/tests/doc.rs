@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-//! `huoshui doc` run as the real binary over its own temp data folder.
+//! `huoshui doc` run as the real binary over its own temp data folder (through the app facade).
 
 use serde_json::Value;
 use std::path::Path;
@@ -40,8 +40,6 @@ fn a_document_added_from_the_terminal_is_listed_and_exports_byte_for_byte() {
             input.to_str().unwrap(),
             "--kind",
             "land_contract",
-            "--application",
-            "app-7",
             "--json",
         ],
     );
@@ -53,7 +51,8 @@ fn a_document_added_from_the_terminal_is_listed_and_exports_byte_for_byte() {
     let added = json(&out);
     assert_eq!(added["kind"], "land_contract");
     assert_eq!(added["media"], "pdf");
-    assert_eq!(added["application_id"], "app-7");
+    assert_eq!(added["application_id"], Value::Null);
+    assert!(!added["captured_zh"].as_str().unwrap().is_empty());
     assert_eq!(added["size_bytes"], 200_009);
     let id = added["id"].as_str().unwrap().to_owned();
 
@@ -120,9 +119,13 @@ fn a_file_that_is_not_a_photo_or_pdf_is_refused_with_a_clear_error_and_nothing_k
             "other",
         ],
     );
-    assert!(!out.status.success());
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a file of the wrong type is bad input"
+    );
     let err = json(&out);
-    assert_eq!(err["error"]["code"], "unsupported_type");
+    assert_eq!(err["error"]["code"], "invalid_input");
     assert!(
         err["error"]["message_zh"]
             .as_str()
@@ -146,6 +149,46 @@ fn a_file_that_is_not_a_photo_or_pdf_is_refused_with_a_clear_error_and_nothing_k
 }
 
 #[test]
+fn a_document_for_an_application_this_device_does_not_have_is_refused_and_nothing_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let input = tmp.path().join("contract.pdf");
+    std::fs::write(&input, pdf()).unwrap();
+    let out = huoshui(
+        &data,
+        &[
+            "--json",
+            "doc",
+            "add",
+            input.to_str().unwrap(),
+            "--kind",
+            "land_contract",
+            "--application",
+            "01a228c7-5083-77b8-b1da-649e992ebe5e",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = json(&out);
+    assert_eq!(err["error"]["code"], "invalid_input");
+    assert!(
+        err["error"]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains("这台设备上没有申请")
+    );
+    assert!(
+        err["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("no application")
+    );
+    assert_eq!(
+        json(&huoshui(&data, &["--json", "doc", "list"]))["documents"],
+        Value::Array(vec![])
+    );
+}
+
+#[test]
 fn exporting_an_unknown_document_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let out = huoshui(
@@ -158,6 +201,10 @@ fn exporting_an_unknown_document_says_so() {
             "x.pdf",
         ],
     );
-    assert!(!out.status.success());
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an id that is not there is bad input"
+    );
     assert_eq!(json(&out)["error"]["code"], "not_found");
 }

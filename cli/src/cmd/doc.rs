@@ -1,24 +1,20 @@
 //! `huoshui doc`: capture, list and export encrypted documents (证件材料) in the data folder.
 //!
 //! Owns the terminal side only: reading the file in pieces, the progress bar, the tables and
-//! the JSON. The core's vault does the checking, stripping and encryption; this module must
-//! never write a document's plaintext anywhere but the `export` target the user named.
-//!
-//! The data folder is `--data-dir` / `HUOSHUI_DATA_DIR`, else the user's data folder
-//! (`dirs::data_dir()/huoshui`, e.g. `~/.local/share/huoshui` on Linux). The terminal uses the
-//! core's `SoftwareKeystore` (its key file lies in `<data>/keys/`); the phone apps use the
-//! platform keystores instead.
+//! the JSON. Everything else goes through the app facade (`start_capture` / `finish_capture`,
+//! `documents`, `export_to_file`), whose vault does the checking, stripping and encryption;
+//! this module must never open the store or the vault itself, and never write a document's
+//! plaintext anywhere but the `export` target the user named.
 
 use super::Context;
+use super::device::{Device, resolve_application};
 use crate::error::CliError;
 use crate::output;
+use huoshui_core::app::views::DocumentView as CoreDocument;
 use huoshui_core::domain::documents::DocumentKind;
-use huoshui_core::store::{Store, StoreError};
-use huoshui_core::vault::{DocumentInfo, InstallKey, SoftwareKeystore, Vault, VaultError};
 use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// 证件材料: capture, list and export encrypted documents.
 #[derive(Debug, clap::Args)]
@@ -66,87 +62,6 @@ fn parse_kind(s: &str) -> Result<DocumentKind, String> {
     })
 }
 
-/// The data folder of the device side.
-pub fn data_dir(ctx: &Context) -> Result<PathBuf, CliError> {
-    match &ctx.data_dir {
-        Some(d) => Ok(d.clone()),
-        None => dirs::data_dir().map(|d| d.join("huoshui")).ok_or_else(|| {
-            CliError::input(
-                "找不到用户数据目录，请用 --data-dir 指定",
-                "no user data folder found; give one with --data-dir",
-            )
-        }),
-    }
-}
-
-/// Splits a core message "中文 / English" into its two halves.
-fn split_message(msg: &str) -> (String, String) {
-    match msg.split_once(" / ") {
-        Some((zh, en)) => (zh.to_owned(), en.to_owned()),
-        None => (msg.to_owned(), msg.to_owned()),
-    }
-}
-
-fn vault_error(err: VaultError) -> CliError {
-    let code = match &err {
-        VaultError::UnsupportedType => "unsupported_type",
-        VaultError::TooLarge { .. } => "too_large",
-        VaultError::Empty => "empty_file",
-        VaultError::InvalidImage { .. } => "invalid_image",
-        VaultError::KeyLost => "key_lost",
-        VaultError::Corrupt { .. } => "corrupt",
-        VaultError::NotFound { .. } => "not_found",
-        VaultError::Keystore(_) => "keystore",
-        VaultError::Crypto => "crypto",
-        VaultError::Io { .. } => "io",
-    };
-    let (zh, en) = split_message(&err.to_string());
-    CliError::failed(code, zh, en)
-}
-
-fn store_error(err: StoreError) -> CliError {
-    let code = match &err {
-        StoreError::TooNew { .. } => "store_too_new",
-        StoreError::Vault(VaultError::KeyLost) => "key_lost",
-        _ => "store",
-    };
-    let (zh, en) = split_message(&err.to_string());
-    CliError::failed(code, zh, en)
-}
-
-struct Opened {
-    vault: Vault,
-    store: Store,
-}
-
-fn open(ctx: &Context) -> Result<Opened, CliError> {
-    let dir = data_dir(ctx)?;
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        CliError::failed(
-            "io",
-            format!("无法创建数据目录 {}：{e}", dir.display()),
-            format!("cannot create data folder {}: {e}", dir.display()),
-        )
-    })?;
-    let keystore =
-        SoftwareKeystore::open_or_create(&dir.join("keys").join(SoftwareKeystore::FILE_NAME))
-            .map_err(vault_error)?;
-    let key = Arc::new(InstallKey::open_or_create(&dir, &keystore).map_err(vault_error)?);
-    let vault = Vault::open(&dir, Arc::clone(&key)).map_err(vault_error)?;
-    let opened = Store::open(&dir, key, jiff::Timestamp::now()).map_err(store_error)?;
-    if let Some(aside) = &opened.moved_aside {
-        eprintln!(
-            "注意：本地数据库已损坏，已移到 {} / note: the local database was damaged and moved to {}",
-            aside.display(),
-            aside.display()
-        );
-    }
-    Ok(Opened {
-        vault,
-        store: opened.store,
-    })
-}
-
 pub fn run(ctx: &Context, args: DocArgs) -> Result<(), CliError> {
     match args.command {
         DocCommand::Add {
@@ -160,54 +75,67 @@ pub fn run(ctx: &Context, args: DocArgs) -> Result<(), CliError> {
 }
 
 /// One document as the commands print it.
-#[derive(Debug, Serialize)]
-struct DocumentView {
-    id: String,
-    kind: &'static str,
-    kind_name_zh: &'static str,
-    kind_name_en: &'static str,
-    media: &'static str,
-    size_bytes: u64,
-    sha256: String,
-    application_id: Option<String>,
-    created_at: Option<String>,
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentJson {
+    pub id: String,
+    pub kind: String,
+    pub kind_name_zh: String,
+    pub kind_name_en: String,
+    pub media: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub application_id: Option<String>,
+    /// When it was captured, China time (`11月28日 09:05`).
+    pub captured_zh: String,
 }
 
-fn view(
-    info: &DocumentInfo,
-    application_id: Option<String>,
-    created_at: Option<jiff::Timestamp>,
-) -> DocumentView {
-    DocumentView {
-        id: info.id.to_string(),
-        kind: info.kind.code(),
-        kind_name_zh: info.kind.name_zh(),
-        kind_name_en: info.kind.name_en(),
-        media: info.media.code(),
-        size_bytes: info.size_bytes,
-        sha256: info.sha256.clone(),
-        application_id,
-        created_at: created_at.map(|t| t.to_string()),
+impl From<CoreDocument> for DocumentJson {
+    fn from(d: CoreDocument) -> DocumentJson {
+        DocumentJson {
+            id: d.id,
+            kind: super::device::code_of(&d.kind),
+            kind_name_zh: d.kind_zh,
+            kind_name_en: d.kind_en,
+            media: d.media,
+            size_bytes: d.size_bytes,
+            sha256: d.sha256,
+            application_id: d.application_id,
+            captured_zh: d.captured_zh,
+        }
     }
 }
 
 /// Files at least this large get a progress bar (on a terminal, without `--json`).
 const PROGRESS_FROM_BYTES: u64 = 4 * 1024 * 1024;
 
-fn add(
-    ctx: &Context,
-    file: &Path,
-    kind: DocumentKind,
-    application: Option<&str>,
-) -> Result<(), CliError> {
-    let mut input = std::fs::File::open(file).map_err(|e| {
+/// Opens a file the user named to capture it (bad input when it cannot be read).
+pub fn open_input(file: &Path) -> Result<(std::fs::File, u64), CliError> {
+    let input = std::fs::File::open(file).map_err(|e| {
         CliError::input(
             format!("无法打开文件 {}：{e}", file.display()),
             format!("cannot open file {}: {e}", file.display()),
         )
     })?;
+    if input.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(CliError::input(
+            format!("{} 是文件夹，不是文件", file.display()),
+            format!("{} is a folder, not a file", file.display()),
+        ));
+    }
     let total = input.metadata().map(|m| m.len()).unwrap_or(0);
-    let opened = open(ctx)?;
+    Ok((input, total))
+}
+
+/// Captures one file into the vault through the facade, in 64 KiB pieces, for an application
+/// (its canonical id) or none. Nothing is kept when the vault refuses the file.
+pub fn capture_file(
+    device: &Device,
+    ctx: &Context,
+    mut input: std::fs::File,
+    total: u64,
+    kind: DocumentKind,
+    application: Option<String>,
+) -> Result<DocumentJson, CliError> {
     let bar = if ctx.json || total < PROGRESS_FROM_BYTES {
         indicatif::ProgressBar::hidden()
     } else {
@@ -219,7 +147,7 @@ fn add(
         }
         bar
     };
-    let mut writer = opened.vault.create_document(kind).map_err(vault_error)?;
+    let mut capture = device.core.start_capture(kind.code(), application)?;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match input.read(&mut buf) {
@@ -235,17 +163,35 @@ fn add(
             }
         };
         let piece = buf.get(..n).unwrap_or(&[]);
-        writer.write_chunk(piece).map_err(vault_error)?;
+        capture.write_chunk(piece)?;
         bar.inc(n as u64);
     }
-    let info = writer.finish().map_err(vault_error)?;
+    let doc = device.core.finish_capture(capture)?;
     bar.finish_and_clear();
-    let now = jiff::Timestamp::now();
-    opened
-        .store
-        .record_document(&info, application, now)
-        .map_err(store_error)?;
-    let v = view(&info, application.map(str::to_owned), Some(now));
+    Ok(doc.into())
+}
+
+fn add(
+    ctx: &Context,
+    file: &Path,
+    kind: DocumentKind,
+    application: Option<&str>,
+) -> Result<(), CliError> {
+    let (input, total) = open_input(file)?;
+    let device = Device::open(ctx)?;
+    let application = application
+        .map(|a| resolve_application(&device, a))
+        .transpose()?;
+    let v = capture_file(&device, ctx, input, total, kind, application.clone())?;
+    // A document of an application the platform already has is queued for upload.
+    let queued = match &application {
+        Some(id) => device
+            .core
+            .applications()?
+            .iter()
+            .any(|a| &a.id == id && super::device::code_of(&a.state) != "draft"),
+        None => false,
+    };
     if ctx.json {
         return output::print_json(&v);
     }
@@ -257,28 +203,23 @@ fn add(
         "大小 size: {} 字节 bytes, SHA-256: {}",
         v.size_bytes, v.sha256
     );
+    if queued {
+        println!(
+            "上传已保存待发送，运行 huoshui sync 发送 / the upload is queued; run huoshui sync to send it"
+        );
+    }
     Ok(())
 }
 
 fn list(ctx: &Context, application: Option<&str>) -> Result<(), CliError> {
-    let opened = open(ctx)?;
-    let rows = opened.store.documents(None).map_err(store_error)?;
-    // The vault's files are the truth; the store adds the application and the time.
-    let mut views: Vec<(Option<jiff::Timestamp>, DocumentView)> = opened
-        .vault
-        .list()
-        .map_err(vault_error)?
-        .iter()
-        .map(|info| {
-            let row = rows.iter().find(|r| r.id == info.id);
-            let app = row.and_then(|r| r.application_id.clone());
-            let at = row.map(|r| r.created_at);
-            (at, view(info, app, at))
-        })
-        .filter(|(_, v)| application.is_none() || v.application_id.as_deref() == application)
+    let device = Device::open(ctx)?;
+    let views: Vec<DocumentJson> = device
+        .core
+        .documents(None)?
+        .into_iter()
+        .filter(|d| application.is_none() || d.application_id.as_deref() == application)
+        .map(DocumentJson::from)
         .collect();
-    views.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
-    let views: Vec<DocumentView> = views.into_iter().map(|(_, v)| v).collect();
     if ctx.json {
         return output::print_json(&serde_json::json!({ "documents": views }));
     }
@@ -299,10 +240,10 @@ fn list(ctx: &Context, application: Option<&str>) -> Result<(), CliError> {
         table.add_row([
             v.id.clone(),
             format!("{} {}", v.kind_name_zh, v.kind),
-            v.media.to_owned(),
+            v.media.clone(),
             v.size_bytes.to_string(),
             v.application_id.clone().unwrap_or_else(|| "—".into()),
-            v.created_at.clone().unwrap_or_else(|| "—".into()),
+            v.captured_zh.clone(),
         ]);
     }
     println!("{table}");
@@ -310,27 +251,27 @@ fn list(ctx: &Context, application: Option<&str>) -> Result<(), CliError> {
 }
 
 fn export(ctx: &Context, id: &str, out: &Path) -> Result<(), CliError> {
-    let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| {
+    uuid::Uuid::parse_str(id.trim()).map_err(|_| {
         CliError::input(
             format!("证件编号无效：{id}"),
             format!("invalid document id: {id}"),
         )
     })?;
-    let opened = open(ctx)?;
-    let info = opened.vault.export(id, out).map_err(vault_error)?;
+    let device = Device::open(ctx)?;
+    let doc = device.core.export_to_file(id.trim(), out)?;
     if ctx.json {
         return output::print_json(&serde_json::json!({
-            "id": info.id.to_string(),
+            "id": doc.id,
             "out": out.display().to_string(),
-            "size_bytes": info.size_bytes,
-            "sha256": info.sha256,
+            "size_bytes": doc.size_bytes,
+            "sha256": doc.sha256,
         }));
     }
     println!(
         "已解密导出 / exported decrypted: {} → {} ({} 字节 bytes)",
-        info.id,
+        doc.id,
         out.display(),
-        info.size_bytes
+        doc.size_bytes
     );
     Ok(())
 }

@@ -1,9 +1,15 @@
 //! One module per command family. Each owns its argument struct and its output.
 
+pub mod account;
+pub mod act;
+pub mod apply;
 pub mod calc;
+pub mod device;
 pub mod doc;
 pub mod market;
 pub mod serve;
+pub mod status;
+pub mod sync;
 
 use std::path::PathBuf;
 
@@ -12,4 +18,6 @@ use std::path::PathBuf;
 pub struct Context {
     pub json: bool,
     pub data_dir: Option<PathBuf>,
+    /// The county platform's address (`--server` / `HUOSHUI_SERVER`), for signing in and syncing.
+    pub server: Option<String>,
 }
