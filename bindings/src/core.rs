@@ -388,14 +388,14 @@ impl HuoshuiCore {
 
     // ----- documents -----
 
-    /// Starts capturing a document of `kind` (e.g. `id_card_front`), optionally for an application.
+    /// Starts capturing a document of `kind`, optionally for an application.
     pub fn start_capture(
         &self,
-        kind: String,
+        kind: DocumentKind,
         application_id: Option<String>,
     ) -> Result<Arc<DocumentCapture>, HuoshuiError> {
         guard(|| {
-            let capture = self.core.start_capture(&kind, application_id)?;
+            let capture = self.core.start_capture(kind, application_id)?;
             Ok(DocumentCapture::new(Arc::clone(&self.core), capture))
         })
     }
@@ -417,11 +417,11 @@ impl HuoshuiCore {
         self.run(move |core| core.checklist(&application_id)).await
     }
 
-    /// The checklist for required and captured kind codes.
+    /// The checklist for the required and the captured kinds.
     pub async fn checklist_for_codes(
         &self,
-        required: Vec<String>,
-        captured: Vec<String>,
+        required: Vec<DocumentKind>,
+        captured: Vec<DocumentKind>,
     ) -> Result<Vec<ChecklistItemView>, HuoshuiError> {
         self.run(move |core| core.checklist_for_codes(&required, &captured))
             .await

@@ -33,7 +33,7 @@ pub use error::{AppError, ErrorAction};
 pub use notify::{Notifier, Topic};
 
 use crate::domain::catalog::Catalog;
-use crate::domain::documents::checklist;
+use crate::domain::documents::{DocumentKind, checklist};
 use crate::domain::lifecycle::{ContactOutcome, Role, SlaPolicy, State};
 use crate::store::{Store, StoreError};
 use crate::sync::SyncClient;
@@ -367,13 +367,12 @@ impl AppCore {
 
     // ----- documents -----
 
-    /// Starts capturing a document of `kind` (code), optionally for an application.
+    /// Starts capturing a document of `kind`, optionally for an application.
     pub fn start_capture(
         &self,
-        kind: &str,
+        kind: DocumentKind,
         application_id: Option<String>,
     ) -> Result<Capture, AppError> {
-        let kind = documents::kind_from(kind)?;
         if let Some(id) = &application_id {
             applications::load(&self.store, id)?;
         }
@@ -459,21 +458,13 @@ impl AppCore {
             .collect())
     }
 
-    /// The checklist for the given required and captured kinds (codes as in `DocumentKind::code`).
+    /// The checklist for the given required and captured kinds.
     pub fn checklist_for_codes(
         &self,
-        required: &[String],
-        captured: &[String],
+        required: &[DocumentKind],
+        captured: &[DocumentKind],
     ) -> Result<Vec<ChecklistItemView>, AppError> {
-        let required = required
-            .iter()
-            .map(|c| documents::kind_from(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        let captured = captured
-            .iter()
-            .map(|c| documents::kind_from(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(checklist(&required, &captured)
+        Ok(checklist(required, captured)
             .into_iter()
             .map(checklist_view)
             .collect())
@@ -546,7 +537,7 @@ fn parse_document_id(text: &str) -> Result<uuid::Uuid, AppError> {
 
 fn checklist_view(item: crate::domain::documents::ChecklistItem) -> ChecklistItemView {
     ChecklistItemView {
-        kind: item.kind.code().to_owned(),
+        kind: item.kind,
         name_zh: item.name_zh,
         name_en: item.name_en,
         captured: item.captured,
