@@ -11,9 +11,9 @@ use crate::listen::{
 };
 use huoshui_core::app::views::{
     ApplicationView, AttentionView, CalculatorInput, CalculatorView, ChecklistItemView,
-    ComparisonView, ContactOutcomeView, DocumentView, DraftInput, GradeScreenView, MarketInput,
-    MarketPageView, MoneyView, ProductDetailView, SessionView, SyncReportView, SyncStatusView,
-    TaskView, TimelineView,
+    ComparisonView, ContactOutcomeView, CountdownView, DocumentView, DraftInput, GradeScreenView,
+    MarketInput, MarketPageView, MoneyView, ProductDetailView, SessionView, SyncReportView,
+    SyncStatusView, TaskView, TimelineView,
 };
 use huoshui_core::app::{AppCore, AppError, ErrorAction, Topic};
 use huoshui_core::domain::documents::DocumentKind;
@@ -313,6 +313,20 @@ impl HuoshuiCore {
     ) -> Result<TimelineView, HuoshuiError> {
         self.run(move |core| core.disburse(&application_id, amount_fen))
             .await
+    }
+
+    /// A task's countdown for `seconds_left` (negative: late), worded like the tasks' own; the
+    /// inbox ticks it every second without reloading the tasks.
+    pub fn countdown(&self, seconds_left: i64) -> CountdownView {
+        guard_infallible(
+            || CountdownView {
+                seconds_left,
+                overdue: seconds_left < 0,
+                text_zh: String::new(),
+                text_en: String::new(),
+            },
+            || self.core.countdown(seconds_left),
+        )
     }
 
     /// The ways a call can go, for the contact form.

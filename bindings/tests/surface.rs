@@ -239,3 +239,19 @@ fn grades_sort_orders_states_and_document_kinds_cross_as_typed_enums() {
         ]
     );
 }
+
+#[test]
+fn a_countdown_is_worded_like_the_tasks_and_turns_overdue_past_zero() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let core = open(&dir);
+    let left = core.countdown(299);
+    assert_eq!(
+        (left.overdue, left.text_zh.as_str(), left.text_en.as_str()),
+        (false, "还剩 4分59秒", "4m 59s left")
+    );
+    let late = core.countdown(-60);
+    assert_eq!(
+        (late.overdue, late.text_zh.as_str(), late.text_en.as_str()),
+        (true, "已超时 1分00秒", "1m 00s late")
+    );
+}

@@ -34,7 +34,7 @@ pub use notify::{Notifier, Topic};
 
 use crate::domain::catalog::Catalog;
 use crate::domain::documents::{DocumentKind, checklist};
-use crate::domain::lifecycle::{ContactOutcome, Role, SlaPolicy, State};
+use crate::domain::lifecycle::{self, ContactOutcome, Role, SlaPolicy, State};
 use crate::store::{Store, StoreError};
 use crate::sync::SyncClient;
 use crate::vault::{InstallKey, Keystore, Vault};
@@ -45,8 +45,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use views::{
     ApplicationView, CalculatorInput, CalculatorView, ChecklistItemView, ComparisonView,
-    ContactOutcomeView, DocumentView, GradeScreenView, MarketInput, MarketPageView, MoneyView,
-    ProductDetailView, TaskView, TimelineView,
+    ContactOutcomeView, CountdownView, DocumentView, GradeScreenView, MarketInput, MarketPageView,
+    MoneyView, ProductDetailView, TaskView, TimelineView,
 };
 
 /// The clock the app reads; tests pass a fixed one.
@@ -351,6 +351,16 @@ impl AppCore {
             &self.policy,
             self.now(),
         )
+    }
+
+    /// A task's countdown for `seconds_left` (negative: late), worded like the tasks' own.
+    pub fn countdown(&self, seconds_left: i64) -> CountdownView {
+        CountdownView {
+            seconds_left,
+            overdue: seconds_left < 0,
+            text_zh: lifecycle::countdown_zh(seconds_left),
+            text_en: lifecycle::countdown_en(seconds_left),
+        }
     }
 
     /// The ways a call can go, for the contact form.

@@ -388,6 +388,19 @@ pub struct TaskView {
     pub call_uri: Option<String>,
 }
 
+/// A task's countdown at one moment, worded as the inbox shows it (the inbox ticks it every
+/// second from the task's `seconds_left` without reloading the tasks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CountdownView {
+    pub seconds_left: i64,
+    pub overdue: bool,
+    /// `还剩 4分59秒` / `已超时 1分00秒`
+    pub text_zh: String,
+    /// `4m 59s left` / `1m 00s late`
+    pub text_en: String,
+}
+
 /// A captured document (metadata only: the bytes stay encrypted in the vault).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
