@@ -8,17 +8,24 @@ use crate::domain::documents::DocumentKind;
 use crate::domain::lifecycle::{ContactOutcome, Role, State, TaskKind};
 use crate::domain::market::SortKey;
 use crate::domain::money::{Fen, format_wan, format_yuan};
+use serde::{Deserialize, Serialize};
 
 /// A credit grade of the county's virtue-points table, typed for the screens (the catalog
 /// spells them `AAA`, `AA`, `A`, `B`, `C`; [`CreditGrade::code`] and [`CreditGrade::from_code`]
 /// map between the two). The thresholds stay the catalog's: this names the grades, nothing more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Serialized as the catalog's code (`"AAA"`), as the terminal shell's `--json` prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum CreditGrade {
+    #[serde(rename = "AAA")]
     Aaa,
+    #[serde(rename = "AA")]
     Aa,
+    #[serde(rename = "A")]
     A,
+    #[serde(rename = "B")]
     B,
+    #[serde(rename = "C")]
     C,
 }
 
@@ -525,6 +532,12 @@ mod tests {
         }
         assert_eq!(CreditGrade::from_code(" aaa "), Some(CreditGrade::Aaa));
         assert_eq!(CreditGrade::from_code("AAAA"), None);
+        for g in CreditGrade::ALL {
+            assert_eq!(
+                serde_json::to_value(g).unwrap(),
+                serde_json::Value::from(g.code())
+            );
+        }
         let catalog = crate::domain::catalog::Catalog::embedded().unwrap();
         let codes: Vec<&str> = catalog
             .data()
