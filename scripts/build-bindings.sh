@@ -5,10 +5,21 @@
 #   Swift  -> ios/Sources/Huoshui/Generated/*.swift (both crates' Swift, compiled as one Swift module)
 #             ios/Generated/include/           (C headers + modulemaps, packed into the XCFramework)
 # Generated files are not committed. Honours CARGO_TARGET_DIR; PROFILE=release-mobile builds the phone profile.
+#
+# Test hooks (listener counts, forced panics, a simulated full disk: cargo feature `test-hooks`)
+# are in the debug library the JVM tests load, and left out of PROFILE=release-mobile, which is
+# what the apps ship and what scripts/size-report.sh measures. HOOKS=1 or HOOKS=0 overrides
+# (scripts/bench-kotlin.sh uses release-mobile with HOOKS=1, since its tests call a hook).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PROFILE="${PROFILE:-dev}"
+case "$PROFILE" in
+  dev) HOOKS="${HOOKS:-1}" ;;
+  *) HOOKS="${HOOKS:-0}" ;;
+esac
+FEATURES=()
+if [ "$HOOKS" = 1 ]; then FEATURES=(--features test-hooks); fi
 TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 case "$PROFILE" in
   dev) OUT_DIR="$TARGET_DIR/debug" ;;
@@ -23,8 +34,8 @@ esac
 cargo build --locked -q -p huoshui-ffi --features cli --bin uniffi-bindgen
 BINDGEN="$TARGET_DIR/debug/uniffi-bindgen"
 
-# 2. the library itself (after the generator, so the cdylib left in place is the plain one)
-cargo build --locked -q -p huoshui-ffi --lib --profile "$PROFILE"
+# 2. the library itself (after the generator, so the cdylib left in place is this one)
+cargo build --locked -q -p huoshui-ffi --lib --profile "$PROFILE" "${FEATURES[@]}"
 
 # 3. the bindings
 KOTLIN_OUT=android/core/generated/uniffi
@@ -40,6 +51,6 @@ mv "$SWIFT_OUT/HuoshuiModels.swift" ios/Sources/Huoshui/Generated/
 # one modulemap for the XCFramework's Headers folder, naming both C modules
 for m in "$SWIFT_OUT"/huoshui_*FFI.modulemap; do cat "$m"; echo; done > "$SWIFT_OUT/module.modulemap"
 
-echo "library: $LIB"
+echo "library: $LIB (test hooks: $([ "$HOOKS" = 1 ] && echo on || echo off))"
 echo "kotlin:  $KOTLIN_OUT ($(find "$KOTLIN_OUT" -name '*.kt' | wc -l) files)"
 echo "swift:   ios/Sources/Huoshui/Generated ($(find ios/Sources/Huoshui/Generated -name '*.swift' | wc -l) files), headers in $SWIFT_OUT"

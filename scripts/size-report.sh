@@ -3,7 +3,7 @@
 # full LTO, one codegen unit, stripped) for this machine and reports its size against the
 # budget (≤ 6 MB). The Android .so files are built the same way for the android targets
 # (16 KB page alignment comes from .cargo/config.toml); this host build is the figure CI can make.
-# Honours CARGO_TARGET_DIR. Exit status 1 when over budget.
+# Honours CARGO_TARGET_DIR. Exit status 1 when over budget or when the test hooks are exported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +27,15 @@ fi
 if command -v readelf >/dev/null 2>&1 && [ "$(uname -s)" != Darwin ]; then
   echo "LOAD segment alignment of this host build (android targets get 0x4000 from .cargo/config.toml):"
   readelf -lW "$LIB" | awk '/LOAD/ {print "  " $NF}' | sort -u
+fi
+# The test hooks (cargo feature test-hooks) must not be in what the apps ship.
+if command -v nm >/dev/null 2>&1; then
+  EXPORTS=$(nm -D --defined-only "$LIB" 2>/dev/null || nm -gU "$LIB")
+  if grep -qE 'debug_force_panic|listener_count|debug_storage_full' <<<"$EXPORTS"; then
+    echo "the release-mobile library exports test hooks (built with --features test-hooks?)" >&2
+    exit 1
+  fi
+  echo "test hooks: not exported (checked with nm)"
 fi
 if [ "$LIB_BYTES" -gt "$BUDGET_BYTES" ]; then
   echo "OVER BUDGET" >&2

@@ -36,7 +36,9 @@ echo "== Platform API: schema-driven fuzzer against /v1/openapi.json"
 bash scripts/api-fuzz.sh
 
 if [ -f tests/kotlin/pom.xml ]; then
-  echo "== Kotlin on the JVM: bindings + mvn test"
+  echo "== Kotlin on the JVM: bindings (debug, with test hooks), the huoshui binary, mvn test"
   bash scripts/build-bindings.sh
+  # the journey test starts the platform from target/debug/huoshui
+  cargo build --locked -q -p huoshui --bin huoshui
   (cd tests/kotlin && mvn -B -ntp test)
 fi

@@ -11,9 +11,9 @@ use crate::listen::{
 };
 use huoshui_core::app::views::{
     ApplicationView, AttentionView, CalculatorInput, CalculatorView, ChecklistItemView,
-    ComparisonView, ContactOutcomeView, DocumentView, DraftInput, GradeScreenView, MarketInput,
-    MarketPageView, MoneyView, ProductDetailView, SessionView, SyncReportView, SyncStatusView,
-    TaskView, TimelineView,
+    ComparisonView, ContactOutcomeView, CountdownView, DocumentView, DraftInput, GradeScreenView,
+    MarketInput, MarketPageView, MoneyView, ProductDetailView, SessionView, SyncReportView,
+    SyncStatusView, TaskView, TimelineView,
 };
 use huoshui_core::app::{AppCore, AppError, ErrorAction, Topic};
 use huoshui_core::domain::documents::DocumentKind;
@@ -315,6 +315,20 @@ impl HuoshuiCore {
             .await
     }
 
+    /// A task's countdown for `seconds_left` (negative: late), worded like the tasks' own; the
+    /// inbox ticks it every second without reloading the tasks.
+    pub fn countdown(&self, seconds_left: i64) -> CountdownView {
+        guard_infallible(
+            || CountdownView {
+                seconds_left,
+                overdue: seconds_left < 0,
+                text_zh: String::new(),
+                text_en: String::new(),
+            },
+            || self.core.countdown(seconds_left),
+        )
+    }
+
     /// The ways a call can go, for the contact form.
     pub fn contact_outcomes(&self) -> Vec<ContactOutcomeView> {
         guard_infallible(Vec::new, || self.core.contact_outcomes())
@@ -388,14 +402,14 @@ impl HuoshuiCore {
 
     // ----- documents -----
 
-    /// Starts capturing a document of `kind` (e.g. `id_card_front`), optionally for an application.
+    /// Starts capturing a document of `kind`, optionally for an application.
     pub fn start_capture(
         &self,
-        kind: String,
+        kind: DocumentKind,
         application_id: Option<String>,
     ) -> Result<Arc<DocumentCapture>, HuoshuiError> {
         guard(|| {
-            let capture = self.core.start_capture(&kind, application_id)?;
+            let capture = self.core.start_capture(kind, application_id)?;
             Ok(DocumentCapture::new(Arc::clone(&self.core), capture))
         })
     }
@@ -417,11 +431,11 @@ impl HuoshuiCore {
         self.run(move |core| core.checklist(&application_id)).await
     }
 
-    /// The checklist for required and captured kind codes.
+    /// The checklist for the required and the captured kinds.
     pub async fn checklist_for_codes(
         &self,
-        required: Vec<String>,
-        captured: Vec<String>,
+        required: Vec<DocumentKind>,
+        captured: Vec<DocumentKind>,
     ) -> Result<Vec<ChecklistItemView>, HuoshuiError> {
         self.run(move |core| core.checklist_for_codes(&required, &captured))
             .await

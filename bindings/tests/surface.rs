@@ -1,12 +1,13 @@
 //! The FFI surface called from Rust, as Kotlin and Swift call it: the market page through the
 //! exported object equals the domain's own ranking for the same request, errors arrive as
-//! their caller actions, a panic becomes `Internal`, listeners stop when their handle goes.
+//! their caller actions, a panic becomes `Internal`, listeners stop when their handle goes,
+//! and document kinds, sort orders and grades cross as typed enums.
 
-use huoshui_core::app::views::{DocumentView, MarketInput};
+use huoshui_core::app::views::{CreditGrade, DocumentView, MarketInput};
 use huoshui_core::domain::catalog::Catalog;
 use huoshui_core::domain::credit::CreditInput;
 use huoshui_core::domain::documents::DocumentKind;
-use huoshui_core::domain::market::{self, MarketQuery, MarketRequest};
+use huoshui_core::domain::market::{self, MarketQuery, MarketRequest, SortKey};
 use huoshui_ffi::{
     CoreConfig, DocumentsListener, HuoshuiCore, HuoshuiError, KeystoreError, PlatformKeystore,
 };
@@ -123,7 +124,7 @@ impl DocumentsListener for Channel {
 
 fn capture_pdf(core: &HuoshuiCore) {
     let capture = core
-        .start_capture(DocumentKind::Other.code().into(), None)
+        .start_capture(DocumentKind::Other, None)
         .unwrap_or_else(|e| unreachable!("{e}"));
     capture
         .write_chunk(b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n".to_vec())
@@ -152,5 +153,105 @@ fn a_listener_gets_the_current_value_then_changes_and_stops_when_its_handle_is_d
     assert!(
         rx.try_recv().is_err(),
         "no delivery after the handle was dropped"
+    );
+}
+
+#[test]
+fn grades_sort_orders_states_and_document_kinds_cross_as_typed_enums() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let core = open(&dir);
+
+    // a grade typed in reaches the same offers as the points that make it
+    let by_points = block_on(core.market_page(input(100_000_000, 24, Some(1052))))
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(by_points.grade, Some(CreditGrade::Aaa));
+    let by_grade = block_on(core.market_page(MarketInput {
+        grade: Some(CreditGrade::Aaa),
+        ..input(100_000_000, 24, None)
+    }))
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(by_grade.grade, Some(CreditGrade::Aaa));
+    let eligible = |p: &huoshui_core::app::views::MarketPageView| -> Vec<String> {
+        p.offers
+            .iter()
+            .filter(|o| o.eligible)
+            .map(|o| o.product_id.clone())
+            .collect()
+    };
+    assert_eq!(eligible(&by_points), eligible(&by_grade));
+    let grade_a = block_on(core.market_page(MarketInput {
+        grade: Some(CreditGrade::A),
+        ..input(100_000_000, 24, None)
+    }))
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    assert!(eligible(&grade_a).len() < eligible(&by_grade).len());
+
+    // the sort order is the enum the domain ranks by
+    let by_payment = block_on(core.market_page(MarketInput {
+        sort: Some(SortKey::Payment),
+        ..input(50_000_000, 36, None)
+    }))
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    let payments: Vec<i64> = by_payment
+        .offers
+        .iter()
+        .filter(|o| o.eligible && o.costed)
+        .map(|o| o.largest_payment.fen)
+        .collect();
+    let mut sorted = payments.clone();
+    sorted.sort_unstable();
+    assert_eq!(payments, sorted);
+
+    // the grade screen names the next grade
+    let grade = block_on(core.grade(900)).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(
+        (grade.grade, grade.next_grade, grade.points_to_next),
+        (Some(CreditGrade::Aa), Some(CreditGrade::Aaa), Some(100))
+    );
+
+    // a document's kind (drafts need a signed-in villager: the Kotlin journey test covers them)
+    let capture = core
+        .start_capture(DocumentKind::LandContract, None)
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    capture
+        .write_chunk(b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n".to_vec())
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    let doc = capture.finish().unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(doc.kind, DocumentKind::LandContract);
+    let listed = block_on(core.documents(None)).unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(
+        listed.iter().map(|d| d.kind).collect::<Vec<_>>(),
+        vec![DocumentKind::LandContract]
+    );
+    let custom = block_on(core.checklist_for_codes(
+        vec![DocumentKind::IdCardFront, DocumentKind::Lease],
+        vec![DocumentKind::Lease],
+    ))
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    assert_eq!(
+        custom
+            .iter()
+            .map(|i| (i.kind, i.missing))
+            .collect::<Vec<_>>(),
+        vec![
+            (DocumentKind::IdCardFront, true),
+            (DocumentKind::Lease, false)
+        ]
+    );
+}
+
+#[test]
+fn a_countdown_is_worded_like_the_tasks_and_turns_overdue_past_zero() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+    let core = open(&dir);
+    let left = core.countdown(299);
+    assert_eq!(
+        (left.overdue, left.text_zh.as_str(), left.text_en.as_str()),
+        (false, "还剩 4分59秒", "4m 59s left")
+    );
+    let late = core.countdown(-60);
+    assert_eq!(
+        (late.overdue, late.text_zh.as_str(), late.text_en.as_str()),
+        (true, "已超时 1分00秒", "1m 00s late")
     );
 }

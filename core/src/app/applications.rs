@@ -209,7 +209,7 @@ pub(crate) fn view(
             .unwrap_or_default(),
         amount: MoneyView::of(app.amount),
         months: app.months,
-        state: state_code(app.state),
+        state: app.state,
         state_zh: app.state.name_zh().to_owned(),
         state_en: app.state.name_en().to_owned(),
         updated_zh: lifecycle::format_when_zh(app.updated_at, tz, now),
@@ -284,10 +284,7 @@ pub(crate) fn tasks(
         let contact = summary(store, t.application_id.as_str())?.and_then(|s| s.villager);
         out.push(TaskView {
             application_id: t.application_id.as_str().to_owned(),
-            kind: serde_json::to_value(t.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            kind: t.kind,
             title_zh: t.title_zh,
             title_en: t.title_en,
             countdown_zh: t.countdown_zh,

@@ -7,7 +7,6 @@
 
 use super::error::{AppError, ErrorAction};
 use super::views::DocumentView;
-use crate::domain::documents::DocumentKind;
 use crate::store::records::DocumentRow;
 use crate::vault::{DocumentReader, DocumentWriter, KeystoreError, VaultError};
 use jiff::Timestamp;
@@ -86,21 +85,11 @@ impl Export {
     }
 }
 
-/// Parses a kind code.
-pub(crate) fn kind_from(code: &str) -> Result<DocumentKind, AppError> {
-    DocumentKind::from_code(code).ok_or_else(|| {
-        AppError::invalid(
-            format!("未知的材料类型：{code}"),
-            format!("unknown document kind: {code}"),
-        )
-    })
-}
-
 /// The view of a stored document.
 pub(crate) fn view(row: &DocumentRow, tz: &TimeZone, now: Timestamp) -> DocumentView {
     DocumentView {
         id: row.id.to_string(),
-        kind: row.kind.code().to_owned(),
+        kind: row.kind,
         kind_zh: row.kind.name_zh().to_owned(),
         kind_en: row.kind.name_en().to_owned(),
         media: row.media.code().to_owned(),

@@ -8,8 +8,8 @@
 use super::error::AppError;
 use super::views::{
     CalculatorInput, CalculatorView, ChecklistItemView, ComparisonRowView, ComparisonView,
-    GradeProductView, GradeScreenView, MarketInput, MarketPageView, MoneyView, OfferView,
-    ProductDetailView, ScheduleRowView,
+    CreditGrade, GradeProductView, GradeScreenView, MarketInput, MarketPageView, MoneyView,
+    OfferView, ProductDetailView, ScheduleRowView,
 };
 use crate::domain::catalog::Catalog;
 use crate::domain::cost::{
@@ -18,7 +18,7 @@ use crate::domain::cost::{
 use crate::domain::credit::CreditInput;
 use crate::domain::documents::checklist;
 use crate::domain::market::{
-    self, MarketError, MarketFilter, MarketQuery, MarketRequest, Offer, SortKey, describe_hours,
+    self, MarketError, MarketFilter, MarketQuery, MarketRequest, Offer, describe_hours,
 };
 use crate::domain::money::{format_percent, parse_percent, parse_yuan};
 use jiff::civil::Date;
@@ -53,16 +53,9 @@ pub(crate) fn request_from(
         None => today,
     };
     let mut req = MarketRequest::new(input.amount_fen, input.months, as_of);
-    req.credit = match (
-        input.points,
-        input
-            .grade
-            .as_deref()
-            .map(str::trim)
-            .filter(|g| !g.is_empty()),
-    ) {
+    req.credit = match (input.points, input.grade) {
         (Some(p), _) => CreditInput::Points(p),
-        (None, Some(g)) => CreditInput::Grade(g.to_owned()),
+        (None, Some(g)) => CreditInput::Grade(g.code().to_owned()),
         (None, None) => CreditInput::Unknown,
     };
     req.age = input.age;
@@ -98,20 +91,7 @@ pub(crate) fn request_from(
 }
 
 fn query_from(catalog: &Catalog, input: &MarketInput) -> Result<MarketQuery, AppError> {
-    let sort = match input
-        .sort
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(text) => SortKey::parse(text).ok_or_else(|| {
-            AppError::invalid(
-                format!("排序方式不对：{text}，可选 cost、payment、amount、speed"),
-                format!("unknown sort {text}: use cost, payment, amount or speed"),
-            )
-        })?,
-        None => SortKey::NetCost,
-    };
+    let sort = input.sort.unwrap_or_default();
     let bank = match input
         .bank
         .as_deref()
@@ -225,7 +205,11 @@ pub(crate) fn market_page(
         catalog_version: catalog.version().to_owned(),
         matched: u32::try_from(page.matched).unwrap_or(u32::MAX),
         eligible: u32::try_from(page.eligible).unwrap_or(u32::MAX),
-        grade: page.standing.grade.clone(),
+        grade: page
+            .standing
+            .grade
+            .as_deref()
+            .and_then(CreditGrade::from_code),
         offers: page.offers.iter().map(|o| offer_view(catalog, o)).collect(),
     })
 }
@@ -281,7 +265,7 @@ pub(crate) fn product_detail(
     let documents = checklist(&detail.documents, &[])
         .into_iter()
         .map(|i| ChecklistItemView {
-            kind: i.kind.code().to_owned(),
+            kind: i.kind,
             name_zh: i.name_zh,
             name_en: i.name_en,
             captured: i.captured,
@@ -421,8 +405,8 @@ pub(crate) fn grade(catalog: &Catalog, points: u32) -> GradeScreenView {
     GradeScreenView {
         points,
         table_version: view.report.table_version.clone(),
-        grade,
-        next_grade,
+        grade: grade.as_deref().and_then(CreditGrade::from_code),
+        next_grade: next_grade.as_deref().and_then(CreditGrade::from_code),
         points_to_next,
         headline_zh,
         headline_en,
@@ -433,7 +417,7 @@ pub(crate) fn grade(catalog: &Catalog, points: u32) -> GradeScreenView {
                 product_id: p.product_id.clone(),
                 name_zh: p.name_zh.clone(),
                 name_en: p.name_en.clone(),
-                min_grade: p.min_grade.clone(),
+                min_grade: p.min_grade.as_deref().and_then(CreditGrade::from_code),
                 unlocked: p.unlocked,
                 max_amount: MoneyView::of(p.max_amount),
                 rate_discount_text: format_percent(i64::from(p.rate_discount_bp) * 100),

@@ -33,8 +33,8 @@ pub use error::{AppError, ErrorAction};
 pub use notify::{Notifier, Topic};
 
 use crate::domain::catalog::Catalog;
-use crate::domain::documents::checklist;
-use crate::domain::lifecycle::{ContactOutcome, Role, SlaPolicy, State};
+use crate::domain::documents::{DocumentKind, checklist};
+use crate::domain::lifecycle::{self, ContactOutcome, Role, SlaPolicy, State};
 use crate::store::{Store, StoreError};
 use crate::sync::SyncClient;
 use crate::vault::{InstallKey, Keystore, Vault};
@@ -45,8 +45,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use views::{
     ApplicationView, CalculatorInput, CalculatorView, ChecklistItemView, ComparisonView,
-    ContactOutcomeView, DocumentView, GradeScreenView, MarketInput, MarketPageView, MoneyView,
-    ProductDetailView, TaskView, TimelineView,
+    ContactOutcomeView, CountdownView, DocumentView, GradeScreenView, MarketInput, MarketPageView,
+    MoneyView, ProductDetailView, TaskView, TimelineView,
 };
 
 /// The clock the app reads; tests pass a fixed one.
@@ -353,6 +353,16 @@ impl AppCore {
         )
     }
 
+    /// A task's countdown for `seconds_left` (negative: late), worded like the tasks' own.
+    pub fn countdown(&self, seconds_left: i64) -> CountdownView {
+        CountdownView {
+            seconds_left,
+            overdue: seconds_left < 0,
+            text_zh: lifecycle::countdown_zh(seconds_left),
+            text_en: lifecycle::countdown_en(seconds_left),
+        }
+    }
+
     /// The ways a call can go, for the contact form.
     pub fn contact_outcomes(&self) -> Vec<ContactOutcomeView> {
         ContactOutcome::ALL
@@ -367,13 +377,12 @@ impl AppCore {
 
     // ----- documents -----
 
-    /// Starts capturing a document of `kind` (code), optionally for an application.
+    /// Starts capturing a document of `kind`, optionally for an application.
     pub fn start_capture(
         &self,
-        kind: &str,
+        kind: DocumentKind,
         application_id: Option<String>,
     ) -> Result<Capture, AppError> {
-        let kind = documents::kind_from(kind)?;
         if let Some(id) = &application_id {
             applications::load(&self.store, id)?;
         }
@@ -459,21 +468,13 @@ impl AppCore {
             .collect())
     }
 
-    /// The checklist for the given required and captured kinds (codes as in `DocumentKind::code`).
+    /// The checklist for the given required and captured kinds.
     pub fn checklist_for_codes(
         &self,
-        required: &[String],
-        captured: &[String],
+        required: &[DocumentKind],
+        captured: &[DocumentKind],
     ) -> Result<Vec<ChecklistItemView>, AppError> {
-        let required = required
-            .iter()
-            .map(|c| documents::kind_from(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        let captured = captured
-            .iter()
-            .map(|c| documents::kind_from(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(checklist(&required, &captured)
+        Ok(checklist(required, captured)
             .into_iter()
             .map(checklist_view)
             .collect())
@@ -546,7 +547,7 @@ fn parse_document_id(text: &str) -> Result<uuid::Uuid, AppError> {
 
 fn checklist_view(item: crate::domain::documents::ChecklistItem) -> ChecklistItemView {
     ChecklistItemView {
-        kind: item.kind.code().to_owned(),
+        kind: item.kind,
         name_zh: item.name_zh,
         name_en: item.name_en,
         captured: item.captured,

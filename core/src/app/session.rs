@@ -7,7 +7,7 @@
 //! never log a phone number, a code or a token.
 
 use super::error::{AppError, ErrorAction};
-use super::views::SessionView;
+use super::views::{CreditGrade, SessionView};
 use super::{AppCore, Topic};
 use crate::domain::lifecycle::{Actor, Role};
 use crate::sync::{SyncClient, SyncError};
@@ -238,7 +238,7 @@ impl AppCore {
                 .map(|b| b.name_zh.clone()),
             towns_zh: u.towns.iter().filter_map(|t| town_zh(t)).collect(),
             points: u.points,
-            grade: u.grade.clone(),
+            grade: u.grade.as_deref().and_then(CreditGrade::from_code),
             needs_sign_in,
         })
     }

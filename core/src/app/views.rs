@@ -4,8 +4,61 @@
 //! dates in Chinese). It must never decide a business rule: the numbers come from the domain.
 //! With the `uniffi` feature these types cross the FFI as they are.
 
-use crate::domain::lifecycle::{ContactOutcome, Role};
+use crate::domain::documents::DocumentKind;
+use crate::domain::lifecycle::{ContactOutcome, Role, State, TaskKind};
+use crate::domain::market::SortKey;
 use crate::domain::money::{Fen, format_wan, format_yuan};
+use serde::{Deserialize, Serialize};
+
+/// A credit grade of the county's virtue-points table, typed for the screens (the catalog
+/// spells them `AAA`, `AA`, `A`, `B`, `C`; [`CreditGrade::code`] and [`CreditGrade::from_code`]
+/// map between the two). The thresholds stay the catalog's: this names the grades, nothing more.
+/// Serialized as the catalog's code (`"AAA"`), as the terminal shell's `--json` prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum CreditGrade {
+    #[serde(rename = "AAA")]
+    Aaa,
+    #[serde(rename = "AA")]
+    Aa,
+    #[serde(rename = "A")]
+    A,
+    #[serde(rename = "B")]
+    B,
+    #[serde(rename = "C")]
+    C,
+}
+
+impl CreditGrade {
+    /// Every grade, best first.
+    pub const ALL: [CreditGrade; 5] = [
+        CreditGrade::Aaa,
+        CreditGrade::Aa,
+        CreditGrade::A,
+        CreditGrade::B,
+        CreditGrade::C,
+    ];
+
+    /// The code the catalog's grade table uses (`AAA` …).
+    pub fn code(self) -> &'static str {
+        match self {
+            CreditGrade::Aaa => "AAA",
+            CreditGrade::Aa => "AA",
+            CreditGrade::A => "A",
+            CreditGrade::B => "B",
+            CreditGrade::C => "C",
+        }
+    }
+
+    /// The grade of a catalog code (case and surrounding spaces ignored); `None` for a code
+    /// this enum does not name.
+    pub fn from_code(code: &str) -> Option<CreditGrade> {
+        let code = code.trim();
+        CreditGrade::ALL
+            .into_iter()
+            .find(|g| g.code().eq_ignore_ascii_case(code))
+    }
+}
 
 /// An amount in both display forms, with the exact fen for sorting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +87,7 @@ impl MoneyView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChecklistItemView {
-    /// Stable code of the kind (`id_card_front`).
-    pub kind: String,
+    pub kind: DocumentKind,
     pub name_zh: String,
     pub name_en: String,
     pub captured: u32,
@@ -51,25 +103,36 @@ pub struct MarketInput {
     /// The term wanted, months.
     pub months: u32,
     /// Industry id or name (`pear`, `酥梨`), optional.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub industry: Option<String>,
     /// Virtue points, if the villager knows them.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub points: Option<u32>,
-    /// A grade already held (`AAA`), used when no points are given.
-    pub grade: Option<String>,
+    /// A grade already held, used when no points are given.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub grade: Option<CreditGrade>,
     /// Town id or name, optional.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub town: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub age: Option<u32>,
-    /// `cost` (default), `payment`, `amount`, `speed`.
-    pub sort: Option<String>,
+    /// The order of the offers; net cost when absent.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub sort: Option<SortKey>,
     /// Chinese name, pinyin (`suli`) or initials (`sld`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub search: Option<String>,
     /// Bank id or name.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub bank: Option<String>,
     /// Only offers the villager can have.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub eligible_only: bool,
     /// At most this many offers.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub limit: Option<u32>,
     /// The day the offers are for, `2026-11-28`; today in China when absent.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub as_of: Option<String>,
 }
 
@@ -119,7 +182,7 @@ pub struct MarketPageView {
     pub matched: u32,
     pub eligible: u32,
     /// The villager's grade, if rated.
-    pub grade: Option<String>,
+    pub grade: Option<CreditGrade>,
     pub offers: Vec<OfferView>,
 }
 
@@ -185,8 +248,10 @@ pub struct CalculatorInput {
     pub rate_percent: String,
     pub months: u32,
     /// Interest-only months first (0: none).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub grace_months: u32,
     /// `month` (default), `quarter`, `year`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub every: Option<String>,
 }
 
@@ -210,7 +275,7 @@ pub struct GradeProductView {
     pub product_id: String,
     pub name_zh: String,
     pub name_en: String,
-    pub min_grade: Option<String>,
+    pub min_grade: Option<CreditGrade>,
     pub unlocked: bool,
     pub max_amount: MoneyView,
     pub rate_discount_text: String,
@@ -222,8 +287,8 @@ pub struct GradeProductView {
 pub struct GradeScreenView {
     pub points: u32,
     pub table_version: String,
-    pub grade: Option<String>,
-    pub next_grade: Option<String>,
+    pub grade: Option<CreditGrade>,
+    pub next_grade: Option<CreditGrade>,
     pub points_to_next: Option<u32>,
     /// `AAA级 · 再积 0 分` style line, ready to show.
     pub headline_zh: String,
@@ -241,8 +306,10 @@ pub struct DraftInput {
     /// Town id or name; empty: the signed-in villager's town on record.
     pub town: String,
     /// The industry the loan is for (catalog id or name), if the villager says.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub industry: Option<String>,
     /// What the money is for (catalog purpose id), if the villager says.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub purpose: Option<String>,
 }
 
@@ -255,8 +322,7 @@ pub struct ApplicationView {
     pub product_name_zh: String,
     pub amount: MoneyView,
     pub months: u32,
-    /// Stable state code (`draft`, `submitted` …).
-    pub state: String,
+    pub state: State,
     pub state_zh: String,
     pub state_en: String,
     /// `11月28日 09:05`
@@ -311,8 +377,7 @@ pub struct TimelineView {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TaskView {
     pub application_id: String,
-    /// `call`, `review_documents`, `decide`, `disburse`.
-    pub kind: String,
+    pub kind: TaskKind,
     pub title_zh: String,
     pub title_en: String,
     pub countdown_zh: String,
@@ -330,12 +395,25 @@ pub struct TaskView {
     pub call_uri: Option<String>,
 }
 
+/// A task's countdown at one moment, worded as the inbox shows it (the inbox ticks it every
+/// second from the task's `seconds_left` without reloading the tasks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CountdownView {
+    pub seconds_left: i64,
+    pub overdue: bool,
+    /// `还剩 4分59秒` / `已超时 1分00秒`
+    pub text_zh: String,
+    /// `4m 59s left` / `1m 00s late`
+    pub text_en: String,
+}
+
 /// A captured document (metadata only: the bytes stay encrypted in the vault).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DocumentView {
     pub id: String,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub kind_zh: String,
     pub kind_en: String,
     /// `jpeg`, `png`, `heic`, `pdf`.
@@ -366,8 +444,8 @@ pub struct SessionView {
     pub towns_zh: Vec<String>,
     /// A villager's virtue points on the county's record.
     pub points: Option<u32>,
-    /// The grade those points reach (`AAA` …).
-    pub grade: Option<String>,
+    /// The grade those points reach.
+    pub grade: Option<CreditGrade>,
     /// The platform no longer accepts this sign-in: sign in again (nothing queued is lost).
     pub needs_sign_in: bool,
 }
@@ -444,7 +522,36 @@ pub struct ContactOutcomeView {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+
+    #[test]
+    fn every_credit_grade_maps_to_the_catalog_code_and_back() {
+        for g in CreditGrade::ALL {
+            assert_eq!(CreditGrade::from_code(g.code()), Some(g));
+        }
+        assert_eq!(CreditGrade::from_code(" aaa "), Some(CreditGrade::Aaa));
+        assert_eq!(CreditGrade::from_code("AAAA"), None);
+        for g in CreditGrade::ALL {
+            assert_eq!(
+                serde_json::to_value(g).unwrap(),
+                serde_json::Value::from(g.code())
+            );
+        }
+        let catalog = crate::domain::catalog::Catalog::embedded().unwrap();
+        let codes: Vec<&str> = catalog
+            .data()
+            .grade_table
+            .grades
+            .iter()
+            .map(|g| g.code.as_str())
+            .collect();
+        let ours: Vec<&str> = CreditGrade::ALL.iter().map(|g| g.code()).collect();
+        assert_eq!(
+            codes, ours,
+            "the county's grade table and the enum name the same grades"
+        );
+    }
 
     #[test]
     fn money_is_shown_in_full_and_in_wan() {

@@ -3,61 +3,82 @@ package huoshui
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import uniffi.huoshui_core.DraftInput
+import uniffi.huoshui_core.State
+import uniffi.huoshui_core.SyncMark
+import uniffi.huoshui_core.SyncState
+import uniffi.huoshui_core.TaskKind
 
-/** Drafts, the timeline and the manager's tasks, through the real library and store. */
+/**
+ * Drafts, submission through the outbox, the timeline and the manager's call task, through the
+ * real library and the real platform (the shared `huoshui serve`).
+ */
 class ApplicationsTest {
-    private val f = Fixture(userId = "villager-7")
+    private val platform = SharedPlatform.platform
+    private val phones = mutableListOf<Phone>()
+
+    private fun phone() = Phone(platformUrl = platform.url).also { phones += it }
 
     @AfterEach
-    fun close() = f.close()
+    fun close() = phones.forEach { it.close() }
 
     @Test
-    fun `a draft is submitted and its timeline reads in Chinese with what happens next`() = runBlocking {
-        val draft = f.app.createDraft(DraftInput("runchang-suli", 50_000_000L, 60u, "jiazhen"))
-        assertEquals("draft", draft.state)
+    fun `a submitted draft reaches the platform under the phone's id and its timeline says what happens next in Chinese`() = runBlocking {
+        val villager = phone()
+        platform.signIn(villager.core, "v003")
+        val draft = villager.core.createDraft(suliDraft())
+        assertEquals(State.DRAFT, draft.state)
         assertEquals("酥梨贷", draft.productNameZh)
-        assertEquals("50万元", draft.amount.short)
+        assertEquals("10万元", draft.amount.short)
 
-        val timeline = f.app.submit(draft.id)
-        assertEquals("submitted", timeline.application.state)
-        assertEquals(listOf(1uL, 2uL), timeline.entries.map { it.seq })
+        assertEquals(State.SUBMITTED, villager.core.submit(draft.id).application.state)
+        val report = villager.core.syncNow()
+        assertEquals(SyncState.IDLE, report.status.state, report.toString())
+        assertEquals(0u, report.pending)
+
+        val timeline = villager.core.timeline(draft.id)
+        assertEquals(State.ASSIGNED, timeline.application.state)
+        assertEquals(SyncMark.CONFIRMED, timeline.application.syncMark)
         // dates in Chinese: 11月28日 09:05
         assertTrue(timeline.entries.all { Regex("""\d{1,2}月\d{1,2}日 \d{2}:\d{2}""").containsMatchIn(it.whenZh) }, timeline.entries.toString())
         assertTrue(timeline.nextZh.contains("5"), timeline.nextZh)
-        assertEquals(timeline, f.app.timeline(draft.id).copy(application = timeline.application))
+        assertEquals(State.ASSIGNED, villager.core.applications().single { it.id == draft.id }.state)
 
-        val list = f.app.applications()
-        assertEquals(listOf(draft.id), list.map { it.id })
-        assertEquals("submitted", list.single().state)
+        // the platform has it under the phone's own id
+        val (status, detail) = platform.get("/v1/applications/${draft.id}", platform.tokenFor("v003"))
+        assertEquals(200, status)
+        assertEquals("assigned", detail!!["state"].asText())
     }
 
     @Test
-    fun `a manager's phone shows the call task with its countdown once the application is assigned`() = runBlocking {
-        val draft = f.app.createDraft(DraftInput("runchang-suli", 50_000_000L, 60u, "jiazhen"))
-        f.app.submit(draft.id)
-        val events = f.app.eventsJson(draft.id)
-        assertTrue(events.startsWith("[") && events.contains("\"submitted\""), events)
+    fun `the assigned manager's phone gets the call task with the villager's number and a tel link`() = runBlocking {
+        val villager = phone()
+        platform.signIn(villager.core, "v011")
+        val draft = villager.core.createDraft(suliDraft(amountFen = 20_000_000L))
+        villager.core.submit(draft.id)
+        villager.core.syncNow()
 
-        // What the platform sends the manager's phone: the villager's events plus the assignment.
-        val submittedAt = Regex(""""at":"([^"]+)"""").findAll(events).last().groupValues[1]
-        val assigned = """{"seq":3,"at":"$submittedAt","actor":{"role":"system","id":"system"},""" +
-            """"kind":{"type":"assigned","manager_id":"mgr-1","bank_id":"runchang"}}"""
-        val platformEvents = events.dropLast(1) + "," + assigned + "]"
+        val (_, detail) = platform.get("/v1/applications/${draft.id}", platform.tokenFor("v011"))
+        val managerId = detail!!["manager_id"].asText()
+        assertTrue(managerId.startsWith("m-runchang-"), managerId)
 
-        Fixture(userId = "mgr-1").use { manager ->
-            val copy = manager.app.ingestEvents(draft.id, platformEvents)
-            assertEquals("assigned", copy.state)
-            val tasks = manager.app.managerTasks("mgr-1")
-            assertEquals(1, tasks.size)
-            val call = tasks.single()
-            assertEquals("call", call.kind)
-            assertEquals(draft.id, call.applicationId)
-            assertEquals("50万元", call.amount.short)
-            assertTrue(call.countdownZh.startsWith("还剩") || call.countdownZh.startsWith("已超时"), call.countdownZh)
-            assertTrue(manager.app.managerTasks("mgr-2").isEmpty(), "another manager sees nothing")
-        }
+        val manager = phone()
+        platform.signIn(manager.core, managerId)
+        manager.core.syncNow()
+        val call = manager.core.managerTasks().single { it.applicationId == draft.id }
+        assertEquals(TaskKind.CALL, call.kind)
+        assertEquals("20万元", call.amount.short)
+        assertTrue(call.countdownZh.startsWith("还剩"), call.countdownZh)
+        assertEquals(platform.phoneOf("v011"), call.villagerPhone)
+        assertEquals("tel:${platform.phoneOf("v011")}", call.callUri)
+        assertNotNull(call.villagerName)
+
+        // the bank's other manager is not assigned: no task for it on their phone
+        val other = phone()
+        platform.signIn(other.core, if (managerId == "m-runchang-1") "m-runchang-2" else "m-runchang-1")
+        other.core.syncNow()
+        assertTrue(other.core.managerTasks().none { it.applicationId == draft.id })
     }
 }

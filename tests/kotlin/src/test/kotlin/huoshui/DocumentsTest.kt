@@ -1,6 +1,8 @@
 package huoshui
 
-import cn.huoshui.core.HuoshuiFailure
+import cn.huoshui.core.capture
+import cn.huoshui.core.exportTo
+import cn.huoshui.core.messageZh
 import java.io.ByteArrayInputStream
 import java.io.ByteArrayOutputStream
 import java.nio.file.Files
@@ -14,34 +16,33 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
-import uniffi.huoshui_core.DraftInput
+import uniffi.huoshui_core.DocumentKind
+import uniffi.huoshui_ffi.HuoshuiException
 
 /** A document in chunks through the Kotlin keystore into the vault, and back out intact. */
 class DocumentsTest {
-    private val f = Fixture()
+    private val f = Phone()
 
     @AfterEach
     fun close() = f.close()
 
-    private fun hex(bytes: ByteArray) = bytes.joinToString("") { "%02x".format(it) }
-
     @Test
     fun `a PDF captured in chunks is exported byte for byte with its SHA-256`() = runBlocking {
         val pdf = samplePdf(700_000)
-        val draft = f.app.createDraft(DraftInput("runchang-suli", 50_000_000L, 60u, "jiazhen"))
-        val doc = f.app.capture("land_contract", ByteArrayInputStream(pdf), draft.id, chunkBytes = 64 * 1024 + 7)
+        val doc = f.core.capture(DocumentKind.LAND_CONTRACT, ByteArrayInputStream(pdf), chunkBytes = 64 * 1024 + 7)
+        assertEquals(DocumentKind.LAND_CONTRACT, doc.kind)
         assertEquals("pdf", doc.media)
         assertEquals(pdf.size.toULong(), doc.sizeBytes)
-        assertEquals(hex(MessageDigest.getInstance("SHA-256").digest(pdf)), doc.sha256)
+        assertEquals(sha256Hex(pdf), doc.sha256)
         assertTrue(f.keystore.wraps.get() == 1, "the install key was wrapped by the Kotlin keystore")
 
         val out = ByteArrayOutputStream()
-        val exported = f.app.exportTo(doc.id, out)
+        val exported = f.core.exportTo(doc.id, out)
         assertArrayEquals(pdf, out.toByteArray())
         assertEquals(doc.sha256, exported.sha256)
 
         val file = f.dir.resolve("export.pdf")
-        f.app.exportToFile(doc.id, file.toString())
+        f.core.exportToFile(doc.id, file.toString())
         assertArrayEquals(pdf, Files.readAllBytes(file))
 
         // the sealed file on disk does not hold the plaintext
@@ -52,35 +53,54 @@ class DocumentsTest {
 
     @Test
     fun `the checklist and the list show what was captured for an application`() = runBlocking {
-        val draft = f.app.createDraft(DraftInput("runchang-suli", 50_000_000L, 60u, "jiazhen"))
-        val before = f.app.checklist(draft.id)
-        assertEquals(listOf("id_card_front", "id_card_back", "household_register", "land_contract"), before.map { it.kind })
-        assertTrue(before.all { it.missing })
+        Phone(platformUrl = SharedPlatform.platform.url).use { villager ->
+            SharedPlatform.platform.signIn(villager.core, "v004")
+            val draft = villager.core.createDraft(suliDraft())
+            val before = villager.core.checklist(draft.id)
+            assertEquals(
+                listOf(DocumentKind.ID_CARD_FRONT, DocumentKind.ID_CARD_BACK, DocumentKind.HOUSEHOLD_REGISTER, DocumentKind.LAND_CONTRACT),
+                before.map { it.kind },
+            )
+            assertTrue(before.all { it.missing })
 
-        f.app.capture("id_card_front", sequenceOf(samplePdf(10_000)), draft.id)
-        val after = f.app.checklist(draft.id)
-        assertFalse(after.first { it.kind == "id_card_front" }.missing)
-        assertEquals(1u, after.first { it.kind == "id_card_front" }.captured)
-        assertTrue(after.first { it.kind == "land_contract" }.missing)
-        assertEquals("身份证人像面", f.app.documents(draft.id).single().kindZh)
+            villager.core.capture(DocumentKind.ID_CARD_FRONT, sequenceOf(samplePdf(10_000)), draft.id)
+            val after = villager.core.checklist(draft.id)
+            assertFalse(after.first { it.kind == DocumentKind.ID_CARD_FRONT }.missing)
+            assertEquals(1u, after.first { it.kind == DocumentKind.ID_CARD_FRONT }.captured)
+            assertTrue(after.first { it.kind == DocumentKind.LAND_CONTRACT }.missing)
+            val listed = villager.core.documents(draft.id).single()
+            assertEquals(DocumentKind.ID_CARD_FRONT, listed.kind)
+            assertEquals("身份证人像面", listed.kindZh)
+        }
+    }
+
+    @Test
+    fun `a checklist for kinds named by the screen marks what is still missing`() = runBlocking {
+        val list = f.core.checklistForCodes(
+            listOf(DocumentKind.BUSINESS_LICENSE, DocumentKind.LEASE),
+            listOf(DocumentKind.LEASE, DocumentKind.OTHER),
+        )
+        assertEquals(listOf(DocumentKind.BUSINESS_LICENSE to true, DocumentKind.LEASE to false), list.map { it.kind to it.missing })
     }
 
     @Test
     fun `a file that is not a photo or PDF is refused and nothing is kept`() = runBlocking {
-        val e = assertThrows<HuoshuiFailure.InvalidInput> {
-            runBlocking { f.app.capture("other", ByteArrayInputStream(ByteArray(5000) { 0x41 })) }
+        val e = assertThrows<HuoshuiException.InvalidInput> {
+            runBlocking { f.core.capture(DocumentKind.OTHER, ByteArrayInputStream(ByteArray(5000) { 0x41 })) }
         }
         assertTrue(e.messageZh.contains("不支持"), e.messageZh)
-        assertTrue(f.app.documents().isEmpty())
+        assertTrue(f.core.documents(null).isEmpty())
+        val folder = f.dir.resolve("documents")
+        assertFalse(Files.exists(folder) && Files.list(folder).use { s -> s.anyMatch { Files.isRegularFile(it) } })
     }
+}
 
-    companion object {
-        /** A minimal PDF padded with random bytes in a stream object, [size] bytes long. */
-        fun samplePdf(size: Int): ByteArray {
-            val head = "%PDF-1.7\n% huoshui test page\n1 0 obj << /Length ${size} >>\nstream\n".toByteArray()
-            val tail = "\nendstream\nendobj\ntrailer << >>\n%%EOF\n".toByteArray()
-            val body = Random(42).nextBytes(maxOf(0, size - head.size - tail.size))
-            return head + body + tail
-        }
-    }
+fun sha256Hex(bytes: ByteArray): String = MessageDigest.getInstance("SHA-256").digest(bytes).joinToString("") { "%02x".format(it) }
+
+/** A minimal PDF padded with random bytes in a stream object, [size] bytes long. */
+fun samplePdf(size: Int, seed: Int = 42): ByteArray {
+    val head = "%PDF-1.7\n% huoshui test page\n1 0 obj << /Length ${size} >>\nstream\n".toByteArray()
+    val tail = "\nendstream\nendobj\ntrailer << >>\n%%EOF\n".toByteArray()
+    val body = Random(seed).nextBytes(maxOf(0, size - head.size - tail.size))
+    return head + body + tail
 }

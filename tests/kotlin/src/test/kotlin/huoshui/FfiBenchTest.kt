@@ -9,7 +9,9 @@ import javax.imageio.IIOImage
 import javax.imageio.ImageIO
 import javax.imageio.ImageWriteParam
 import kotlin.random.Random
+import cn.huoshui.core.capture
 import kotlinx.coroutines.runBlocking
+import uniffi.huoshui_core.DocumentKind
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Tag
 import org.junit.jupiter.api.Test
@@ -38,11 +40,11 @@ class FfiBenchTest {
 
     @Test
     fun `ffi figures`() {
-        Fixture().use { f -> figures(f) }
+        Phone().use { f -> figures(f) }
     }
 
-    private fun figures(f: Fixture) {
-        val app = f.app
+    private fun figures(f: Phone) {
+        val app = f.core
         report("library: ${System.getProperty("huoshui.lib.dir")}")
 
         // 1. a trivial call: money formatting, one record back
@@ -52,8 +54,8 @@ class FfiBenchTest {
         report("trivial call money(fen): %.0f calls/s (%.2f µs/call, %d calls)".format(calls / (trivial / 1e9), trivial / 1e3 / calls, calls))
 
         // 1b. the smallest call: a u32 back, no buffer (listener count)
-        repeat(50_000) { app.listenerCount }
-        val small = timeNanos { for (i in 0 until calls) app.listenerCount }
+        repeat(50_000) { app.listenerCount() }
+        val small = timeNanos { for (i in 0 until calls) app.listenerCount() }
         report("smallest call listenerCount(): %.0f calls/s (%.2f µs/call, %d calls)".format(calls / (small / 1e9), small / 1e3 / calls, calls))
 
         // 2. one market page of 20 offers (the whole catalog ranked, 20 returned and formatted)
@@ -75,8 +77,8 @@ class FfiBenchTest {
         val photo = noisyJpeg(targetBytes = 5_000_000)
         val captures = 10
         val times = runBlocking {
-            app.capture("id_card_front", ByteArrayInputStream(photo)) // warm-up
-            LongArray(captures) { timeNanos { app.capture("id_card_front", ByteArrayInputStream(photo)) } }.also { it.sort() }
+            app.capture(DocumentKind.ID_CARD_FRONT, ByteArrayInputStream(photo)) // warm-up
+            LongArray(captures) { timeNanos { app.capture(DocumentKind.ID_CARD_FRONT, ByteArrayInputStream(photo)) } }.also { it.sort() }
         }
         report("5 MB photo to the vault (%d bytes JPEG, 256 KiB chunks): median %.1f ms (%.0f MB/s), min %.1f ms (%d runs)".format(
             photo.size, percentile(times, 0.5) / 1e6, photo.size / (percentile(times, 0.5) / 1e9) / 1e6, times.first() / 1e6, captures))

@@ -1,6 +1,6 @@
 package huoshui
 
-import cn.huoshui.core.Huoshui
+import cn.huoshui.core.open
 import java.nio.file.Files
 import java.nio.file.Path
 import java.security.SecureRandom
@@ -9,7 +9,13 @@ import javax.crypto.AEADBadTagException
 import javax.crypto.Cipher
 import javax.crypto.spec.GCMParameterSpec
 import javax.crypto.spec.SecretKeySpec
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.withTimeout
+import uniffi.huoshui_core.CreditGrade
+import uniffi.huoshui_core.DraftInput
 import uniffi.huoshui_core.MarketInput
+import uniffi.huoshui_ffi.HuoshuiCore
 import uniffi.huoshui_ffi.KeystoreException
 import uniffi.huoshui_ffi.PlatformKeystore
 
@@ -58,23 +64,39 @@ class LockedKeystore : PlatformKeystore {
     override fun unwrapKey(wrapped: ByteArray): ByteArray = throw KeystoreException.Failed("device not unlocked yet")
 }
 
-/** One opened core in its own temp folder. */
-class Fixture(val keystore: JvmKeystore = JvmKeystore(), val userId: String = "villager-1") : AutoCloseable {
+/**
+ * One phone: a core opened in its own temp folder as a client of [platformUrl] (`null`: no
+ * platform: the market, the calculator and documents work). [reopen] closes and opens the
+ * same folder again (an app restart), optionally as a client of another address.
+ */
+class Phone(val keystore: JvmKeystore = JvmKeystore(), platformUrl: String? = null) : AutoCloseable {
     val dir: Path = tempDataDir()
-    val app: Huoshui = Huoshui.open(dir.toString(), userId, keystore)
+    var platformUrl: String? = platformUrl
+        private set
+    var core: HuoshuiCore = HuoshuiCore.open(dir.toString(), platformUrl, keystore)
+        private set
+
+    fun reopen(platformUrl: String? = this.platformUrl) {
+        core.close()
+        this.platformUrl = platformUrl
+        core = HuoshuiCore.open(dir.toString(), platformUrl, keystore)
+    }
 
     override fun close() {
-        app.close()
+        core.close()
         deleteTree(dir)
     }
 }
 
-/** A market form with only amount, term and date filled in. */
+/** An address on loopback where nothing listens: a phone without signal. */
+fun deadPlatformUrl(): String = "http://127.0.0.1:${freeLoopbackPort()}"
+
+/** A market form with only amount, term and date filled in (and what a test names). */
 fun marketInput(
     amountFen: Long,
     months: UInt,
     points: UInt? = null,
-    grade: String? = null,
+    grade: CreditGrade? = null,
     industry: String? = null,
     search: String? = null,
     limit: UInt? = null,
@@ -85,12 +107,23 @@ fun marketInput(
     industry = industry,
     points = points,
     grade = grade,
-    town = null,
-    age = null,
-    sort = null,
     search = search,
-    bank = null,
     eligibleOnly = eligibleOnly,
     limit = limit,
     asOf = "2026-11-28",
 )
+
+/** A 酥梨贷 draft (no grade rule) in the signed-in villager's own town. */
+fun suliDraft(amountFen: Long = 10_000_000L, months: UInt = 48u) =
+    DraftInput(productId = "runchang-suli", amountFen = amountFen, months = months, town = "")
+
+/**
+ * The first value of [flow] that satisfies [predicate], waiting at most [seconds] (a bound so
+ * that a broken build fails instead of hanging; nothing is timed).
+ */
+suspend fun <T> Flow<T>.awaitFirst(seconds: Long = 30, what: String, predicate: (T) -> Boolean): T =
+    try {
+        withTimeout(seconds * 1000) { first(predicate) }
+    } catch (e: kotlinx.coroutines.TimeoutCancellationException) {
+        throw AssertionError("waited $seconds s for $what", e)
+    }

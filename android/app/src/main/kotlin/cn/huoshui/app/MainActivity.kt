@@ -20,42 +20,55 @@ import androidx.compose.runtime.getValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
-import androidx.lifecycle.lifecycleScope
-import cn.huoshui.core.Huoshui
+import androidx.lifecycle.viewmodel.compose.viewModel
 import cn.huoshui.core.MarketScreenState
 import cn.huoshui.core.MarketUiState
+import cn.huoshui.core.open
 import uniffi.huoshui_core.MarketInput
 import uniffi.huoshui_core.OfferView
+import uniffi.huoshui_ffi.HuoshuiCore
+
+/** The county platform this build talks to (a build setting in a real release). */
+const val PLATFORM_URL = "https://huoshui.example.cn"
 
 /** The process-wide core: opened once, on first use, for the app's whole life. */
 class HuoshuiApplication : Application() {
-    val core: Huoshui by lazy { Huoshui.open(filesDir.resolve("huoshui").path, "local-user", AndroidKeystoreImpl()) }
+    val core: HuoshuiCore by lazy {
+        HuoshuiCore.open(filesDir.resolve("huoshui").path, PLATFORM_URL, AndroidKeystoreImpl())
+    }
 }
 
 /** Shows the market. Everything on screen comes formatted from the core. */
 class MainActivity : ComponentActivity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        val market = MarketScreenState((application as HuoshuiApplication).core, lifecycleScope)
-        setContent { MaterialTheme { MarketScreen(market) } }
+        setContent { MaterialTheme { MarketScreen(viewModel<MarketViewModel>().state) } }
+    }
+
+    override fun onStart() {
+        super.onStart()
+        // live updates while the app is in the foreground
+        runCatching { (application as HuoshuiApplication).core.connectLive() }
+    }
+
+    override fun onStop() {
+        (application as HuoshuiApplication).core.disconnectLive()
+        super.onStop()
     }
 }
 
 @Composable
 fun MarketScreen(market: MarketScreenState) {
     LaunchedEffect(Unit) {
-        market.request(
-            MarketInput(
-                amountFen = 50_000_000L, months = 36u, industry = null, points = null, grade = null,
-                town = null, age = null, sort = null, search = null, bank = null,
-                eligibleOnly = false, limit = 20u, asOf = null,
-            ),
-        )
+        // a restored form was asked for again by the holder itself
+        if (market.state.value == MarketUiState.Idle) {
+            market.request(MarketInput(amountFen = 50_000_000L, months = 36u, limit = 20u))
+        }
     }
     val state by market.state.collectAsStateWithLifecycle()
     when (val s = state) {
         is MarketUiState.Idle, is MarketUiState.Loading -> CircularProgressIndicator(Modifier.padding(24.dp))
-        is MarketUiState.Failed -> Text(s.failure.messageZh, Modifier.padding(24.dp), style = MaterialTheme.typography.titleLarge)
+        is MarketUiState.Failed -> Text(s.error.zh, Modifier.padding(24.dp), style = MaterialTheme.typography.titleLarge)
         is MarketUiState.Ready -> LazyColumn { items(s.page.offers, key = { it.productId }) { OfferCard(it) } }
     }
 }

@@ -2,49 +2,46 @@ package cn.huoshui.core
 
 import uniffi.huoshui_ffi.HuoshuiException
 
-/**
- * What went wrong in the core, as the action the app can take. Every failure of the core
- * arrives as one of these (a panic inside the core arrives as [Internal]); [messageZh] is shown
- * to the villager, [messageEn] beside it or in logs.
+/*
+ * Errors: every failure of the core arrives as the generated sealed class HuoshuiException,
+ * one subclass per action the app can take (InvalidInput, NotFound, KeyUnavailable,
+ * StorageFull, Retry, Conflict, SignIn, Offline, Internal; a panic inside the core arrives as
+ * Internal). It is used as it is: a second hand-written hierarchy would only mirror it and drift
+ * (the previous one had no SignIn or Offline). What the generated base class lacks is its
+ * message without a `when`: these two properties give it.
  */
-sealed class HuoshuiFailure(
-    val messageZh: String,
-    val messageEn: String,
-    cause: Throwable?,
-) : Exception("$messageZh / $messageEn", cause) {
-    /** Wrong input: show the message next to the field. */
-    class InvalidInput(zh: String, en: String, cause: Throwable? = null) : HuoshuiFailure(zh, en, cause)
-    /** Not there (any more): go back to the list. */
-    class NotFound(zh: String, en: String, cause: Throwable? = null) : HuoshuiFailure(zh, en, cause)
-    /** The keystore lost its key: capture the documents again. */
-    class KeyUnavailable(zh: String, en: String, cause: Throwable? = null) : HuoshuiFailure(zh, en, cause)
-    /** Out of storage: free space, then try again. */
-    class StorageFull(zh: String, en: String, cause: Throwable? = null) : HuoshuiFailure(zh, en, cause)
-    /** Passing failure: try again later. */
-    class Retry(zh: String, en: String, cause: Throwable? = null) : HuoshuiFailure(zh, en, cause)
-    /** Does not fit the current state: refresh the screen. */
-    class Conflict(zh: String, en: String, cause: Throwable? = null) : HuoshuiFailure(zh, en, cause)
-    /** A bug in the core: report it; the app keeps running. */
-    class Internal(zh: String, en: String, cause: Throwable? = null) : HuoshuiFailure(zh, en, cause)
 
+/** The message to show the user, in Chinese (every variant carries one). */
+val HuoshuiException.messageZh: String
+    get() = when (this) {
+        is HuoshuiException.InvalidInput -> this.messageZh
+        is HuoshuiException.NotFound -> this.messageZh
+        is HuoshuiException.KeyUnavailable -> this.messageZh
+        is HuoshuiException.StorageFull -> this.messageZh
+        is HuoshuiException.Retry -> this.messageZh
+        is HuoshuiException.Conflict -> this.messageZh
+        is HuoshuiException.SignIn -> this.messageZh
+        is HuoshuiException.Offline -> this.messageZh
+        is HuoshuiException.Internal -> this.messageZh
+    }
+
+/** The same message in English (beside the Chinese, or for logs). */
+val HuoshuiException.messageEn: String
+    get() = when (this) {
+        is HuoshuiException.InvalidInput -> this.messageEn
+        is HuoshuiException.NotFound -> this.messageEn
+        is HuoshuiException.KeyUnavailable -> this.messageEn
+        is HuoshuiException.StorageFull -> this.messageEn
+        is HuoshuiException.Retry -> this.messageEn
+        is HuoshuiException.Conflict -> this.messageEn
+        is HuoshuiException.SignIn -> this.messageEn
+        is HuoshuiException.Offline -> this.messageEn
+        is HuoshuiException.Internal -> this.messageEn
+    }
+
+/** What a screen shows when an action failed: the core's words, Chinese first. */
+data class ErrorText(val zh: String, val en: String) {
     companion object {
-        /** The failure for an exception thrown by the generated bindings. */
-        fun from(e: HuoshuiException): HuoshuiFailure = when (e) {
-            is HuoshuiException.InvalidInput -> InvalidInput(e.messageZh, e.messageEn, e)
-            is HuoshuiException.NotFound -> NotFound(e.messageZh, e.messageEn, e)
-            is HuoshuiException.KeyUnavailable -> KeyUnavailable(e.messageZh, e.messageEn, e)
-            is HuoshuiException.StorageFull -> StorageFull(e.messageZh, e.messageEn, e)
-            is HuoshuiException.Retry -> Retry(e.messageZh, e.messageEn, e)
-            is HuoshuiException.Conflict -> Conflict(e.messageZh, e.messageEn, e)
-            is HuoshuiException.Internal -> Internal(e.messageZh, e.messageEn, e)
-        }
+        fun of(e: HuoshuiException) = ErrorText(e.messageZh, e.messageEn)
     }
 }
-
-/** Runs [block], turning the bindings' exceptions into [HuoshuiFailure]. */
-internal inline fun <T> translated(block: () -> T): T =
-    try {
-        block()
-    } catch (e: HuoshuiException) {
-        throw HuoshuiFailure.from(e)
-    }
