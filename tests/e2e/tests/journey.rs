@@ -7,6 +7,7 @@
 
 use huoshui_core::app::views::{DraftInput, SyncMark, SyncState};
 use huoshui_core::domain::documents::DocumentKind;
+use huoshui_core::domain::lifecycle::State;
 use huoshui_core::wire;
 use huoshui_e2e::{Phone, Platform, Relay};
 use std::sync::Arc;
@@ -140,7 +141,7 @@ fn suli_draft() -> DraftInput {
 fn capture(phone: &Phone, kind: DocumentKind, application_id: &str, bytes: &[u8]) -> String {
     let mut capture = phone
         .core
-        .start_capture(kind.code(), Some(application_id.to_owned()))
+        .start_capture(kind, Some(application_id.to_owned()))
         .unwrap();
     for chunk in bytes.chunks(100_000) {
         capture.write_chunk(chunk).unwrap();
@@ -216,7 +217,7 @@ async fn a_submission_made_offline_reaches_the_platform_once_under_the_phones_id
 
     let confirmed = phone.core.timeline(&draft.id).unwrap();
     assert_eq!(confirmed.application.sync_mark, SyncMark::Confirmed);
-    assert_eq!(confirmed.application.state, "assigned");
+    assert_eq!(confirmed.application.state, State::Assigned);
 
     // Syncing again sends nothing and changes nothing.
     let again = phone.core.sync_now().await.unwrap();
@@ -301,7 +302,8 @@ async fn a_command_the_platform_refuses_waits_with_the_platforms_words_and_is_no
     let view = second.core.timeline(&draft.id).unwrap();
     assert_eq!(view.application.sync_mark, SyncMark::NeedsAttention);
     assert_eq!(
-        view.application.state, "withdrawn",
+        view.application.state,
+        State::Withdrawn,
         "the platform's state wins"
     );
     assert!(view.next_zh.starts_with("平台没有接受"), "{}", view.next_zh);

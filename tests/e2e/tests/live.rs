@@ -6,7 +6,7 @@
 
 use huoshui_core::app::Topic;
 use huoshui_core::app::views::{DraftInput, TaskView};
-use huoshui_core::domain::lifecycle::ContactOutcome;
+use huoshui_core::domain::lifecycle::{ContactOutcome, State, TaskKind};
 use huoshui_e2e::{Phone, Platform, Relay};
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -81,7 +81,7 @@ async fn a_new_task_reaches_the_managers_core_over_the_live_stream_with_the_numb
         t.iter().any(|t| t.application_id == draft.id)
     });
     let task = tasks.iter().find(|t| t.application_id == draft.id).unwrap();
-    assert_eq!(task.kind, "call");
+    assert_eq!(task.kind, TaskKind::Call);
     let number = platform.phone_of(VILLAGER);
     assert_eq!(task.villager_phone.as_deref(), Some(number.as_str()));
     assert_eq!(
@@ -104,7 +104,7 @@ async fn a_new_task_reaches_the_managers_core_over_the_live_stream_with_the_numb
     assert_eq!(sent.pending, 0, "{sent:?}");
     villager.core.sync_now().await.unwrap();
     let timeline = villager.core.timeline(&draft.id).unwrap();
-    assert_eq!(timeline.application.state, "contacted");
+    assert_eq!(timeline.application.state, State::Contacted);
     assert!(
         timeline
             .entries
@@ -122,12 +122,12 @@ async fn a_new_task_reaches_the_managers_core_over_the_live_stream_with_the_numb
     );
     let tasks = wait_for_tasks(&manager, &woken, |t| {
         t.iter()
-            .any(|t| t.application_id == draft.id && t.kind == "decide")
+            .any(|t| t.application_id == draft.id && t.kind == TaskKind::Decide)
     });
     assert!(
         tasks
             .iter()
-            .all(|t| t.application_id != draft.id || t.kind != "call")
+            .all(|t| t.application_id != draft.id || t.kind != TaskKind::Call)
     );
 
     // Another villager's phone sees none of it.
