@@ -147,7 +147,7 @@ pub fn capture_file(
         }
         bar
     };
-    let mut capture = device.core.start_capture(kind.code(), application)?;
+    let mut capture = device.core.start_capture(kind, application)?;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match input.read(&mut buf) {
