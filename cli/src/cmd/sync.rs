@@ -37,6 +37,7 @@ pub fn state_code(state: SyncState) -> &'static str {
 /// The stable code of an application's sync mark.
 pub fn mark_code(mark: SyncMark) -> &'static str {
     match mark {
+        SyncMark::Draft => "draft",
         SyncMark::Confirmed => "confirmed",
         SyncMark::Waiting => "waiting",
         SyncMark::NeedsAttention => "needs_attention",
@@ -242,6 +243,13 @@ pub fn deliver(
     } else {
         match mark {
             SyncMark::Confirmed => ("sent", None, None, done_zh.to_owned(), done_en.to_owned()),
+            SyncMark::Draft => (
+                "draft",
+                Some(Exit::Failed),
+                None,
+                "这还是本机上的草稿，没有提交".to_owned(),
+                "this is still a draft on this machine; it was not submitted".to_owned(),
+            ),
             SyncMark::NeedsAttention => {
                 let refused = report
                     .as_ref()

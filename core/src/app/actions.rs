@@ -322,6 +322,7 @@ impl AppCore {
             &self.tz,
             now,
             &Marks::read(&self.store)?,
+            &applications::unconfirmed(&self.store, app.id.as_str())?,
         ))
     }
 

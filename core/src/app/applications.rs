@@ -167,7 +167,8 @@ impl Marks {
         Ok(marks)
     }
 
-    fn of(&self, id: &str) -> (SyncMark, String, String, Option<&Refusal>) {
+    fn of(&self, app: &Application) -> (SyncMark, String, String, Option<&Refusal>) {
+        let id = app.id.as_str();
         match self.by_app.get(id) {
             Some((_, Some(r))) => (
                 SyncMark::NeedsAttention,
@@ -179,6 +180,12 @@ impl Marks {
                 SyncMark::Waiting,
                 "待发送，联网后自动发送".into(),
                 "waiting to be sent when online".into(),
+                None,
+            ),
+            _ if app.state == State::Draft => (
+                SyncMark::Draft,
+                "草稿，仅保存在本机".into(),
+                "a draft, kept on this phone only".into(),
                 None,
             ),
             _ => (SyncMark::Confirmed, String::new(), String::new(), None),
@@ -199,7 +206,7 @@ pub(crate) fn view(
     now: Timestamp,
     marks: &Marks,
 ) -> ApplicationView {
-    let (sync_mark, sync_zh, sync_en, refusal) = marks.of(app.id.as_str());
+    let (sync_mark, sync_zh, sync_en, refusal) = marks.of(app);
     ApplicationView {
         id: app.id.as_str().to_owned(),
         product_id: app.product_id.clone(),
@@ -221,8 +228,19 @@ pub(crate) fn view(
     }
 }
 
+/// The numbers of the events the phone decided that the platform has not confirmed yet.
+pub(crate) fn unconfirmed(store: &Store, id: &str) -> Result<Vec<u64>, AppError> {
+    Ok(store
+        .events(id)?
+        .iter()
+        .filter(|e| e.local)
+        .filter_map(|e| u64::try_from(e.seq).ok())
+        .collect())
+}
+
 /// The timeline screen of one application. While something the villager did still waits in
-/// the outbox, "what happens next" says so instead of promising what the platform will do.
+/// the outbox, "what happens next" says so instead of promising what the platform will do, and
+/// each entry says whether the platform has confirmed it.
 pub(crate) fn timeline_view(
     catalog: &Catalog,
     app: &Application,
@@ -230,6 +248,7 @@ pub(crate) fn timeline_view(
     tz: &TimeZone,
     now: Timestamp,
     marks: &Marks,
+    unconfirmed: &[u64],
 ) -> TimelineView {
     let t = lifecycle::timeline(app, policy, tz, now);
     let application = view(catalog, app, tz, now, marks);
@@ -248,7 +267,7 @@ pub(crate) fn timeline_view(
                 application.attention_en.clone().unwrap_or_default()
             ),
         ),
-        SyncMark::Confirmed => (t.next_zh, t.next_en),
+        SyncMark::Confirmed | SyncMark::Draft => (t.next_zh, t.next_en),
     };
     TimelineView {
         application,
@@ -265,6 +284,7 @@ pub(crate) fn timeline_view(
                 title_en: e.title_en,
                 detail_zh: e.detail_zh,
                 detail_en: e.detail_en,
+                confirmed: !unconfirmed.contains(&e.seq),
             })
             .collect(),
     }

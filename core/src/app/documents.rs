@@ -97,6 +97,7 @@ pub(crate) fn view(row: &DocumentRow, tz: &TimeZone, now: Timestamp) -> Document
         sha256: row.sha256.clone(),
         application_id: row.application_id.clone(),
         captured_zh: crate::domain::lifecycle::format_when_zh(row.created_at, tz, now),
+        uploaded: row.uploaded_at.is_some(),
     }
 }
 

@@ -307,6 +307,7 @@ impl AppCore {
             &self.tz,
             self.now(),
             &Marks::read(&self.store)?,
+            &applications::unconfirmed(&self.store, app.id.as_str())?,
         ))
     }
 

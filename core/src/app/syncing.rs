@@ -272,6 +272,7 @@ impl AppCore {
             pending: 0,
             wedged: Vec::new(),
             catalog_updated: false,
+            reached_platform: false,
             status: self.sync_status()?,
         };
         match platform.sync_catalog(&self.store, now).await {
@@ -286,6 +287,7 @@ impl AppCore {
             }
             Err(e) => return Err(sync_error(&e)),
         }
+        report.reached_platform = true;
         let session = self.store.session()?;
         let Some(token) = session.as_ref().and_then(|s| s.token.clone()) else {
             return Ok((report, false));

@@ -341,6 +341,8 @@ pub struct ApplicationView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum SyncMark {
+    /// A draft: kept on this phone only, the platform has not seen it.
+    Draft,
     /// The platform has it all.
     Confirmed,
     /// Something is in the outbox, to be sent when online.
@@ -360,6 +362,8 @@ pub struct TimelineEntryView {
     pub title_en: String,
     pub detail_zh: Option<String>,
     pub detail_en: Option<String>,
+    /// The platform has confirmed it (false: done on this phone, waiting to be sent).
+    pub confirmed: bool,
 }
 
 /// An application's timeline, ready to draw.
@@ -423,6 +427,8 @@ pub struct DocumentView {
     pub sha256: String,
     pub application_id: Option<String>,
     pub captured_zh: String,
+    /// The platform has the whole document (its SHA-256 checked).
+    pub uploaded: bool,
 }
 
 /// Who is signed in on this phone, as the platform records them.
@@ -508,6 +514,8 @@ pub struct SyncReportView {
     /// Everything the platform refused, in its words.
     pub wedged: Vec<AttentionView>,
     pub catalog_updated: bool,
+    /// Whether this sync reached the platform at all.
+    pub reached_platform: bool,
     pub status: SyncStatusView,
 }
 

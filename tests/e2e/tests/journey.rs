@@ -163,6 +163,11 @@ async fn a_submission_made_offline_reaches_the_platform_once_under_the_phones_id
     let relay = Relay::to(platform.running.addr).await;
     let phone = signed_in_villager(&platform, &relay).await;
     let draft = phone.core.create_draft(&suli_draft()).unwrap();
+    assert_eq!(
+        draft.sync_mark,
+        SyncMark::Draft,
+        "a draft is on the phone only"
+    );
     let photo = png(64, 48);
     let paper = pdf(40_000);
     let photo_sha = capture(&phone, DocumentKind::IdCardFront, &draft.id, &photo);
@@ -176,7 +181,21 @@ async fn a_submission_made_offline_reaches_the_platform_once_under_the_phones_id
         "the phone says it is waiting, not that the platform has it: {}",
         timeline.next_zh
     );
+    assert!(
+        timeline.entries.last().is_some_and(|e| !e.confirmed),
+        "the submission is shown as not yet confirmed: {:?}",
+        timeline.entries
+    );
     let offline = phone.core.sync_now().await.unwrap();
+    assert!(!offline.reached_platform);
+    assert!(
+        phone
+            .core
+            .documents(Some(&draft.id))
+            .unwrap()
+            .iter()
+            .all(|d| !d.uploaded)
+    );
     assert_eq!(offline.status.state, SyncState::Offline);
     assert_eq!(
         offline.pending, 3,
@@ -186,7 +205,16 @@ async fn a_submission_made_offline_reaches_the_platform_once_under_the_phones_id
 
     relay.set_online(true);
     let online = phone.core.sync_now().await.unwrap();
+    assert!(online.reached_platform);
     assert_eq!(online.status.state, SyncState::Idle, "{:?}", online.status);
+    assert!(
+        phone
+            .core
+            .documents(Some(&draft.id))
+            .unwrap()
+            .iter()
+            .all(|d| d.uploaded)
+    );
     assert_eq!(online.pending, 0);
     assert!(
         online.sent >= 3,
@@ -217,6 +245,7 @@ async fn a_submission_made_offline_reaches_the_platform_once_under_the_phones_id
 
     let confirmed = phone.core.timeline(&draft.id).unwrap();
     assert_eq!(confirmed.application.sync_mark, SyncMark::Confirmed);
+    assert!(confirmed.entries.iter().all(|e| e.confirmed));
     assert_eq!(confirmed.application.state, State::Assigned);
 
     // Syncing again sends nothing and changes nothing.

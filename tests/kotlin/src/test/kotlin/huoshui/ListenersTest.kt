@@ -100,7 +100,7 @@ class ListenersTest {
 
         val draft = f.core.createDraft(suliDraft())
         val apps = f.core.applicationsFlow().awaitFirst(what = "the draft") { list -> list.any { it.id == draft.id } }
-        assertEquals(SyncMark.CONFIRMED, apps.single { it.id == draft.id }.syncMark, "a draft waits for nothing")
+        assertEquals(SyncMark.DRAFT, apps.single { it.id == draft.id }.syncMark, "a draft is kept on the phone only")
 
         f.core.logout()
         assertNull(f.core.sessionFlow().awaitFirst(what = "sign-out") { it == null })
