@@ -18,7 +18,9 @@ use huoshui_core::app::views::{
 use huoshui_core::app::{AppCore, AppError, ErrorAction, Topic};
 use huoshui_core::domain::documents::DocumentKind;
 use huoshui_core::domain::lifecycle::ContactOutcome;
+use std::any::Any;
 use std::future::Future;
+use std::pin::Pin;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::runtime::Runtime;
@@ -62,10 +64,17 @@ impl HuoshuiCore {
         &self,
         f: impl FnOnce(&AppCore) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, HuoshuiError> {
+        let job: BlockingJob = Box::new(move |core| f(core).map(|v| Box::new(v) as AnyValue));
+        unbox(self.run_boxed(job).await?)
+    }
+
+    /// The one non-generic body of [`HuoshuiCore::run`]: every call shares one task type on the
+    /// runtime, so the shipped library holds one copy of the task machinery, not one per call.
+    async fn run_boxed(&self, job: BlockingJob) -> Result<AnyValue, HuoshuiError> {
         let core = Arc::clone(&self.core);
         let handle = self
             .runtime()?
-            .spawn_blocking(move || guard(|| Ok(f(&core)?)));
+            .spawn_blocking(move || guard(|| Ok(job(&core)?)));
         match handle.await {
             Ok(result) => result,
             Err(e) if e.is_panic() => Err(HuoshuiError::from_panic(e.into_panic().as_ref())),
@@ -82,13 +91,34 @@ impl HuoshuiCore {
         Fut: Future<Output = Result<T, AppError>> + Send + 'static,
     {
         let core = Arc::clone(&self.core);
-        let handle = self.runtime()?.spawn(async move { f(core).await });
+        let work: AsyncJob = Box::pin(async move { f(core).await.map(|v| Box::new(v) as AnyValue) });
+        unbox(self.run_async_boxed(work).await?)
+    }
+
+    /// The one non-generic body of [`HuoshuiCore::run_async`] (one task type, as above).
+    async fn run_async_boxed(&self, work: AsyncJob) -> Result<AnyValue, HuoshuiError> {
+        let handle = self.runtime()?.spawn(work);
         match handle.await {
             Ok(result) => Ok(result?),
             Err(e) if e.is_panic() => Err(HuoshuiError::from_panic(e.into_panic().as_ref())),
             Err(_) => Err(HuoshuiError::task_lost()),
         }
     }
+}
+
+/// A value of any type coming back from a task.
+type AnyValue = Box<dyn Any + Send>;
+/// Blocking core work, boxed so that all calls share one task type.
+type BlockingJob = Box<dyn FnOnce(&AppCore) -> Result<AnyValue, AppError> + Send>;
+/// Async core work, boxed likewise.
+type AsyncJob = Pin<Box<dyn Future<Output = Result<AnyValue, AppError>> + Send>>;
+
+/// The value a task gave back, as the type its caller put in.
+fn unbox<T: 'static>(value: AnyValue) -> Result<T, HuoshuiError> {
+    value
+        .downcast::<T>()
+        .map(|b| *b)
+        .map_err(|_| HuoshuiError::from(AppError::internal("a task gave back another type")))
 }
 
 #[uniffi::export]
