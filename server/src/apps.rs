@@ -311,7 +311,9 @@ fn id_taken(conn: &Connection, id: &ApplicationId) -> Result<bool, ApiError> {
 fn route(conn: &Connection, bank_id: &str, town: &str) -> Result<Option<String>, ApiError> {
     Ok(conn
         .prepare_cached(
-            "SELECT u.id FROM users u JOIN manager_towns t ON t.manager_id = u.id
+            // From the few managers who serve the town to their users row (CROSS JOIN keeps
+            // that order: starting from `users` would scan every villager of the county).
+            "SELECT u.id FROM manager_towns t CROSS JOIN users u ON u.id = t.manager_id
              LEFT JOIN manager_load l ON l.manager_id = u.id
              WHERE u.role = 'manager' AND u.bank_id = ?1 AND t.town = ?2
              ORDER BY COALESCE(l.open, 0), u.id
