@@ -269,6 +269,7 @@ async fn logout(
 #[derive(Debug, Default, Deserialize)]
 struct LayoutQuery {
     layout: Option<String>,
+    part: Option<String>,
 }
 
 impl LayoutQuery {
@@ -414,17 +415,19 @@ async fn wall(State(state): State<AppState>, viewer: Viewer) -> Result<Response,
     dashboard(state, viewer, Layout::Wall).await
 }
 
-/// `GET /admin/figures`: the headline tiles (htmx swaps them in when the stream says so).
+/// `GET /admin/figures[?part=charts]`: the headline tiles, or the charts with their tables
+/// (htmx swaps them in when the stream says the figures changed).
 async fn figures_fragment(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<LayoutQuery>,
 ) -> Result<Response, Refusal> {
     let f = read_figures(&state, viewer.scope()).await.map_err(fault)?;
-    Ok(pages::page_response(
-        StatusCode::OK,
-        pages::figures_fragment(&f, q.layout()),
-    ))
+    let html = match q.part.as_deref() {
+        Some("charts") => pages::charts(&f, q.layout()),
+        _ => pages::figures_fragment(&f, q.layout()),
+    };
+    Ok(pages::page_response(StatusCode::OK, html))
 }
 
 /// `GET /admin/escalations`: the open escalations (swapped in on the stream's `escalation`).

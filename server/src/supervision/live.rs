@@ -162,7 +162,7 @@ pub struct PageStream {
 }
 
 fn named(name: &str) -> SseEvent {
-    SseEvent::default().event(name).data("")
+    SseEvent::default().event(name).data("1")
 }
 
 impl PageStream {

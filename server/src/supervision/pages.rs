@@ -316,7 +316,7 @@ pub fn dashboard(
                 }
                 main.grid {
                     section #figures.figures hx-get=(format!("/admin/figures?layout={}", layout.query()))
-                        hx-trigger="sse:figures throttle:1s" hx-swap="innerHTML" {
+                        hx-trigger="sse:figures delay:300ms, every 15s" hx-swap="innerHTML" {
                         (figures_fragment(figures, layout))
                     }
                     section.panel.escalations {
@@ -332,7 +332,10 @@ pub fn dashboard(
                             @for item in activity { (activity_line(item)) }
                         }
                     }
-                    (charts(figures, layout))
+                    section #charts.charts hx-get=(format!("/admin/figures?layout={}&part=charts", layout.query()))
+                        hx-trigger="sse:figures delay:500ms, every 30s" hx-swap="innerHTML" {
+                        (charts(figures, layout))
+                    }
                 }
                 footer {
                     "数据更新于 " (clock_time(figures.at)) "（北京时间）。首次联系时长按 5 秒（1 小时以上按 1 分钟）分档向上取整；金额单位万元，四舍五入到 0.01 万元。"
@@ -459,9 +462,9 @@ fn amounts_head(first: &str) -> Markup {
     html! {
         tr {
             th { (first) }
-            th { "申请件数" } th { "申请金额(万元)" }
-            th { "批准件数" } th { "批准金额(万元)" }
-            th { "放款件数" } th { "放款金额(万元)" }
+            th { "申请(件)" } th { "申请(万元)" }
+            th { "批准(件)" } th { "批准(万元)" }
+            th { "放款(件)" } th { "放款(万元)" }
         }
     }
 }
@@ -494,19 +497,19 @@ fn amounts_bars(lines: &[Line]) -> Markup {
         .max(1);
     let row_h = 30;
     let height = 24 + row_h * lines.len().max(1);
-    let label_w = 190;
-    let bar_w: i64 = 560;
+    let label_w: i64 = 185;
+    let bar_w: i64 = 320;
     let width = |fen: i64| (i128::from(fen) * i128::from(bar_w) / i128::from(max)) as i64;
     html! {
-        svg.chart viewBox=(format!("0 0 860 {height}")) role="img" aria-label="金额柱状图" {
+        svg.chart viewBox=(format!("0 0 600 {height}")) role="img" aria-label="金额柱状图" {
             g.legend {
-                rect.s1 x="190" y="4" width="12" height="12" {}
-                text x="208" y="15" { "申请" }
-                rect.s2 x="260" y="4" width="12" height="12" {}
-                text x="278" y="15" { "批准" }
-                rect.s3 x="330" y="4" width="12" height="12" {}
-                text x="348" y="15" { "放款" }
-                text x="420" y="15" { "单位：万元" }
+                rect.s1 x="175" y="4" width="12" height="12" {}
+                text x="192" y="15" { "申请" }
+                rect.s2 x="240" y="4" width="12" height="12" {}
+                text x="257" y="15" { "批准" }
+                rect.s3 x="305" y="4" width="12" height="12" {}
+                text x="322" y="15" { "放款" }
+                text x="380" y="15" { "单位：万元" }
             }
             @for (i, l) in lines.iter().enumerate() {
                 @let y = 24 + row_h * i;
@@ -514,7 +517,7 @@ fn amounts_bars(lines: &[Line]) -> Markup {
                 rect.s1 x=(label_w) y=(y + 3) width=(width(l.amounts.applied_fen)) height="8" {}
                 rect.s2 x=(label_w) y=(y + 11) width=(width(l.amounts.approved_fen)) height="8" {}
                 rect.s3 x=(label_w) y=(y + 19) width=(width(l.amounts.disbursed_fen)) height="8" {}
-                text.value x=(label_w as i64 + width(l.amounts.applied_fen) + 6) y=(y + 13) { (wan_yuan(l.amounts.applied_fen)) }
+                text.value x=(label_w + width(l.amounts.applied_fen) + 6) y=(y + 13) { (wan_yuan(l.amounts.applied_fen)) }
             }
         }
     }
@@ -529,7 +532,7 @@ fn day_columns(days: &[DayLine]) -> Markup {
         .unwrap_or(0)
         .max(1);
     let plot_h: i64 = 180;
-    let col_w: i64 = 26;
+    let col_w: i64 = 18;
     let left: i64 = 40;
     let h = |n: i64| n * plot_h / max;
     html! {
@@ -544,10 +547,10 @@ fn day_columns(days: &[DayLine]) -> Markup {
             line.axis x1=(left) y1=(plot_h + 24) x2=(left + col_w * days.len() as i64) y2=(plot_h + 24) {}
             @for (i, d) in days.iter().enumerate() {
                 @let x = left + col_w * i as i64;
-                rect.s1 x=(x + 3) y=(plot_h + 24 - h(d.amounts.applied)) width="10" height=(h(d.amounts.applied)) {}
-                rect.s3 x=(x + 13) y=(plot_h + 24 - h(d.amounts.disbursed)) width="10" height=(h(d.amounts.disbursed)) {}
+                rect.s1 x=(x + 2) y=(plot_h + 24 - h(d.amounts.applied)) width="7" height=(h(d.amounts.applied)) {}
+                rect.s3 x=(x + 9) y=(plot_h + 24 - h(d.amounts.disbursed)) width="7" height=(h(d.amounts.disbursed)) {}
                 @if i % 5 == 4 || i + 1 == days.len() {
-                    text.tick x=(x + 13) y=(plot_h + 44) text-anchor="middle" { (format!("{:02}-{:02}", d.date.month(), d.date.day())) }
+                    text.tick x=(x + 9) y=(plot_h + 44) text-anchor="middle" { (format!("{:02}-{:02}", d.date.month(), d.date.day())) }
                 }
             }
         }
@@ -571,17 +574,17 @@ fn contact_bars(lines: &[ContactLine], deadline_minutes: u32) -> Markup {
         .max(1);
     let row_h = 26;
     let height = 24 + row_h * lines.len().max(1) + 8;
-    let label_w: i64 = 190;
-    let bar_w: i64 = 560;
+    let label_w: i64 = 185;
+    let bar_w: i64 = 270;
     let width = |v: i64| v.min(max) * bar_w / max;
     html! {
-        svg.chart viewBox=(format!("0 0 860 {height}")) role="img" aria-label="首次联系时长" {
+        svg.chart viewBox=(format!("0 0 600 {height}")) role="img" aria-label="首次联系时长" {
             g.legend {
-                rect.s1 x="190" y="4" width="12" height="12" {}
-                text x="208" y="15" { "中位数" }
-                rect.s4 x="270" y="4" width="12" height="12" {}
-                text x="288" y="15" { "90% 分位" }
-                text x="380" y="15" { "虚线：" (deadline_minutes) " 分钟时限" }
+                rect.s1 x="175" y="4" width="12" height="12" {}
+                text x="192" y="15" { "中位数" }
+                rect.s4 x="250" y="4" width="12" height="12" {}
+                text x="267" y="15" { "90% 分位" }
+                text x="345" y="15" { "虚线：" (deadline_minutes) " 分钟时限" }
             }
             @for (i, l) in lines.iter().enumerate() {
                 @let y = 24 + row_h as i64 * i as i64;
@@ -595,7 +598,8 @@ fn contact_bars(lines: &[ContactLine], deadline_minutes: u32) -> Markup {
     }
 }
 
-fn charts(f: &Figures, layout: Layout) -> Markup {
+/// The charts, each with its table (swapped in when the figures change).
+pub fn charts(f: &Figures, layout: Layout) -> Markup {
     html! {
         section.panel.chart-panel #by-bank {
             h2 { "各银行申请、批准与放款（累计）" (csv_link("by-bank")) }
@@ -627,11 +631,13 @@ fn charts(f: &Figures, layout: Layout) -> Markup {
         section.panel.chart-panel #by-day {
             h2 { "近30天每日（按北京时间）" (csv_link("by-day")) }
             (day_columns(&f.by_day))
-            table.data #table-by-day {
-                thead { (amounts_head("日期")) }
-                tbody {
-                    @for d in f.by_day.iter().rev() {
-                        tr data-key=(d.date.to_string()) { th scope="row" { (d.date.to_string()) } (amounts_cells(&d.amounts)) }
+            div.scroll {
+                table.data #table-by-day {
+                    thead { (amounts_head("日期")) }
+                    tbody {
+                        @for d in f.by_day.iter().rev() {
+                            tr data-key=(d.date.to_string()) { th scope="row" { (d.date.to_string()) } (amounts_cells(&d.amounts)) }
+                        }
                     }
                 }
             }

@@ -253,14 +253,10 @@ impl FromRequestParts<AppState> for Viewer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        // Pages redirect to the login; streams, exports, fragments and forms get a 401 page.
-        let wants_page = parts.method == Method::GET
-            && !parts.headers.contains_key("hx-request")
-            && parts
-                .headers
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|a| a.contains("text/html"));
+        // The two pages send a browser to the login form; fragments, streams, exports and
+        // forms get the 401 page.
+        let wants_page =
+            parts.method == Method::GET && matches!(parts.uri.path(), "/admin/" | "/admin/wall");
         let sign_in = Refusal::SignIn {
             redirect: wants_page,
         };
