@@ -13,8 +13,15 @@
   document.addEventListener("htmx:sseOpen", function () {
     setState("open", "实时连接正常");
   });
+  // A stream that stays down (the platform restarted, or the session ended) reloads the page
+  // after a while: the wall display then shows the figures again, or the login form.
+  var reloadTimer = null;
+  document.addEventListener("htmx:sseOpen", function () {
+    if (reloadTimer) { clearTimeout(reloadTimer); reloadTimer = null; }
+  });
   document.addEventListener("htmx:sseError", function () {
     setState("retrying", "连接中断，正在重连…");
+    if (!reloadTimer) reloadTimer = setTimeout(function () { location.reload(); }, 30000);
   });
   document.addEventListener("htmx:sseMessage", function (e) {
     var list = document.getElementById("activity");

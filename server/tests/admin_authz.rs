@@ -13,6 +13,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 
 /// A client that follows no redirects and keeps no cookies: every request says exactly what it sends.
 fn raw_client() -> reqwest::Client {
+    huoshui_core::sync::install_tls_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
