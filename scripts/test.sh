@@ -22,8 +22,24 @@ if ! heic_tools_present; then
     echo "warning: heif-enc/heif-info/heif-dec/exiftool missing; install libheif-examples and libimage-exiftool-perl, or the HEIC tests skip" >&2
   fi
 fi
+# The supervision page's browser tests (server/tests/admin_browser.rs) drive Debian's headless
+# Chromium through its chromedriver, with CJK fonts so the Chinese page renders in screenshots.
+browser_present() {
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK"
+}
+if ! browser_present; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "== installing chromium, chromium-driver and fonts-noto-cjk (supervision page browser tests)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      chromium chromium-driver fonts-noto-cjk fontconfig >/dev/null
+  else
+    echo "warning: chromium/chromium-driver/fonts-noto-cjk missing; install them, or the browser tests skip" >&2
+  fi
+fi
 if [ "${CI:-}" = true ]; then
   export HUOSHUI_REQUIRE_HEIC_TOOLS=1
+  export HUOSHUI_REQUIRE_BROWSER=1
 fi
 
 echo "== Rust: cargo test --workspace"

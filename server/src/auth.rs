@@ -127,6 +127,50 @@ fn invalid_code() -> ApiError {
     )
 }
 
+/// The hash a code is stored under (for a sign-in that checks a code itself, like the
+/// supervision page's form).
+pub fn given_code_hash(state: &AppState, phone: &str, code: &str) -> Option<(String, String)> {
+    if check_phone(phone).is_err() || code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mac = state.keys.phone_mac(phone);
+    let hash = code_hash(&mac, code);
+    Some((mac, hash))
+}
+
+/// Inside a write: checks a code against the stored one and uses it up. Answers the user id
+/// when it matches; a wrong code counts an attempt, an expired or exhausted one is deleted.
+pub fn take_code(
+    conn: &rusqlite::Connection,
+    mac: &str,
+    given: &str,
+    now_ms: i64,
+) -> Result<Option<String>, ApiError> {
+    let row: Option<(String, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT code_hash, expires_at, attempts FROM login_codes WHERE phone_mac = ?1",
+        )?
+        .query_row(params![mac], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((stored, expires, attempts)) = row else {
+        return Ok(None);
+    };
+    if expires < now_ms || attempts >= MAX_ATTEMPTS {
+        conn.execute("DELETE FROM login_codes WHERE phone_mac = ?1", params![mac])?;
+        return Ok(None);
+    }
+    // Both sides are SHA-256 digests of secret material, so comparing them leaks nothing useful.
+    if stored != given {
+        conn.execute(
+            "UPDATE login_codes SET attempts = attempts + 1 WHERE phone_mac = ?1",
+            params![mac],
+        )?;
+        return Ok(None);
+    }
+    conn.execute("DELETE FROM login_codes WHERE phone_mac = ?1", params![mac])?;
+    accounts::find_by_phone_mac(conn, mac)
+}
+
 /// Checks the code and opens a session.
 pub async fn login(
     state: &AppState,
@@ -150,29 +194,7 @@ pub async fn login(
     let outcome = state
         .db
         .write(move |conn| {
-            let row: Option<(String, i64, i64)> = conn
-                .prepare_cached(
-                    "SELECT code_hash, expires_at, attempts FROM login_codes WHERE phone_mac = ?1",
-                )?
-                .query_row(params![mac], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()?;
-            let Some((stored, expires, attempts)) = row else {
-                return Ok(None);
-            };
-            if expires < now_ms || attempts >= MAX_ATTEMPTS {
-                conn.execute("DELETE FROM login_codes WHERE phone_mac = ?1", params![mac])?;
-                return Ok(None);
-            }
-            // Both sides are SHA-256 digests of secret material, so comparing them leaks nothing useful.
-            if stored != given {
-                conn.execute(
-                    "UPDATE login_codes SET attempts = attempts + 1 WHERE phone_mac = ?1",
-                    params![mac],
-                )?;
-                return Ok(None);
-            }
-            conn.execute("DELETE FROM login_codes WHERE phone_mac = ?1", params![mac])?;
-            let Some(user_id) = accounts::find_by_phone_mac(conn, &mac)? else {
+            let Some(user_id) = take_code(conn, &mac, &given, now_ms)? else {
                 return Ok(None);
             };
             conn.execute(

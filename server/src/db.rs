@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::oneshot;
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 /// Most jobs committed together in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -149,6 +149,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX uploads_by_key ON uploads (owner_id, idempotency_key)
         WHERE idempotency_key IS NOT NULL;
     ",
+    // v6: the supervision page (issue 12): server-side browser sessions, and the figures'
+    // counters kept by triggers in the transaction of each event (see `crate::supervision`).
+    crate::supervision::schema::V6,
 ];
 
 /// What can go wrong opening the database; said so an operator knows what to do.

@@ -42,6 +42,7 @@ pub mod keys;
 pub mod openapi;
 pub mod push;
 pub mod state;
+pub mod supervision;
 
 use crate::accounts::DemoAccount;
 use crate::auth::CodeProvider;
@@ -78,6 +79,8 @@ pub struct Config {
     pub token_ttl: jiff::SignedDuration,
     /// Seed the demo accounts.
     pub seed_demo: bool,
+    /// The supervision page's cookie and proxy settings (`/admin/`).
+    pub supervision: supervision::Settings,
 }
 
 impl Config {
@@ -97,6 +100,7 @@ impl Config {
             sla_poll: Some(Duration::from_secs(1)),
             token_ttl: jiff::SignedDuration::from_hours(24 * 30),
             seed_demo: true,
+            supervision: supervision::Settings::from_env(),
         }
     }
 }
@@ -197,7 +201,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         addr: config.listen,
         source,
     })?;
-    let app = api::router(state.clone());
+    let app =
+        api::router(state.clone()).merge(supervision::router(state.clone(), config.supervision));
     let mut until = shutdown.clone();
     let serve = tokio::spawn(async move {
         axum::serve(listener, app)
