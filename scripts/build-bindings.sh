@@ -34,7 +34,12 @@ esac
 cargo build --locked -q -p huoshui-ffi --features cli --bin uniffi-bindgen
 BINDGEN="$TARGET_DIR/debug/uniffi-bindgen"
 
-# 2. the library itself (after the generator, so the cdylib left in place is this one)
+# 2. the library itself (after the generator, so the cdylib left in place is this one); the phone
+#    profile gets the phone's SQLite options (scripts/phone-env.sh)
+if [ "$PROFILE" = release-mobile ]; then
+  # shellcheck source=scripts/phone-env.sh
+  source scripts/phone-env.sh
+fi
 cargo build --locked -q -p huoshui-ffi --lib --profile "$PROFILE" "${FEATURES[@]}"
 
 # 3. the bindings

@@ -14,6 +14,8 @@ rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios
 # Swift bindings + headers (ios/Sources/*/Generated, ios/Generated/include)
 bash scripts/build-bindings.sh
 
+# shellcheck source=scripts/phone-env.sh
+source scripts/phone-env.sh
 for t in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios; do
   cargo build --locked -p huoshui-ffi --lib --profile "$PROFILE" --target "$t"
 done

@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 BUDGET_BYTES=$((6 * 1024 * 1024))
 
+# shellcheck source=scripts/phone-env.sh
+source scripts/phone-env.sh
 cargo build --locked -q -p huoshui-ffi --lib --profile release-mobile
 case "$(uname -s)" in
   Darwin) LIB="$TARGET_DIR/release-mobile/libhuoshui_ffi.dylib" ;;
