@@ -20,8 +20,8 @@ use huoshui_core::domain::documents::DocumentKind;
 use huoshui_core::domain::lifecycle::ContactOutcome;
 use std::any::Any;
 use std::future::Future;
-use std::pin::Pin;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use tokio::runtime::Runtime;
 
@@ -91,7 +91,8 @@ impl HuoshuiCore {
         Fut: Future<Output = Result<T, AppError>> + Send + 'static,
     {
         let core = Arc::clone(&self.core);
-        let work: AsyncJob = Box::pin(async move { f(core).await.map(|v| Box::new(v) as AnyValue) });
+        let work: AsyncJob =
+            Box::pin(async move { f(core).await.map(|v| Box::new(v) as AnyValue) });
         unbox(self.run_async_boxed(work).await?)
     }
 

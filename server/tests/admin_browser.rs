@@ -195,13 +195,22 @@ async fn live_connected(c: &Client) {
     wait_css(c, "#live[data-live='open']").await;
 }
 
+/// The text of the element `css` selects. The live page swaps fragments in at any moment, so an
+/// element found may be replaced before it is read: find it again then (a bounded number of times).
 async fn text_of(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    let mut last = None;
+    for _ in 0..20 {
+        let found = c.find(Locator::Css(css)).await;
+        match found {
+            Ok(element) => match element.text().await {
+                Ok(text) => return text,
+                Err(e) => last = Some(e.to_string()),
+            },
+            Err(e) => last = Some(e.to_string()),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{css}: {last:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
