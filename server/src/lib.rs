@@ -41,6 +41,7 @@ pub mod hub;
 pub mod keys;
 pub mod openapi;
 pub mod push;
+pub mod sms;
 pub mod state;
 pub mod supervision;
 
@@ -70,6 +71,8 @@ pub struct Config {
     pub auth_clock: Arc<dyn Clock>,
     pub codes: Arc<dyn CodeProvider>,
     pub push: Arc<dyn PushGateway>,
+    /// Text messages (the development sender sends nothing).
+    pub sms: Arc<dyn sms::SmsSender>,
     /// The county catalog.
     pub directory: Directory,
     /// How often the SLA sweep runs (real time). `None`: no background sweep (tests call
@@ -96,6 +99,7 @@ impl Config {
             auth_clock: Arc::new(clock::SystemClock),
             codes: Arc::new(auth::DevCodeProvider::new()),
             push: Arc::new(push::LogPushGateway::default()),
+            sms: Arc::new(sms::LogSms::default()),
             directory,
             sla_poll: Some(Duration::from_secs(1)),
             token_ttl: jiff::SignedDuration::from_hours(24 * 30),
@@ -185,6 +189,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             auth_clock: config.auth_clock,
             codes: config.codes,
             push: config.push,
+            sms: config.sms,
             hub: hub::Hub::new(),
             policy: config.policy,
             token_ttl: config.token_ttl,

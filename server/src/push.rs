@@ -5,11 +5,31 @@
 
 use serde_json::{Value, json};
 
-/// Delivers tickles to a user's registered devices.
+/// What a push says. Carries ids only, never a name, phone number, amount or state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// To a manager: a new task (an alert: "您有一笔新的贷款申请，请在5分钟内回电").
+    NewTask { task_id: String },
+    /// To a manager: a task about to breach its first-contact deadline (an alert).
+    TaskDueSoon { task_id: String },
+    /// To an administrator: a task escalated past the county's deadline (an alert).
+    Escalation { task_id: String },
+    /// To anyone: something changed, please sync (silent / background).
+    StatusTickle,
+}
+
+/// Delivers notices to a user's registered devices.
 pub trait PushGateway: Send + Sync + 'static {
     /// Wakes every device of `user_id`. Failures are logged by the gateway, never returned:
     /// a push is best effort, the SSE stream and the next sync are the truth.
     fn tickle(&self, user_id: &str);
+
+    /// Sends `notice` to every device of `user_id` (best effort, like [`PushGateway::tickle`]).
+    /// The default treats every notice as a tickle.
+    fn notify(&self, user_id: &str, notice: &Notice) {
+        let _ = notice;
+        self.tickle(user_id);
+    }
 }
 
 /// The gateway used when no push credentials are configured: counts tickles, sends nothing.

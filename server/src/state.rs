@@ -28,6 +28,7 @@ pub struct Inner {
     pub auth_clock: Arc<dyn Clock>,
     pub codes: Arc<dyn CodeProvider>,
     pub push: Arc<dyn PushGateway>,
+    pub sms: Arc<dyn crate::sms::SmsSender>,
     pub hub: Hub,
     pub policy: SlaPolicy,
     /// How long a session token lives.
