@@ -280,3 +280,147 @@ fn pinyin_and_initials_find_the_pear_loan() {
         .expect("virtue loan");
     assert!(c.matches_search(meide, "meide") && c.matches_search(meide, "mdjfd"));
 }
+
+#[test]
+fn every_rule_about_a_products_numbers_names_its_own_field() {
+    // (product, JSON pointer inside the product, bad value, the field the error must name)
+    let cases: Vec<(&str, &str, Value, &str)> = vec![
+        (
+            "runchang-lingzhi",
+            "/amount_min_fen",
+            json!(0),
+            "amount_min_fen",
+        ),
+        (
+            "runchang-lingzhi",
+            "/amount_max_fen",
+            json!(20_000_000_000_i64),
+            "amount_max_fen",
+        ),
+        (
+            "runchang-lingzhi",
+            "/amount_max_fen",
+            json!(500),
+            "amount_max_fen",
+        ),
+        ("runchang-lingzhi", "/months_min", json!(0), "months_min"),
+        ("runchang-lingzhi", "/months_max", json!(480), "months_max"),
+        ("runchang-lingzhi", "/months_max", json!(1), "months_max"),
+        (
+            "runchang-guanzhilian",
+            "/rate/annual_ppm",
+            json!(400_000),
+            "rate.annual_ppm",
+        ),
+        (
+            "runchang-lingzhi",
+            "/rate/spread_bp",
+            json!(5000),
+            "rate.spread_bp",
+        ),
+        (
+            "runchang-suli",
+            "/repayment/grace_months",
+            json!(0),
+            "repayment.grace_months",
+        ),
+        (
+            "runchang-suli",
+            "/repayment/then",
+            Value::Null,
+            "repayment.then",
+        ),
+        (
+            "runchang-suli",
+            "/repayment/grace_months",
+            json!(35),
+            "repayment.grace_months",
+        ),
+        (
+            "runchang-suli",
+            "/repayment/frequency",
+            json!("at_maturity"),
+            "repayment.frequency",
+        ),
+        ("runchang-suli", "/months_min", json!(36), "months_min"),
+        (
+            "runchang-lingzhi",
+            "/repayment/grace_months",
+            json!(6),
+            "repayment.grace_months",
+        ),
+        (
+            "runchang-liangshi",
+            "/repayment/frequency",
+            json!("monthly"),
+            "repayment.frequency",
+        ),
+        (
+            "runchang-lingzhi",
+            "/fees",
+            json!({"upfront_fee_ppm": 200_000}),
+            "fees.upfront_fee_ppm",
+        ),
+        (
+            "runchang-lingzhi",
+            "/fees",
+            json!({"guarantee_fee_ppm_per_year": -1}),
+            "fees.guarantee_fee_ppm_per_year",
+        ),
+        (
+            "runchang-lingzhi",
+            "/subsidies",
+            json!({"interest_subsidy_ppm_per_year": 100_001}),
+            "subsidies.interest_subsidy_ppm_per_year",
+        ),
+        (
+            "runchang-lingzhi",
+            "/fees",
+            json!({"upfront_fee_fen": 2_000_000}),
+            "fees.upfront_fee_fen",
+        ),
+        (
+            "abc-ludan-huinong",
+            "/subsidies",
+            json!({"guarantee_fee_subsidy_ppm": 1_000_001}),
+            "subsidies.guarantee_fee_subsidy_ppm",
+        ),
+        (
+            "runchang-lingzhi",
+            "/subsidies",
+            json!({"guarantee_fee_subsidy_ppm": 500_000}),
+            "subsidies.guarantee_fee_subsidy_ppm",
+        ),
+        (
+            "runchang-lingzhi",
+            "/eligibility",
+            json!({"age_min": 40, "age_max": 30}),
+            "eligibility.age_max",
+        ),
+        ("runchang-lingzhi", "/documents", json!([]), "documents"),
+        (
+            "runchang-lingzhi",
+            "/approval_hours",
+            json!(0),
+            "approval_hours",
+        ),
+    ];
+    for (id, pointer, value, field) in cases {
+        let mut v = embedded_value();
+        let product = product_mut(&mut v, id);
+        let (parent, key) = pointer.rsplit_once('/').expect("a pointer");
+        let target = if parent.is_empty() {
+            product
+        } else {
+            product.pointer_mut(parent).expect("the parent exists")
+        };
+        if value.is_null() {
+            target.as_object_mut().expect("an object").remove(key);
+        } else {
+            target[key] = value;
+        }
+        let err = Catalog::from_json(&v.to_string()).expect_err("must be refused");
+        assert_eq!(err.product_id(), Some(id), "{pointer}: {err}");
+        assert_eq!(err.field(), field, "{pointer}: {err}");
+    }
+}
