@@ -30,7 +30,6 @@ use huoshui_core::wire::{
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::convert::Infallible;
-use std::time::Duration;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -953,17 +952,20 @@ async fn events(
     if resync {
         pending.push_back(resync_event());
     }
+    let capped = state.limits.streams.clone();
     let stream = LiveFeed {
         state: state.clone(),
         rx,
         shutdown: state.shutdown.clone(),
-        user_id,
+        user_id: user_id.clone(),
         last,
         pending,
         catch_up: asked.is_some(),
     }
     .into_stream();
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    let stream = capped.admit(&user_id, stream);
+    let every = state.limits.settings.stream_keep_alive;
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(every)))
 }
 
 fn resync_event() -> SseEvent {
