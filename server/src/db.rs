@@ -247,6 +247,17 @@ pub struct Db {
     jobs: mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
     path: PathBuf,
+    /// Writes submitted and not yet answered (issue 16: load shedding reads it).
+    pending: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a write as pending until its answer (or its caller giving up).
+struct PendingWrite(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for PendingWrite {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Db {
@@ -263,6 +274,7 @@ impl Db {
             jobs,
             readers: Arc::new(Mutex::new(Vec::new())),
             path: path.to_owned(),
+            pending: Arc::default(),
         })
     }
 
@@ -274,6 +286,9 @@ impl Db {
         F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T, ApiError>>();
+        self.pending
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _pending = PendingWrite(self.pending.clone());
         let job: Job = Box::new(move |conn| {
             let result = f(conn);
             let ok = result.is_ok();
@@ -291,6 +306,11 @@ impl Db {
             .map_err(|_| ApiError::internal("database writer stopped"))?;
         rx.await
             .map_err(|_| ApiError::internal("database writer dropped a job"))?
+    }
+
+    /// Writes waiting for the writer or being written, not yet answered.
+    pub fn pending_writes(&self) -> usize {
+        self.pending.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs `f` on a pooled reader connection on the blocking pool.

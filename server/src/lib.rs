@@ -39,6 +39,7 @@ pub mod error;
 pub mod feed;
 pub mod hub;
 pub mod keys;
+pub mod limits;
 pub mod openapi;
 pub mod push;
 pub mod sms;
@@ -84,6 +85,8 @@ pub struct Config {
     pub seed_demo: bool,
     /// The supervision page's cookie and proxy settings (`/admin/`).
     pub supervision: supervision::Settings,
+    /// Timeouts, caps, fair shares and load shedding (issue 16; `HUOSHUI_…` variables).
+    pub limits: limits::Limits,
 }
 
 impl Config {
@@ -105,6 +108,7 @@ impl Config {
             token_ttl: jiff::SignedDuration::from_hours(24 * 30),
             seed_demo: true,
             supervision: supervision::Settings::from_env(),
+            limits: limits::Limits::from_env(),
         }
     }
 }
@@ -194,6 +198,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             policy: config.policy,
             token_ttl: config.token_ttl,
             shutdown: shutdown.clone(),
+            limits: limits::Guards::new(config.limits.clone()),
         }),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -208,14 +213,12 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let app =
         api::router(state.clone()).merge(supervision::router(state.clone(), config.supervision));
-    let mut until = shutdown.clone();
-    let serve = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = until.wait_for(|stopped| *stopped).await;
-            })
-            .await
-    });
+    let app = limits::protect(app, &state);
+    let until = shutdown.clone();
+    let serve =
+        tokio::spawn(
+            async move { limits::serve::serve(listener, app, &config.limits, until).await },
+        );
     let sweeper = config.sla_poll.map(|every| {
         let state = state.clone();
         let mut stopped = shutdown.clone();

@@ -5,7 +5,7 @@
 //! This module owns the document's frame (title, security scheme) and the answers common to
 //! many operations, added in one place so that none is forgotten: 401 for every operation with
 //! bearer security; 400/413/415/422 for every JSON body; 404 for every path with an id; the
-//! `Idempotency-Key` refusals. Each error answer names its `code`s in backticks in its
+//! `Idempotency-Key` refusals; 429 and 503 with `Retry-After` for the platform's limits. Each error answer names its `code`s in backticks in its
 //! description (the API fuzzer checks that every refusal's code is one the document names).
 //! Owns the description only, never behaviour.
 
@@ -221,8 +221,50 @@ fn complete(doc: &mut Value) {
                     }
                 }
             }
-            let _ = path;
+            add_limits(op, path, method);
             normalise(op);
+        }
+    }
+}
+
+/// The refusals of the platform's limits (issue 16), each with `Retry-After`.
+fn add_limits(op: &mut Map<String, Value>, path: &str, method: &str) {
+    if path == "/v1/health" {
+        return;
+    }
+    add(
+        op,
+        "429",
+        "`rate_limited`: too many requests from this user or address; wait `Retry-After` seconds",
+    );
+    if path.contains("/chunks/") {
+        add(
+            op,
+            "429",
+            "`too_many_uploads`: this user has too many chunks uploading at once",
+        );
+    }
+    if method != "get" {
+        add(
+            op,
+            "503",
+            "`busy`: the platform is shedding writes; nothing was saved, retry after `Retry-After` seconds",
+        );
+    }
+    add(
+        op,
+        "503",
+        "`timeout`: the request took too long; retry after `Retry-After` seconds (with the same `Idempotency-Key`)",
+    );
+    let retry_after = json!({"Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 1}
+    }});
+    if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+        for status in ["429", "503"] {
+            if let Some(r) = responses.get_mut(status) {
+                r["headers"] = retry_after.clone();
+            }
         }
     }
 }

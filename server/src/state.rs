@@ -35,6 +35,8 @@ pub struct Inner {
     pub token_ttl: jiff::SignedDuration,
     /// Flips to true when the server shuts down (ends live streams).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Timeouts, caps, fair shares and load shedding (issue 16).
+    pub limits: crate::limits::Guards,
 }
 
 impl std::ops::Deref for AppState {

@@ -12,7 +12,6 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use huoshui_core::wire::{ErrorBody, FeedItem, FeedPage, StreamTopic};
 use serde::Deserialize;
 use std::convert::Infallible;
-use std::time::Duration;
 
 /// `?after=`: the feed position the client has handled.
 #[derive(Deserialize)]
@@ -138,17 +137,20 @@ pub(super) async fn events(
     if resync {
         pending.push_back(resync_event());
     }
+    let capped = state.limits.streams.clone();
     let stream = LiveFeed {
         state: state.clone(),
         rx,
         shutdown: state.shutdown.clone(),
-        user_id,
+        user_id: user_id.clone(),
         last,
         pending,
         catch_up: asked.is_some(),
     }
     .into_stream();
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    let stream = capped.admit(&user_id, stream);
+    let every = state.limits.settings.stream_keep_alive;
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(every)))
 }
 
 fn resync_event() -> SseEvent {

@@ -54,6 +54,15 @@ impl Platform {
     }
 
     pub async fn start_with(dir: &Path, clock: Arc<ManualClock>) -> Platform {
+        Self::start_configured(dir, clock, |_| {}).await
+    }
+
+    /// Starts with the test defaults, then `edit` (e.g. small limits).
+    pub async fn start_configured(
+        dir: &Path,
+        clock: Arc<ManualClock>,
+        edit: impl FnOnce(&mut Config),
+    ) -> Platform {
         let codes = Arc::new(DevCodeProvider::new());
         let mut config = Config::new(dir.to_path_buf(), Directory::embedded().unwrap());
         config.clock = clock.clone();
@@ -62,6 +71,7 @@ impl Platform {
         config.sla_poll = None;
         let push = Arc::new(RecordingPush::default());
         config.push = push.clone();
+        edit(&mut config);
         let running = huoshui_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);
         Platform {
