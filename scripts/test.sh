@@ -42,11 +42,21 @@ if [ "${CI:-}" = true ]; then
   export HUOSHUI_REQUIRE_BROWSER=1
 fi
 
+echo "== Rust: formatting (cargo fmt --check) and file length (800 lines outside tests)"
+cargo fmt --all --check
+bash scripts/check-file-length.sh
+
 echo "== Rust: cargo test --workspace"
 cargo test --workspace --locked --no-fail-fast
 
 echo "== Rust: clippy (unwrap/expect/panic denied outside tests)"
 cargo clippy --workspace --all-targets --locked -q -- -D warnings
+
+echo "== Rust: unused dependencies (cargo machete)"
+if ! command -v cargo-machete >/dev/null 2>&1; then
+  cargo install --locked -q cargo-machete
+fi
+cargo machete
 
 echo "== Platform API: schema-driven fuzzer against /v1/openapi.json"
 bash scripts/api-fuzz.sh

@@ -1,7 +1,12 @@
 //! The journey from the terminal: the real `huoshui` binary as a villager's and a manager's
 //! phone (each its own data folder) against a real `huoshui serve` on 127.0.0.1, checked on the
 //! platform through its HTTP API.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 mod common;
 

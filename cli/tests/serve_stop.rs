@@ -2,7 +2,12 @@
 //! document chunk whose body is still arriving) before it exits, and what that request stored
 //! is there after a restart. Its log, even at debug level, never holds the phone number, the
 //! session token or the document's bytes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 mod common;
 

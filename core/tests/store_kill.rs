@@ -6,7 +6,12 @@
 //! is durable. The parent kills it at a pseudo-random moment, 40 times over the same data
 //! folder, and after each kill checks that everything the child reported is there and intact,
 //! and that nothing half-written is visible.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use huoshui_core::domain::documents::DocumentKind;
 use huoshui_core::store::Store;

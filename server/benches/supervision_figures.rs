@@ -99,6 +99,28 @@ fn insert_projection(conn: &Connection, app: &Application) {
     .unwrap();
 }
 
+/// An application and the events recorded so far.
+struct Life {
+    app: Application,
+    events: Vec<Event>,
+}
+
+impl Life {
+    /// Executes `cmd` at `at` if that is not after `now`; false when it was not recorded.
+    fn run(&mut self, actor: &Actor, cmd: Command, at: Timestamp) -> bool {
+        if at > now() {
+            return false;
+        }
+        match self.app.execute(actor, cmd, at) {
+            Ok(e) => {
+                self.events.push(e);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
 /// One application through the lifecycle, as far as `now` allows.
 fn one_application(
     rng: &mut Rng,
@@ -119,7 +141,7 @@ fn one_application(
     let submitted = now() - SignedDuration::from_millis(age_ms as i64);
     let id = ApplicationId::from_uuid(uuid::Uuid::from_u128(u128::from(n) + 1));
     let v = Actor::villager(&villager);
-    let (mut app, created) = Application::open(
+    let (app, created) = Application::open(
         id,
         &v,
         NewApplication {
@@ -131,24 +153,14 @@ fn one_application(
         submitted,
     )
     .unwrap();
-    let mut events = vec![created];
-    let mut run = |app: &mut Application, actor: &Actor, cmd: Command, at: Timestamp| -> bool {
-        if at > now() {
-            return false;
-        }
-        match app.execute(actor, cmd, at) {
-            Ok(e) => {
-                events.push(e);
-                true
-            }
-            Err(_) => false,
-        }
+    let mut life = Life {
+        app,
+        events: vec![created],
     };
-    run(&mut app, &v, Command::Submit, submitted);
+    life.run(&v, Command::Submit, submitted);
     let manager_id = format!("m-{}-{}", p.bank, 1 + rng.below(2));
     let m = Actor::manager(&manager_id);
-    run(
-        &mut app,
+    life.run(
         &Actor::system(),
         Command::Assign {
             manager_id,
@@ -156,13 +168,27 @@ fn one_application(
         },
         submitted,
     );
+    if let Some(t) = first_contact(rng, &mut life, &m, submitted, open_escalation) {
+        after_contact(rng, &mut life, &v, &m, p.months_min, amount, t);
+    }
+    (life.app, life.events)
+}
+
+/// The escalation (5 %, or always for an open one) or a first contact after a varied wait;
+/// the time of the contact when it was recorded.
+fn first_contact(
+    rng: &mut Rng,
+    life: &mut Life,
+    m: &Actor,
+    submitted: Timestamp,
+    open_escalation: bool,
+) -> Option<Timestamp> {
     let policy = SlaPolicy::new(5, 10);
     let roll = rng.below(100);
     let mut t;
     if roll < 5 || open_escalation {
         t = submitted + SignedDuration::from_mins(10);
-        run(
-            &mut app,
+        life.run(
             &Actor::system(),
             Command::Escalate {
                 to: "admin".into(),
@@ -171,11 +197,10 @@ fn one_application(
             t,
         );
         if open_escalation {
-            return (app, events);
+            return None;
         }
         t += SignedDuration::from_mins(2 + rng.below(30) as i64);
-        run(
-            &mut app,
+        life.run(
             &Actor::administrator("admin"),
             Command::AcknowledgeEscalation { note: None },
             t,
@@ -190,54 +215,65 @@ fn one_application(
         };
         t = submitted + SignedDuration::from_secs(wait_s as i64);
     }
-    if !run(
-        &mut app,
-        &m,
+    if !life.run(
+        m,
         Command::LogContact {
             note: None,
             outcome: ContactOutcome::Reached,
         },
         t,
     ) {
-        return (app, events);
+        return None;
     }
+    Some(t)
+}
+
+/// Withdrawal, review, rejection, approval, acceptance and disbursement, as far as `now`
+/// allows.
+fn after_contact(
+    rng: &mut Rng,
+    life: &mut Life,
+    v: &Actor,
+    m: &Actor,
+    months: u32,
+    amount: i64,
+    mut t: Timestamp,
+) {
     t += SignedDuration::from_hours(1 + rng.below(48) as i64);
     let next = rng.below(100);
     if next < 3 {
-        run(&mut app, &v, Command::Withdraw { reason: None }, t);
-        return (app, events);
+        life.run(v, Command::Withdraw { reason: None }, t);
+        return;
     }
-    if next >= 75 || !run(&mut app, &m, Command::StartReview, t) {
-        return (app, events);
+    if next >= 75 || !life.run(m, Command::StartReview, t) {
+        return;
     }
     t += SignedDuration::from_hours(2 + rng.below(72) as i64);
     if next < 15 {
-        run(
-            &mut app,
-            &m,
+        life.run(
+            m,
             Command::Reject {
                 reason: "资料不全".into(),
             },
             t,
         );
-        return (app, events);
+        return;
     }
     let approved = amount - amount / 10 * rng.below(3) as i64;
     let offer = ApprovedOffer {
         amount: approved,
-        months: p.months_min,
+        months,
         annual_rate_ppm: 38_500,
     };
-    if !run(&mut app, &m, Command::Approve { offer }, t) || next >= 60 {
-        return (app, events);
+    if !life.run(m, Command::Approve { offer }, t) || next >= 60 {
+        return;
     }
     t += SignedDuration::from_hours(1 + rng.below(24) as i64);
-    if !run(&mut app, &v, Command::AcceptOffer, t) {
-        return (app, events);
+    if !life.run(v, Command::AcceptOffer, t) {
+        return;
     }
     t += SignedDuration::from_hours(1 + rng.below(48) as i64);
-    run(&mut app, &m, Command::Disburse { amount: approved }, t);
-    (app, events)
+    life.run(m, Command::Disburse { amount: approved }, t);
 }
 
 /// Builds the database once (or again with HUOSHUI_BENCH_REBUILD=1).

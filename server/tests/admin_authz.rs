@@ -2,7 +2,12 @@
 //! cookie, a villager, a manager of another bank, an expired session, and forged forms (no
 //! token, a wrong token, a foreign `Origin`, neither `Origin` nor `Referer`). Also the cookie's
 //! attributes, and the login form's own protection.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 mod common;
 

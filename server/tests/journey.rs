@@ -2,7 +2,12 @@
 //! submission routed to a manager, live messages, contact, review, documents requested and
 //! uploaded (chunked, resumable, checked, encrypted at rest), approval, acceptance,
 //! disbursement, logout.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 mod common;
 

@@ -10,8 +10,8 @@ use huoshui_core::domain::catalog::{Badge, Catalog, Collateral};
 use huoshui_core::domain::cost::DrawingPattern;
 use huoshui_core::domain::credit::CreditInput;
 use huoshui_core::domain::market::{
-    self, MarketError, MarketFilter, MarketQuery, MarketRequest, Offer, SortKey, describe_hours,
-    describe_repayment,
+    self, MarketError, MarketFilter, MarketQuery, MarketRequest, Offer, ProductDetail, SortKey,
+    describe_hours, describe_repayment,
 };
 use huoshui_core::domain::money::{Fen, format_percent, format_wan, format_yuan, parse_yuan};
 use jiff::civil::Date;
@@ -279,6 +279,68 @@ pub fn market(ctx: &Context, args: MarketArgs) -> Result<(), CliError> {
     let catalog = catalog()?;
     let amount = parse_amount(&args.amount)?;
     let req = build_request(&catalog, amount, args.months, &args.who)?;
+    let query = market_query(&catalog, &args, req.industry.clone())?;
+    let sort = query.sort;
+    let page = market::rank(&catalog, &req, &query).map_err(market_error)?;
+    let grade = page.standing.grade.as_deref();
+    if ctx.json {
+        let offers = page
+            .offers
+            .iter()
+            .filter_map(|o| {
+                let p = catalog.product(&o.product_id)?;
+                Some(OfferJson {
+                    name_zh: &p.name_zh,
+                    name_en: &p.name_en,
+                    bank_name_zh: catalog.bank_name_zh(&p.bank),
+                    offer: o,
+                })
+            })
+            .collect();
+        return output::print_json(&MarketJson {
+            request: &req,
+            catalog_version: catalog.version(),
+            catalog_hash: catalog.content_hash(),
+            grade,
+            matched: page.matched,
+            eligible: page.eligible,
+            offers,
+        });
+    }
+    println!(
+        "贷款超市 · {}：{}，{} 个月，{}，{}（{}）",
+        catalog.data().county.name_zh,
+        format_wan(req.amount),
+        req.months,
+        credit_words(&req, grade),
+        req.town
+            .as_deref()
+            .map_or("全县", |t| catalog.town_name_zh(t)),
+        req.as_of,
+    );
+    println!(
+        "共 {} 个产品，其中 {} 个可以申请；按{}排序。",
+        page.matched,
+        page.eligible,
+        sort_words(sort)
+    );
+    if page.offers.is_empty() {
+        println!("没有符合条件的产品，请放宽筛选条件。");
+        return Ok(());
+    }
+    print_offers(&catalog, &page.offers);
+    println!(
+        "净成本 = 利息 + 费用 − 按时还款可得的补贴；年化利率按您的实际现金流计算（IRR）。详情：huoshui product 编号"
+    );
+    Ok(())
+}
+
+/// The filters, order and page size of `huoshui market`, checked against the catalog.
+fn market_query(
+    catalog: &Catalog,
+    args: &MarketArgs,
+    industry: Option<String>,
+) -> Result<MarketQuery, CliError> {
     let sort = SortKey::parse(&args.sort).ok_or_else(|| {
         CliError::input(
             format!(
@@ -333,7 +395,7 @@ pub fn market(ctx: &Context, args: MarketArgs) -> Result<(), CliError> {
     };
     let query = MarketQuery {
         filter: MarketFilter {
-            industry: req.industry.clone(),
+            industry,
             bank,
             collateral,
             badge,
@@ -343,53 +405,11 @@ pub fn market(ctx: &Context, args: MarketArgs) -> Result<(), CliError> {
         sort,
         limit: args.limit,
     };
-    let page = market::rank(&catalog, &req, &query).map_err(market_error)?;
-    let grade = page.standing.grade.as_deref();
-    if ctx.json {
-        let offers = page
-            .offers
-            .iter()
-            .filter_map(|o| {
-                let p = catalog.product(&o.product_id)?;
-                Some(OfferJson {
-                    name_zh: &p.name_zh,
-                    name_en: &p.name_en,
-                    bank_name_zh: catalog.bank_name_zh(&p.bank),
-                    offer: o,
-                })
-            })
-            .collect();
-        return output::print_json(&MarketJson {
-            request: &req,
-            catalog_version: catalog.version(),
-            catalog_hash: catalog.content_hash(),
-            grade,
-            matched: page.matched,
-            eligible: page.eligible,
-            offers,
-        });
-    }
-    println!(
-        "贷款超市 · {}：{}，{} 个月，{}，{}（{}）",
-        catalog.data().county.name_zh,
-        format_wan(req.amount),
-        req.months,
-        credit_words(&req, grade),
-        req.town
-            .as_deref()
-            .map_or("全县", |t| catalog.town_name_zh(t)),
-        req.as_of,
-    );
-    println!(
-        "共 {} 个产品，其中 {} 个可以申请；按{}排序。",
-        page.matched,
-        page.eligible,
-        sort_words(sort)
-    );
-    if page.offers.is_empty() {
-        println!("没有符合条件的产品，请放宽筛选条件。");
-        return Ok(());
-    }
+    Ok(query)
+}
+
+/// The offers as a table, one row each.
+fn print_offers(catalog: &Catalog, offers: &[Offer]) {
     let mut t = output::table();
     t.set_header(vec![
         "#",
@@ -403,7 +423,7 @@ pub fn market(ctx: &Context, args: MarketArgs) -> Result<(), CliError> {
         "特色",
         "能否申请",
     ]);
-    for (i, o) in page.offers.iter().enumerate() {
+    for (i, o) in offers.iter().enumerate() {
         let Some(p) = catalog.product(&o.product_id) else {
             continue;
         };
@@ -445,10 +465,6 @@ pub fn market(ctx: &Context, args: MarketArgs) -> Result<(), CliError> {
         ]);
     }
     println!("{t}");
-    println!(
-        "净成本 = 利息 + 费用 − 按时还款可得的补贴；年化利率按您的实际现金流计算（IRR）。详情：huoshui product 编号"
-    );
-    Ok(())
 }
 
 fn sort_words(s: SortKey) -> &'static str {
@@ -524,6 +540,29 @@ pub fn product(ctx: &Context, args: ProductArgs) -> Result<(), CliError> {
     if !p.summary_zh.is_empty() {
         println!("{}", p.summary_zh);
     }
+    print_terms(&detail);
+
+    let o = &detail.offer;
+    println!(
+        "\n按 {}、{} 个月计算（{}）：",
+        format_wan(o.amount),
+        o.months,
+        req.as_of
+    );
+    if o.eligible {
+        println!("✓ 您可以申请，最高可贷 {}。", format_wan(o.max_amount));
+    } else {
+        for r in &o.reasons {
+            println!("✗ {}", r.zh);
+        }
+    }
+    print_cost_and_schedule(&detail);
+    Ok(())
+}
+
+/// A product's terms as a two-column table.
+fn print_terms(detail: &ProductDetail) {
+    let p = &detail.product;
     let mut t = output::table();
     t.add_row(vec!["利率".to_owned(), detail.rate_zh.clone()]);
     t.add_row(vec!["还款方式".to_owned(), detail.repayment_zh.clone()]);
@@ -564,21 +603,12 @@ pub fn product(ctx: &Context, args: ProductArgs) -> Result<(), CliError> {
     ]);
     t.add_row(vec!["特色".to_owned(), detail.offer.badges.names_zh()]);
     println!("{t}");
+}
 
+/// The cost of the asked terms and the repayment schedule.
+fn print_cost_and_schedule(detail: &ProductDetail) {
     let o = &detail.offer;
-    println!(
-        "\n按 {}、{} 个月计算（{}）：",
-        format_wan(o.amount),
-        o.months,
-        req.as_of
-    );
-    if o.eligible {
-        println!("✓ 您可以申请，最高可贷 {}。", format_wan(o.max_amount));
-    } else {
-        for r in &o.reasons {
-            println!("✗ {}", r.zh);
-        }
-    }
+    let p = &detail.product;
     if let Some(c) = &o.cost {
         let mut s = output::table();
         s.add_row(vec![
@@ -631,7 +661,6 @@ pub fn product(ctx: &Context, args: ProductArgs) -> Result<(), CliError> {
         ]);
         println!("{s}");
     }
-    Ok(())
 }
 
 /// `huoshui grade`.

@@ -11,7 +11,7 @@ use super::device::{Device, code_of};
 use crate::error::{CliError, Exit};
 use crate::output;
 use huoshui_core::app::views::{
-    AttentionView, SyncMark, SyncReportView, SyncState, SyncStatusView,
+    ApplicationView, AttentionView, SyncMark, SyncReportView, SyncState, SyncStatusView,
 };
 use serde::Serialize;
 
@@ -204,27 +204,21 @@ struct Delivered {
     report: Option<ReportJson>,
 }
 
-/// Tries to send what was just queued for application `id`, then says truthfully what the
-/// platform has. `done_zh`/`done_en` is what to say when it has everything.
-pub fn deliver(
-    device: &Device,
-    ctx: &Context,
+/// What became of the action: stage, exit code, refusal code and the words (zh, en).
+type Outcome = (&'static str, Option<Exit>, Option<String>, String, String);
+
+/// Decides the truthful outcome of a queued action from the application as the device now
+/// has it and the report of the attempt to send (`None`: no platform address).
+fn outcome(
+    app: Option<&ApplicationView>,
+    report: Option<&ReportJson>,
+    mark: SyncMark,
     id: &str,
     done_zh: &str,
     done_en: &str,
-) -> Result<(), CliError> {
-    let report: Option<ReportJson> = if device.has_server {
-        Some(device.block_on(device.core.sync_now())?.into())
-    } else {
-        None
-    };
-    let app = device.core.applications()?.into_iter().find(|a| a.id == id);
-    let (state, state_zh, mark) = match &app {
-        Some(a) => (code_of(&a.state), a.state_zh.clone(), a.sync_mark),
-        None => (String::new(), String::new(), SyncMark::Waiting),
-    };
-    let banner = report.as_ref().map(|r| r.status.state);
-    let (stage, exit, code, zh, en) = if app.is_none() {
+) -> Outcome {
+    let banner = report.map(|r| r.status.state);
+    if app.is_none() {
         (
             "needs_attention",
             Some(Exit::Failed),
@@ -252,14 +246,13 @@ pub fn deliver(
             ),
             SyncMark::NeedsAttention => {
                 let refused = report
-                    .as_ref()
                     .and_then(|r| {
                         r.attention
                             .iter()
                             .find(|a| a.application_id.as_deref() == Some(id))
                     })
                     .cloned();
-                let (code, zh, en) = match (refused, app.as_ref()) {
+                let (code, zh, en) = match (refused, app) {
                     (Some(r), _) => (r.code, r.message_zh, r.message_en),
                     (None, Some(a)) => (
                         "refused".to_owned(),
@@ -291,7 +284,30 @@ pub fn deliver(
                 KEPT_EN.to_owned(),
             ),
         }
+    }
+}
+
+/// Tries to send what was just queued for application `id`, then says truthfully what the
+/// platform has. `done_zh`/`done_en` is what to say when it has everything.
+pub fn deliver(
+    device: &Device,
+    ctx: &Context,
+    id: &str,
+    done_zh: &str,
+    done_en: &str,
+) -> Result<(), CliError> {
+    let report: Option<ReportJson> = if device.has_server {
+        Some(device.block_on(device.core.sync_now())?.into())
+    } else {
+        None
     };
+    let app = device.core.applications()?.into_iter().find(|a| a.id == id);
+    let (state, state_zh, mark) = match &app {
+        Some(a) => (code_of(&a.state), a.state_zh.clone(), a.sync_mark),
+        None => (String::new(), String::new(), SyncMark::Waiting),
+    };
+    let (stage, exit, code, zh, en) =
+        outcome(app.as_ref(), report.as_ref(), mark, id, done_zh, done_en);
     let out = Delivered {
         stage,
         id: id.to_owned(),

@@ -305,11 +305,29 @@ pub fn yuan_en(fen: Fen) -> String {
 
 /// Checks every rule of `product` for `applicant` and collects every reason it fails.
 pub fn check(catalog: &Catalog, product: &Product, applicant: &Applicant<'_>) -> Eligibility {
+    let mut reasons = Vec::new();
+    grade_reasons(catalog, product, applicant, &mut reasons);
+    let (max_amount, rate_discount_bp) = grade_terms(catalog, product, applicant.standing);
+    amount_and_term_reasons(product, applicant, max_amount, &mut reasons);
+    served_reasons(catalog, product, applicant, &mut reasons);
+    age_reasons(product, applicant, &mut reasons);
+    Eligibility {
+        eligible: reasons.is_empty(),
+        reasons,
+        max_amount,
+        rate_discount_bp,
+    }
+}
+
+/// The grade the product needs, against the applicant's.
+fn grade_reasons(
+    catalog: &Catalog,
+    product: &Product,
+    applicant: &Applicant<'_>,
+    reasons: &mut Vec<Reason>,
+) {
     let table = &catalog.data().grade_table;
     let rules = &product.eligibility;
-    let mut reasons = Vec::new();
-
-    // Grade.
     if let Some(need) = rules.min_grade.as_deref() {
         match applicant.standing.grade.as_deref() {
             None => {
@@ -340,9 +358,15 @@ pub fn check(catalog: &Catalog, product: &Product, applicant: &Applicant<'_>) ->
             Some(_) => {}
         }
     }
+}
 
-    // Amount.
-    let (max_amount, rate_discount_bp) = grade_terms(catalog, product, applicant.standing);
+/// The amount (the product's range, then the grade cap) and the term.
+fn amount_and_term_reasons(
+    product: &Product,
+    applicant: &Applicant<'_>,
+    max_amount: Fen,
+    reasons: &mut Vec<Reason>,
+) {
     if applicant.amount < product.amount_min_fen {
         reasons.push(Reason::new(
             ReasonCode::AmountBelowMinimum,
@@ -382,8 +406,16 @@ pub fn check(catalog: &Catalog, product: &Product, applicant: &Applicant<'_>) ->
             format!("the term is at most {} months", product.months_max),
         ));
     }
+}
 
-    // Town.
+/// The towns, industries and purposes the product serves.
+fn served_reasons(
+    catalog: &Catalog,
+    product: &Product,
+    applicant: &Applicant<'_>,
+    reasons: &mut Vec<Reason>,
+) {
+    let rules = &product.eligibility;
     if let Some(town) = applicant.town
         && !rules.towns.is_empty()
         && !rules.towns.iter().any(|t| t == town)
@@ -434,8 +466,11 @@ pub fn check(catalog: &Catalog, product: &Product, applicant: &Applicant<'_>) ->
             ),
         ));
     }
+}
 
-    // Age and age at maturity.
+/// The age when applying and at maturity.
+fn age_reasons(product: &Product, applicant: &Applicant<'_>, reasons: &mut Vec<Reason>) {
+    let rules = &product.eligibility;
     if let Some(age) = applicant.age {
         if let Some(min) = rules.age_min
             && age < min
@@ -466,13 +501,6 @@ pub fn check(catalog: &Catalog, product: &Product, applicant: &Applicant<'_>) ->
                 ));
             }
         }
-    }
-
-    Eligibility {
-        eligible: reasons.is_empty(),
-        reasons,
-        max_amount,
-        rate_discount_bp,
     }
 }
 

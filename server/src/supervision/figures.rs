@@ -191,29 +191,7 @@ pub fn compute(
         .collect();
     let in_scope = |product: &str| bank_of.get(product).is_some_and(|bank| scope.covers(bank));
 
-    // Totals since the beginning, per product and town (at most products × towns rows).
-    let mut by_product: HashMap<String, Amounts> = HashMap::new();
-    let mut by_town: HashMap<String, Amounts> = HashMap::new();
-    let mut totals = Amounts::default();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT product_id, town, applied_n, applied_fen, approved_n, approved_fen,
-                    disbursed_n, disbursed_fen, contacted_n, escalated_n
-             FROM supervision_totals",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let product: String = r.get(0)?;
-            if !in_scope(&product) {
-                continue;
-            }
-            let town: String = r.get(1)?;
-            let a = amounts_row(r, 2)?;
-            by_product.entry(product).or_default().add(&a);
-            by_town.entry(town).or_default().add(&a);
-            totals.add(&a);
-        }
-    }
+    let (by_product, by_town, totals) = read_totals(conn, &in_scope)?;
     let mut by_bank_map: HashMap<String, Amounts> = HashMap::new();
     for (product, a) in &by_product {
         if let Some(bank) = bank_of.get(product.as_str()) {
@@ -224,30 +202,7 @@ pub fn compute(
     // The daily series: the last DAYS China days, per product (then summed).
     let today_n = day_number(now.as_millisecond());
     let first_day = today_n - (DAYS - 1);
-    let mut days: Vec<Amounts> = vec![Amounts::default(); DAYS as usize];
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT day, product_id, SUM(applied_n), SUM(applied_fen), SUM(approved_n),
-                    SUM(approved_fen), SUM(disbursed_n), SUM(disbursed_fen), SUM(contacted_n),
-                    SUM(escalated_n)
-             FROM supervision_daily WHERE day >= ?1 AND day <= ?2 GROUP BY day, product_id",
-        )?;
-        let mut rows = stmt.query(params![first_day, today_n])?;
-        while let Some(r) = rows.next()? {
-            let day: i64 = r.get(0)?;
-            let product: String = r.get(1)?;
-            if !in_scope(&product) {
-                continue;
-            }
-            let a = amounts_row(r, 2)?;
-            if let Some(slot) = usize::try_from(day - first_day)
-                .ok()
-                .and_then(|i| days.get_mut(i))
-            {
-                slot.add(&a);
-            }
-        }
-    }
+    let days = read_days(conn, &in_scope, first_day, today_n)?;
     let by_day: Vec<DayLine> = days
         .iter()
         .enumerate()
@@ -258,32 +213,8 @@ pub fn compute(
         .collect();
     let today_amounts = days.last().copied().unwrap_or_default();
 
-    // First-contact waits per bank, from the per-product histograms.
-    let mut hist: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT product_id, bucket, n FROM supervision_contact ORDER BY bucket",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let product: String = r.get(0)?;
-            let Some(bank) = bank_of.get(product.as_str()) else {
-                continue;
-            };
-            if !scope.covers(bank) {
-                continue;
-            }
-            let bucket: i64 = r.get(1)?;
-            let n: i64 = r.get(2)?;
-            let h = hist.entry((*bank).to_owned()).or_default();
-            match h.last_mut() {
-                Some((b, count)) if *b == bucket => *count += n,
-                _ => h.push((bucket, n)),
-            }
-        }
-    }
+    let hist = read_contact_histograms(conn, &bank_of, scope)?;
     let deadline_ms = i64::from(first_contact_minutes) * 60_000;
-
     let banks: Vec<_> = dir.banks.iter().filter(|b| scope.covers(&b.id)).collect();
     let by_bank: Vec<Line> = banks
         .iter()
@@ -297,22 +228,8 @@ pub fn compute(
         .iter()
         .map(|b| {
             let h = hist.get(&b.id).map(Vec::as_slice).unwrap_or(&[]);
-            let contacted: i64 = h.iter().map(|(_, n)| n).sum();
-            let within: i64 = h
-                .iter()
-                .filter(|(bucket, _)| bucket_upper_ms(*bucket).is_some_and(|u| u <= deadline_ms))
-                .map(|(_, n)| n)
-                .sum();
-            ContactLine {
-                bank_id: b.id.clone(),
-                name_zh: b.name_zh.clone(),
-                contacted,
-                median: quantile(h, contacted, 1, 2),
-                p90: quantile(h, contacted, 9, 10),
-                within_deadline: within,
-                within_permille: (contacted > 0).then(|| within * 1000 / contacted),
-                escalated: by_bank_map.get(&b.id).map_or(0, |a| a.escalated),
-            }
+            let escalated = by_bank_map.get(&b.id).map_or(0, |a| a.escalated);
+            contact_line(&b.id, &b.name_zh, h, deadline_ms, escalated)
         })
         .collect();
     let by_town: Vec<Line> = dir
@@ -334,25 +251,6 @@ pub fn compute(
         })
         .collect();
 
-    let villagers = match scope {
-        Scope::County => {
-            let enrolled: i64 = conn
-                .prepare_cached(
-                    "SELECT COALESCE((SELECT value FROM supervision_counters WHERE name = 'villagers'), 0)",
-                )?
-                .query_row([], |r| r.get(0))?;
-            let since = now.as_millisecond() - DAYS * DAY_MS;
-            let active: i64 = conn
-                .prepare_cached(
-                    "SELECT COUNT(*) FROM supervision_villagers WHERE last_applied_at > ?1",
-                )?
-                .query_row(params![since], |r| r.get(0))?;
-            Some(Villagers { enrolled, active })
-        }
-        Scope::Bank(_) => None,
-    };
-    let open_escalations = open_escalation_count(conn, scope)?;
-
     Ok(Figures {
         at: now,
         today: date_of_day(today_n),
@@ -365,9 +263,149 @@ pub fn compute(
         by_product,
         by_day,
         contact,
-        villagers,
-        open_escalations,
+        villagers: read_villagers(conn, scope, now)?,
+        open_escalations: open_escalation_count(conn, scope)?,
     })
+}
+
+/// Amounts per product and per town of the scope.
+type ByKey = HashMap<String, Amounts>;
+
+/// Totals since the beginning, per product and town (at most products × towns rows).
+fn read_totals(
+    conn: &Connection,
+    in_scope: &impl Fn(&str) -> bool,
+) -> Result<(ByKey, ByKey, Amounts), ApiError> {
+    let mut by_product = ByKey::new();
+    let mut by_town = ByKey::new();
+    let mut totals = Amounts::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT product_id, town, applied_n, applied_fen, approved_n, approved_fen,
+                disbursed_n, disbursed_fen, contacted_n, escalated_n
+         FROM supervision_totals",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let product: String = r.get(0)?;
+        if !in_scope(&product) {
+            continue;
+        }
+        let town: String = r.get(1)?;
+        let a = amounts_row(r, 2)?;
+        by_product.entry(product).or_default().add(&a);
+        by_town.entry(town).or_default().add(&a);
+        totals.add(&a);
+    }
+    Ok((by_product, by_town, totals))
+}
+
+/// The amounts of each China day from `first_day` to `today_n`, oldest first.
+fn read_days(
+    conn: &Connection,
+    in_scope: &impl Fn(&str) -> bool,
+    first_day: i64,
+    today_n: i64,
+) -> Result<Vec<Amounts>, ApiError> {
+    let mut days: Vec<Amounts> = vec![Amounts::default(); DAYS as usize];
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, product_id, SUM(applied_n), SUM(applied_fen), SUM(approved_n),
+                SUM(approved_fen), SUM(disbursed_n), SUM(disbursed_fen), SUM(contacted_n),
+                SUM(escalated_n)
+         FROM supervision_daily WHERE day >= ?1 AND day <= ?2 GROUP BY day, product_id",
+    )?;
+    let mut rows = stmt.query(params![first_day, today_n])?;
+    while let Some(r) = rows.next()? {
+        let day: i64 = r.get(0)?;
+        let product: String = r.get(1)?;
+        if !in_scope(&product) {
+            continue;
+        }
+        let a = amounts_row(r, 2)?;
+        if let Some(slot) = usize::try_from(day - first_day)
+            .ok()
+            .and_then(|i| days.get_mut(i))
+        {
+            slot.add(&a);
+        }
+    }
+    Ok(days)
+}
+
+/// First-contact waits per bank of the scope, from the per-product histograms (buckets
+/// ascending).
+fn read_contact_histograms(
+    conn: &Connection,
+    bank_of: &HashMap<&str, &str>,
+    scope: &Scope,
+) -> Result<HashMap<String, Vec<(i64, i64)>>, ApiError> {
+    let mut hist: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
+    let mut stmt = conn
+        .prepare_cached("SELECT product_id, bucket, n FROM supervision_contact ORDER BY bucket")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let product: String = r.get(0)?;
+        let Some(bank) = bank_of.get(product.as_str()) else {
+            continue;
+        };
+        if !scope.covers(bank) {
+            continue;
+        }
+        let bucket: i64 = r.get(1)?;
+        let n: i64 = r.get(2)?;
+        let h = hist.entry((*bank).to_owned()).or_default();
+        match h.last_mut() {
+            Some((b, count)) if *b == bucket => *count += n,
+            _ => h.push((bucket, n)),
+        }
+    }
+    Ok(hist)
+}
+
+/// One bank's first-contact line from its histogram.
+fn contact_line(
+    bank_id: &str,
+    name_zh: &str,
+    h: &[(i64, i64)],
+    deadline_ms: i64,
+    escalated: i64,
+) -> ContactLine {
+    let contacted: i64 = h.iter().map(|(_, n)| n).sum();
+    let within: i64 = h
+        .iter()
+        .filter(|(bucket, _)| bucket_upper_ms(*bucket).is_some_and(|u| u <= deadline_ms))
+        .map(|(_, n)| n)
+        .sum();
+    ContactLine {
+        bank_id: bank_id.to_owned(),
+        name_zh: name_zh.to_owned(),
+        contacted,
+        median: quantile(h, contacted, 1, 2),
+        p90: quantile(h, contacted, 9, 10),
+        within_deadline: within,
+        within_permille: (contacted > 0).then(|| within * 1000 / contacted),
+        escalated,
+    }
+}
+
+/// Villagers enrolled and active in the last [`DAYS`] days (county scope only).
+fn read_villagers(
+    conn: &Connection,
+    scope: &Scope,
+    now: Timestamp,
+) -> Result<Option<Villagers>, ApiError> {
+    if let Scope::Bank(_) = scope {
+        return Ok(None);
+    }
+    let enrolled: i64 = conn
+        .prepare_cached(
+            "SELECT COALESCE((SELECT value FROM supervision_counters WHERE name = 'villagers'), 0)",
+        )?
+        .query_row([], |r| r.get(0))?;
+    let since = now.as_millisecond() - DAYS * DAY_MS;
+    let active: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM supervision_villagers WHERE last_applied_at > ?1")?
+        .query_row(params![since], |r| r.get(0))?;
+    Ok(Some(Villagers { enrolled, active }))
 }
 
 /// Escalations not taken in hand on applications still open (of the scope's bank).

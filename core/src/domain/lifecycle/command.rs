@@ -412,17 +412,7 @@ pub fn decide(
         Command::Assign {
             manager_id,
             bank_id,
-        } => {
-            if state != State::Submitted {
-                return Err(illegal);
-            }
-            check_id(action, "manager_id", &manager_id)?;
-            check_id(action, "bank_id", &bank_id)?;
-            EventKind::Assigned {
-                manager_id,
-                bank_id,
-            }
-        }
+        } => assign(state, action, manager_id, bank_id, &illegal)?,
         Command::LogContact { note, outcome } => {
             if state != State::Assigned {
                 return Err(illegal);
@@ -434,84 +424,13 @@ pub fn decide(
         }
         Command::StartReview => EventKind::ReviewStarted,
         Command::RequestDocuments { kinds, note } => {
-            if state != State::UnderReview {
-                return Err(illegal);
-            }
-            let mut unique: Vec<DocumentKind> = Vec::new();
-            for k in kinds {
-                if !unique.contains(&k) {
-                    unique.push(k);
-                }
-            }
-            if unique.is_empty() {
-                return Err(invalid(
-                    action,
-                    "kinds",
-                    "请至少选择一种材料",
-                    "name at least one document kind",
-                ));
-            }
-            check_text(action, "note", &note)?;
-            EventKind::DocumentsRequested {
-                kinds: unique,
-                note,
-            }
+            request_documents(state, action, kinds, note, &illegal)?
         }
         Command::ProvideDocuments => EventKind::DocumentsProvided,
-        Command::Approve { offer } => {
-            if state != State::UnderReview {
-                return Err(illegal);
-            }
-            if offer.amount <= 0 || offer.amount > app.amount {
-                return Err(invalid(
-                    action,
-                    "offer.amount",
-                    "批准金额须大于零且不超过申请金额",
-                    "must be more than zero and at most the amount applied for",
-                ));
-            }
-            check_months(action, "offer.months", offer.months)?;
-            if offer.annual_rate_ppm < 0 || offer.annual_rate_ppm > PPM_ONE {
-                return Err(invalid(
-                    action,
-                    "offer.annual_rate_ppm",
-                    "年利率须在 0 到 100% 之间",
-                    "must be 0 to 100 %",
-                ));
-            }
-            EventKind::Approved { offer }
-        }
+        Command::Approve { offer } => approve(app, action, offer, &illegal)?,
         Command::AcceptOffer => EventKind::OfferAccepted,
-        Command::Reject { reason } => {
-            if !matches!(state, State::UnderReview | State::DocumentsRequested) {
-                return Err(illegal);
-            }
-            if reason.trim().is_empty() {
-                return Err(invalid(
-                    action,
-                    "reason",
-                    "请写明原因，村民会看到",
-                    "give a reason; the villager reads it",
-                ));
-            }
-            check_text(action, "reason", &reason)?;
-            EventKind::Rejected { reason }
-        }
-        Command::Disburse { amount } => {
-            if state != State::Accepted {
-                return Err(illegal);
-            }
-            let approved = app.offer.map(|o| o.amount).unwrap_or(0);
-            if amount <= 0 || amount > approved {
-                return Err(invalid(
-                    action,
-                    "amount",
-                    "放款金额须大于零且不超过批准金额",
-                    "must be more than zero and at most the approved amount",
-                ));
-            }
-            EventKind::Disbursed { amount }
-        }
+        Command::Reject { reason } => reject(state, action, reason, &illegal)?,
+        Command::Disburse { amount } => disburse(app, action, amount, &illegal)?,
         Command::MarkRepaid => EventKind::Repaid,
         Command::Withdraw { reason } => {
             if !state.can_withdraw() {
@@ -522,19 +441,7 @@ pub fn decide(
             }
             EventKind::Withdrawn { reason }
         }
-        Command::Escalate { to, policy } => {
-            if app.escalated_at.is_some() {
-                return Err(LifecycleError::AlreadyEscalated);
-            }
-            check_id(action, "to", &to)?;
-            let Some(fire) = sla_at(app, &policy, now).must_fire else {
-                return Err(LifecycleError::EscalationNotDue);
-            };
-            EventKind::Escalated {
-                to,
-                minutes_late: fire.minutes_late,
-            }
-        }
+        Command::Escalate { to, policy } => escalate(app, action, to, &policy, now)?,
         Command::AcknowledgeEscalation { note } => {
             if app.escalated_at.is_none() || app.escalation_acknowledged_at.is_some() {
                 return Err(illegal);
@@ -544,30 +451,7 @@ pub fn decide(
             }
             EventKind::EscalationAcknowledged { note }
         }
-        Command::Reassign { to, bank_id } => {
-            if !state.has_manager() {
-                return Err(illegal);
-            }
-            check_id(action, "to", &to)?;
-            if app.bank_id.as_deref() != Some(bank_id.as_str()) {
-                return Err(invalid(
-                    action,
-                    "bank_id",
-                    "只能改派给同一家银行的客户经理",
-                    "reassign only to a manager of the same bank",
-                ));
-            }
-            let from = app.manager_id.clone().unwrap_or_default();
-            if from == to {
-                return Err(invalid(
-                    action,
-                    "to",
-                    "已经是这位客户经理",
-                    "already assigned to this manager",
-                ));
-            }
-            EventKind::Reassigned { from, to }
-        }
+        Command::Reassign { to, bank_id } => reassign(app, action, to, bank_id, &illegal)?,
     };
     if app.next_state(&kind).is_none() {
         return Err(illegal);
@@ -578,4 +462,182 @@ pub fn decide(
         actor: actor.clone(),
         kind,
     })
+}
+
+/// Submitted → Assigned, to a manager and a bank with sound ids.
+fn assign(
+    state: State,
+    action: Action,
+    manager_id: String,
+    bank_id: String,
+    illegal: &LifecycleError,
+) -> Result<EventKind, LifecycleError> {
+    if state != State::Submitted {
+        return Err(illegal.clone());
+    }
+    check_id(action, "manager_id", &manager_id)?;
+    check_id(action, "bank_id", &bank_id)?;
+    Ok(EventKind::Assigned {
+        manager_id,
+        bank_id,
+    })
+}
+
+/// UnderReview → DocumentsRequested: at least one kind (each once) and a sound note.
+fn request_documents(
+    state: State,
+    action: Action,
+    kinds: Vec<DocumentKind>,
+    note: String,
+    illegal: &LifecycleError,
+) -> Result<EventKind, LifecycleError> {
+    if state != State::UnderReview {
+        return Err(illegal.clone());
+    }
+    let mut unique: Vec<DocumentKind> = Vec::new();
+    for k in kinds {
+        if !unique.contains(&k) {
+            unique.push(k);
+        }
+    }
+    if unique.is_empty() {
+        return Err(invalid(
+            action,
+            "kinds",
+            "请至少选择一种材料",
+            "name at least one document kind",
+        ));
+    }
+    check_text(action, "note", &note)?;
+    Ok(EventKind::DocumentsRequested {
+        kinds: unique,
+        note,
+    })
+}
+
+/// UnderReview → Approved: at most the amount applied for, a sound term and rate.
+fn approve(
+    app: &Application,
+    action: Action,
+    offer: ApprovedOffer,
+    illegal: &LifecycleError,
+) -> Result<EventKind, LifecycleError> {
+    if app.state != State::UnderReview {
+        return Err(illegal.clone());
+    }
+    if offer.amount <= 0 || offer.amount > app.amount {
+        return Err(invalid(
+            action,
+            "offer.amount",
+            "批准金额须大于零且不超过申请金额",
+            "must be more than zero and at most the amount applied for",
+        ));
+    }
+    check_months(action, "offer.months", offer.months)?;
+    if offer.annual_rate_ppm < 0 || offer.annual_rate_ppm > PPM_ONE {
+        return Err(invalid(
+            action,
+            "offer.annual_rate_ppm",
+            "年利率须在 0 到 100% 之间",
+            "must be 0 to 100 %",
+        ));
+    }
+    Ok(EventKind::Approved { offer })
+}
+
+/// UnderReview or DocumentsRequested → Rejected, with a reason the villager reads.
+fn reject(
+    state: State,
+    action: Action,
+    reason: String,
+    illegal: &LifecycleError,
+) -> Result<EventKind, LifecycleError> {
+    if !matches!(state, State::UnderReview | State::DocumentsRequested) {
+        return Err(illegal.clone());
+    }
+    if reason.trim().is_empty() {
+        return Err(invalid(
+            action,
+            "reason",
+            "请写明原因，村民会看到",
+            "give a reason; the villager reads it",
+        ));
+    }
+    check_text(action, "reason", &reason)?;
+    Ok(EventKind::Rejected { reason })
+}
+
+/// Accepted → Disbursed: at most the approved amount.
+fn disburse(
+    app: &Application,
+    action: Action,
+    amount: Fen,
+    illegal: &LifecycleError,
+) -> Result<EventKind, LifecycleError> {
+    if app.state != State::Accepted {
+        return Err(illegal.clone());
+    }
+    let approved = app.offer.map(|o| o.amount).unwrap_or(0);
+    if amount <= 0 || amount > approved {
+        return Err(invalid(
+            action,
+            "amount",
+            "放款金额须大于零且不超过批准金额",
+            "must be more than zero and at most the approved amount",
+        ));
+    }
+    Ok(EventKind::Disbursed { amount })
+}
+
+/// The escalation, once, and only when the SLA says it must fire at `now`.
+fn escalate(
+    app: &Application,
+    action: Action,
+    to: String,
+    policy: &SlaPolicy,
+    now: Timestamp,
+) -> Result<EventKind, LifecycleError> {
+    if app.escalated_at.is_some() {
+        return Err(LifecycleError::AlreadyEscalated);
+    }
+    check_id(action, "to", &to)?;
+    let Some(fire) = sla_at(app, policy, now).must_fire else {
+        return Err(LifecycleError::EscalationNotDue);
+    };
+    Ok(EventKind::Escalated {
+        to,
+        minutes_late: fire.minutes_late,
+    })
+}
+
+/// Another manager of the same bank takes the file over.
+fn reassign(
+    app: &Application,
+    action: Action,
+    to: String,
+    bank_id: String,
+    illegal: &LifecycleError,
+) -> Result<EventKind, LifecycleError> {
+    if !app.state.has_manager() {
+        return Err(illegal.clone());
+    }
+    check_id(action, "to", &to)?;
+    if app.bank_id.as_deref() != Some(bank_id.as_str()) {
+        return Err(invalid(
+            action,
+            "bank_id",
+            "只能改派给同一家银行的客户经理",
+            "reassign only to a manager of the same bank",
+        ));
+    }
+    let from = app.manager_id.clone().unwrap_or_default();
+    if from == to {
+        return Err(invalid(
+            action,
+            "to",
+            "已经是这位客户经理",
+            "already assigned to this manager",
+        ));
+    }
+    Ok(EventKind::Reassigned { from, to })
 }
