@@ -31,6 +31,7 @@ pub mod path {
     pub const EVENTS: &str = "/v1/events";
     pub const FEED: &str = "/v1/feed";
     pub const MANAGER_INBOX: &str = "/v1/manager/inbox";
+    pub const DEVICES: &str = "/v1/devices";
 
     /// `/v1/applications/{id}`
     pub fn application(id: &str) -> String {
@@ -605,6 +606,108 @@ pub struct FeedPage {
     /// Messages after `after` are no longer kept (older than a week): pull everything, then
     /// go on from `next`.
     pub reset: bool,
+}
+
+// ----- push devices -----
+
+/// Whose push channel a device token belongs to (the phone maker's, Apple's or Google's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PushVendor {
+    Apns,
+    Huawei,
+    Honor,
+    Xiaomi,
+    Oppo,
+    Vivo,
+    Fcm,
+}
+
+impl PushVendor {
+    /// Every vendor, in a fixed order.
+    pub const ALL: [PushVendor; 7] = [
+        PushVendor::Apns,
+        PushVendor::Huawei,
+        PushVendor::Honor,
+        PushVendor::Xiaomi,
+        PushVendor::Oppo,
+        PushVendor::Vivo,
+        PushVendor::Fcm,
+    ];
+
+    /// The name on the wire and in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            PushVendor::Apns => "apns",
+            PushVendor::Huawei => "huawei",
+            PushVendor::Honor => "honor",
+            PushVendor::Xiaomi => "xiaomi",
+            PushVendor::Oppo => "oppo",
+            PushVendor::Vivo => "vivo",
+            PushVendor::Fcm => "fcm",
+        }
+    }
+
+    /// The vendor of a code.
+    pub fn from_code(code: &str) -> Option<PushVendor> {
+        PushVendor::ALL.into_iter().find(|v| v.code() == code)
+    }
+}
+
+/// Which face of the app registered the device: a villager's (status tickles) or a manager's
+/// (task alerts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceApp {
+    Villager,
+    Manager,
+}
+
+impl DeviceApp {
+    /// The name on the wire and in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            DeviceApp::Villager => "villager",
+            DeviceApp::Manager => "manager",
+        }
+    }
+
+    /// The app of a code.
+    pub fn from_code(code: &str) -> Option<DeviceApp> {
+        match code {
+            "villager" => Some(DeviceApp::Villager),
+            "manager" => Some(DeviceApp::Manager),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /v1/devices` and `DELETE /v1/devices`: this phone's push token. Registering the same
+/// token again replaces the earlier registration; signing out removes the session's devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRequest {
+    pub vendor: PushVendor,
+    /// The token the vendor's SDK gave the app (kept encrypted, never logged).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 4096, pattern = "^[!-~]+$")
+    )]
+    pub token: String,
+    pub app: DeviceApp,
+}
+
+/// The answer to a registration: what the platform keeps (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceView {
+    pub vendor: PushVendor,
+    pub app: DeviceApp,
+    /// How many devices this user has registered now.
+    pub devices: u32,
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@
 //!   villager's town, lifecycle commands, visibility per role, and the SLA sweep.
 //! - [`documents`]: resumable chunked uploads, SHA-256 checked, AES-256-GCM at rest.
 //! - [`admin`]: escalations, figures, the manager's inbox. [`hub`]: SSE fan-out.
-//!   [`push`]: the `PushGateway` trait, FCM and APNs tickle builders.
+//!   [`push`]: the `PushGateway` trait, the devices and the vendors' senders (APNs, Huawei,
+//!   Honor, Xiaomi, OPPO, vivo, FCM) behind one dispatching gateway.
 //! - [`clock`]: the injectable clock (system, manual, accelerated).
 //!
 //! Must never: answer 5xx for client input, log personal data (phones, ID numbers, codes —
@@ -183,6 +184,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     accounts::seed(&db, keys.clone(), demo.clone())
         .await
         .map_err(|e| StartError::Seed(e.message_en))?;
+    config.push.attach(&db, &keys);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let state = AppState {
         inner: Arc::new(Inner {

@@ -24,6 +24,7 @@ use utoipa_axum::routes;
 
 mod admin;
 mod applications;
+mod devices;
 mod documents;
 mod live;
 mod platform;
@@ -91,6 +92,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::figures))
         .routes(routes!(live::events))
         .routes(routes!(live::feed_page))
+        .routes(routes!(devices::register, devices::unregister))
 }
 
 /// Builds the router.

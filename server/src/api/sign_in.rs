@@ -46,13 +46,19 @@ pub(super) async fn login(
     Ok(Json(auth::login(&state, req.phone, req.code).await?))
 }
 
-/// Ends this session (the token stops working at once).
+/// Ends this session (the token stops working at once) and forgets the push devices it
+/// registered.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "sign-in", security(("bearer" = [])),
     responses((status = 204, description = "Signed out")))]
 pub(super) async fn logout(
     State(state): State<AppState>,
     who: AuthUser,
 ) -> Result<StatusCode, ApiError> {
+    let session = who.token_hash.clone();
+    state
+        .db
+        .write(move |conn| crate::push::devices::forget_session(conn, &session))
+        .await?;
     auth::logout(&state, who.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
