@@ -414,3 +414,46 @@ async fn fcm_exchanges_a_verified_rs256_service_account_jwt_and_sends_v1_message
     assert_eq!(quiet["message"]["data"], json!({"t": "sync"}));
     assert_eq!(s.vendor(), PushVendor::Fcm);
 }
+
+#[tokio::test]
+async fn a_message_over_the_vendors_size_limit_is_refused_before_it_is_sent() {
+    let fake = Fake::start(|seen, _| match seen.path.as_str() {
+        "/token" | "/oauth2/v3/token" => ok(json!({"access_token": "AT", "expires_in": 3600})),
+        _ => ok(json!({"code": "80000000", "result": "ok"})),
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (p8, _) = push_fake::apns_key();
+    let key = secret_file(dir.path(), "AuthKey.p8", &p8);
+    let secret = secret_file(dir.path(), "s.secret", "s");
+    let u = fake.url();
+    let senders = [
+        sender_of(&format!(
+            "[apns]\nendpoint = \"{u}\"\nkey_file = {key:?}\nkey_id = \"K\"\nteam_id = \"T\"\ntopic = \"t\"\n"
+        )),
+        sender_of(&format!(
+            "[huawei]\nendpoint = \"{u}\"\ntoken_endpoint = \"{u}/oauth2/v3/token\"\napp_id = \"1\"\nclient_secret_file = {secret:?}\n"
+        )),
+        sender_of(&format!(
+            "[xiaomi]\nendpoint = \"{u}\"\npackage = \"p\"\napp_secret_file = {secret:?}\nchannel_id = \"c\"\n"
+        )),
+    ];
+    // A task id long enough to push any payload over 4096 bytes (ids are UUIDs in practice).
+    let huge = Message::for_notice(&Notice::NewTask {
+        task_id: "x".repeat(5000),
+    });
+    for s in &senders {
+        let out = deliver(s.as_ref(), "abcdef", DeviceApp::Manager, &huge, &quick()).await;
+        assert!(
+            matches!(&out, Outcome::GiveUp(why) if why.contains("4096")),
+            "{:?}: {out:?}",
+            s.vendor()
+        );
+    }
+    let sends: Vec<_> = fake
+        .seen()
+        .into_iter()
+        .filter(|s| !s.path.contains("token"))
+        .collect();
+    assert!(sends.is_empty(), "nothing over the limit reached a vendor");
+}
