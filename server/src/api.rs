@@ -96,6 +96,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(figures))
         .routes(routes!(events))
         .routes(routes!(feed_page))
+        .merge(crate::ladder::api::routes())
 }
 
 /// Builds the router.
@@ -158,9 +159,10 @@ async fn openapi_doc() -> Response {
     ))]
 async fn request_code(
     State(state): State<AppState>,
+    client: crate::code_limits::ClientAddr,
     ApiJson(req): ApiJson<CodeRequest>,
 ) -> Result<(StatusCode, Json<CodeSentResponse>), ApiError> {
-    auth::request_code(&state, req.phone).await?;
+    auth::request_code_from(&state, req.phone, client.0).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(CodeSentResponse {

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::oneshot;
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 
 /// Most jobs committed together in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -152,6 +152,8 @@ const MIGRATIONS: &[&str] = &[
     // v6: the supervision page (issue 12): server-side browser sessions, and the figures'
     // counters kept by triggers in the transaction of each event (see `crate::supervision`).
     crate::supervision::schema::V6,
+    // v7: the login-code limits, the escalation ladder's steps and the managers' openings.
+    crate::ops_schema::V7,
 ];
 
 /// What can go wrong opening the database; said so an operator knows what to do.

@@ -44,6 +44,11 @@ pub struct Platform {
     pub dir: PathBuf,
 }
 
+/// A manual clock at [`start_time`].
+pub fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(start_time()))
+}
+
 pub fn start_time() -> jiff::Timestamp {
     "2026-11-28T01:00:00Z".parse().unwrap()
 }
@@ -54,6 +59,15 @@ impl Platform {
     }
 
     pub async fn start_with(dir: &Path, clock: Arc<ManualClock>) -> Platform {
+        Self::start_configured(dir, clock, |_| {}).await
+    }
+
+    /// As [`Platform::start_with`], with `adjust` changing the configuration last.
+    pub async fn start_configured(
+        dir: &Path,
+        clock: Arc<ManualClock>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Platform {
         let codes = Arc::new(DevCodeProvider::new());
         let mut config = Config::new(dir.to_path_buf(), Directory::embedded().unwrap());
         config.clock = clock.clone();
@@ -62,6 +76,14 @@ impl Platform {
         config.sla_poll = None;
         let push = Arc::new(RecordingPush::default());
         config.push = push.clone();
+        // Tests sign one account in again within a minute: no login-code limits unless a test
+        // sets them (server/tests/code_limits.rs does).
+        config.sign_in.limits = huoshui_server::code_limits::CodeLimits {
+            per_phone_interval_seconds: 0,
+            per_phone_per_day: 100_000,
+            per_client_per_hour: 100_000,
+        };
+        adjust(&mut config);
         let running = huoshui_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);
         Platform {
