@@ -62,6 +62,8 @@ enum Command {
     Act(cmd::act::ActArgs),
     /// 平台服务: run the county platform server.
     Serve(cmd::serve::ServeArgs),
+    /// 平台管理: enroll from CSV, back up and restore the platform's data.
+    Admin(cmd::admin::AdminArgs),
 }
 
 /// A terminal shell piped into `head` should stop quietly when the reader goes away, as
@@ -133,6 +135,7 @@ fn main() -> ExitCode {
         Command::Status(args) => cmd::status::status(&ctx, args),
         Command::Tasks(args) => cmd::status::tasks(&ctx, args),
         Command::Act(args) => cmd::act::run(&ctx, args),
+        Command::Admin(args) => cmd::admin::run(&ctx, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

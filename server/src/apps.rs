@@ -377,11 +377,11 @@ pub async fn submit(
     let user_id = user.id.clone();
     let now = state.clock.now();
     let policy = state.policy;
-    let (stored, notices) = state
+    let (stored, notices, new_task) = state
         .db
         .write(move |conn| {
             if let Some(stored) = prior_answer(conn, &user_id, &key, &request_hash)? {
-                return Ok((stored, Vec::new()));
+                return Ok((stored, Vec::new(), None));
             }
             verdict?;
             let Some(bank_id) = bank_id else {
@@ -422,10 +422,12 @@ pub async fn submit(
             if let Some(e) = events.last() {
                 published.push(feed::record(conn, &notice_for(&app, e, &[]), now.as_millisecond())?);
             }
-            Ok((stored, published))
+            let new_task = crate::ladder::claim_new_task(conn, id.as_str(), app.manager_id.as_deref(), now.as_millisecond())?;
+            Ok((stored, published, new_task))
         })
         .await?;
     announce(state, notices);
+    crate::ladder::push_new_task(state, new_task);
     Ok(stored)
 }
 

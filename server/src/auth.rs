@@ -24,9 +24,19 @@ pub const CODE_TTL_SECONDS: i64 = 300;
 /// Wrong codes allowed before the code is void.
 pub const MAX_ATTEMPTS: i64 = 5;
 
-/// Sends a one-time code to a phone.
+/// A boxed future, so the trait stays object-safe.
+pub type CodeFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApiError>> + Send + 'a>>;
+
+/// Sends a one-time code to a phone (the SMS provider in production:
+/// [`crate::code_limits::SmsCodeProvider`]).
 pub trait CodeProvider: Send + Sync + 'static {
-    fn send(&self, phone: &str, code: &str) -> Result<(), ApiError>;
+    fn send<'a>(&'a self, phone: &'a str, code: &'a str) -> CodeFuture<'a>;
+
+    /// True only for the development provider that prints the code (refused in production).
+    fn is_development(&self) -> bool {
+        false
+    }
 }
 
 /// DEVELOPMENT ONLY: writes the code to the log (with a masked phone) and keeps the latest code
@@ -51,7 +61,11 @@ impl DevCodeProvider {
 }
 
 impl CodeProvider for DevCodeProvider {
-    fn send(&self, phone: &str, code: &str) -> Result<(), ApiError> {
+    fn is_development(&self) -> bool {
+        true
+    }
+
+    fn send<'a>(&'a self, phone: &'a str, code: &'a str) -> CodeFuture<'a> {
         tracing::warn!(
             target: "huoshui_dev_code",
             phone = %mask_phone(phone),
@@ -62,7 +76,7 @@ impl CodeProvider for DevCodeProvider {
             Ok(mut g) => g.insert(phone.to_owned(), code.to_owned()),
             Err(p) => p.into_inner().insert(phone.to_owned(), code.to_owned()),
         };
-        Ok(())
+        Box::pin(async { Ok(()) })
     }
 }
 
@@ -87,8 +101,20 @@ fn code_hash(phone_mac: &str, code: &str) -> String {
 
 /// Issues a code for `phone` if it has an account. Answers the same either way.
 pub async fn request_code(state: &AppState, phone: String) -> Result<(), ApiError> {
+    request_code_from(state, phone, None).await
+}
+
+/// As [`request_code`], counting the code against the client's address too (the limits of
+/// [`crate::code_limits`]: 429 `too_many_codes` when one is reached, for any phone alike).
+pub async fn request_code_from(
+    state: &AppState,
+    phone: String,
+    client: Option<std::net::IpAddr>,
+) -> Result<(), ApiError> {
     check_phone(&phone)?;
     let mac = state.keys.phone_mac(&phone);
+    let client = crate::code_limits::client_mac(state, client);
+    let limits = state.sign_in.limits;
     let mut raw = [0u8; 4];
     state.keys.random(&mut raw)?;
     let code = format!("{:06}", u32::from_le_bytes(raw) % 1_000_000);
@@ -98,9 +124,11 @@ pub async fn request_code(state: &AppState, phone: String) -> Result<(), ApiErro
         .as_millisecond()
         .saturating_add(CODE_TTL_SECONDS * 1000);
     let hash = code_hash(&mac, &code);
+    let now_ms = state.auth_clock.now().as_millisecond();
     let known = state
         .db
         .write(move |conn| {
+            crate::code_limits::admit(conn, &limits, &mac, client.as_deref(), now_ms)?;
             if accounts::find_by_phone_mac(conn, &mac)?.is_none() {
                 return Ok(false);
             }
@@ -113,7 +141,7 @@ pub async fn request_code(state: &AppState, phone: String) -> Result<(), ApiErro
         })
         .await?;
     if known {
-        state.codes.send(&phone, &code)?;
+        state.codes.send(&phone, &code).await?;
     }
     Ok(())
 }

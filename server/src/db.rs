@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::oneshot;
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 
 /// Most jobs committed together in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -154,6 +154,8 @@ const MIGRATIONS: &[&str] = &[
     crate::supervision::schema::V6,
     // v7: the phones' push tokens, sealed (issue 10, see `crate::push::devices`).
     crate::push::devices::SCHEMA_V7,
+    // v8: the login-code limits, the escalation ladder's steps and the managers' openings.
+    crate::ops_schema::V7, // (named on its branch before push took v7)
 ];
 
 /// What can go wrong opening the database; said so an operator knows what to do.

@@ -21,6 +21,8 @@ pub struct ApiError {
     pub message_en: String,
     /// Every product rule an application fails (`not_eligible` only).
     pub reasons: Vec<Reason>,
+    /// Seconds to wait before asking again (`Retry-After` on a 429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -36,6 +38,7 @@ impl ApiError {
             message_zh: zh.into(),
             message_en: en.into(),
             reasons: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -164,6 +167,12 @@ pub fn too_large() -> ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

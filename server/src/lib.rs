@@ -31,21 +31,31 @@ pub mod admin;
 pub mod api;
 pub mod apps;
 pub mod auth;
+pub mod backup;
 pub mod clock;
+pub mod code_limits;
 pub mod contacts;
 pub mod db;
 pub mod directory;
 pub mod documents;
+pub mod enroll;
 pub mod error;
 pub mod feed;
 pub mod hub;
 pub mod keys;
 pub mod limits;
+pub mod ladder;
 pub mod openapi;
+pub mod ops_schema;
 pub mod push;
+pub mod serving;
+pub mod settings;
 pub mod sms;
 pub mod state;
 pub mod supervision;
+
+/// The header type of [`code_limits::SignIn::client_header`], for callers without axum.
+pub use axum::http::HeaderName;
 
 use crate::accounts::DemoAccount;
 use crate::auth::CodeProvider;
@@ -72,6 +82,8 @@ pub struct Config {
     /// The clock of login codes and sessions (real time by default).
     pub auth_clock: Arc<dyn Clock>,
     pub codes: Arc<dyn CodeProvider>,
+    /// The login-code limits and the trusted client-address header.
+    pub sign_in: code_limits::SignIn,
     pub push: Arc<dyn PushGateway>,
     /// Text messages (the development sender sends nothing).
     pub sms: Arc<dyn sms::SmsSender>,
@@ -88,6 +100,12 @@ pub struct Config {
     pub supervision: supervision::Settings,
     /// Timeouts, caps, fair shares and load shedding (issue 16; `HUOSHUI_…` variables).
     pub limits: limits::Limits,
+    /// Production: refuse demo accounts and the development code provider ([`serving::check`]).
+    pub production: bool,
+    /// Serve HTTPS with this certificate and key.
+    pub tls: Option<serving::TlsFiles>,
+    /// Allow plain HTTP on an address other than loopback (behind a TLS-terminating proxy).
+    pub insecure_http: bool,
 }
 
 impl Config {
@@ -102,6 +120,7 @@ impl Config {
             clock: Arc::new(clock::SystemClock),
             auth_clock: Arc::new(clock::SystemClock),
             codes: Arc::new(auth::DevCodeProvider::new()),
+            sign_in: code_limits::SignIn::default(),
             push: Arc::new(push::LogPushGateway::default()),
             sms: Arc::new(sms::LogSms::default()),
             directory,
@@ -110,6 +129,9 @@ impl Config {
             seed_demo: true,
             supervision: supervision::Settings::from_env(),
             limits: limits::Limits::from_env(),
+            production: false,
+            tls: None,
+            insecure_http: false,
         }
     }
 }
@@ -135,6 +157,14 @@ pub enum StartError {
     },
     #[error("初始化失败：{0} / start-up failed: {0}")]
     Seed(String),
+    #[error("生产模式无法启动：{0} / production cannot start: {0}")]
+    Production(String),
+    #[error(
+        "{addr} 不是本机地址：请用 --tls-cert 和 --tls-key 启用 HTTPS，或在 TLS 反向代理之后明确加上 --insecure-http / {addr} is not a loopback address: give --tls-cert and --tls-key for HTTPS, or say --insecure-http explicitly behind a TLS-terminating reverse proxy"
+    )]
+    Insecure { addr: SocketAddr },
+    #[error("无法启用 TLS：{0} / cannot set up TLS: {0}")]
+    Tls(String),
 }
 
 /// A running server.
@@ -151,6 +181,12 @@ impl Running {
     /// Records every escalation due now; answers how many fired.
     pub async fn sweep_sla(&self) -> Result<usize, error::ApiError> {
         apps::sweep_sla(&self.state).await
+    }
+
+    /// Runs the escalation ladder's steps due now (unopened-task texts, administrators'
+    /// alerts); see [`ladder`].
+    pub async fn sweep_ladder(&self) -> Result<ladder::Swept, error::ApiError> {
+        ladder::sweep(&self.state).await
     }
 
     /// Stops accepting, lets requests in flight finish, ends live streams, and returns when done.
@@ -170,6 +206,7 @@ impl Running {
 
 /// Opens the data folder, migrates the database, seeds the demo accounts, binds and serves.
 pub async fn start(config: Config) -> Result<Running, StartError> {
+    serving::check(&config)?;
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.display().to_string(),
         source,
@@ -194,6 +231,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             clock: config.clock,
             auth_clock: config.auth_clock,
             codes: config.codes,
+            sign_in: config.sign_in,
             push: config.push,
             sms: config.sms,
             hub: hub::Hub::new(),
@@ -216,11 +254,16 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let app =
         api::router(state.clone()).merge(supervision::router(state.clone(), config.supervision));
     let app = limits::protect(app, &state);
-    let until = shutdown.clone();
-    let serve =
-        tokio::spawn(
-            async move { limits::serve::serve(listener, app, &config.limits, until).await },
-        );
+    // Plain HTTP goes through the accept loop of `limits` (header-read timeout, connections per
+    // address); HTTPS through axum-server's rustls acceptor (the per-request limits apply to both).
+    let serve = match config.tls {
+        None => {
+            let until = shutdown.clone();
+            let limits = config.limits;
+            tokio::spawn(async move { limits::serve::serve(listener, app, &limits, until).await })
+        }
+        Some(tls) => serving::spawn(listener, app, shutdown.clone(), Some(tls)).await?,
+    };
     let sweeper = config.sla_poll.map(|every| {
         let state = state.clone();
         let mut stopped = shutdown.clone();
@@ -232,6 +275,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
                     _ = tick.tick() => {
                         if let Err(e) = apps::sweep_sla(&state).await {
                             tracing::error!(code = e.code, "SLA sweep failed");
+                        }
+                        if let Err(e) = ladder::sweep(&state).await {
+                            tracing::error!(code = e.code, "escalation ladder sweep failed");
                         }
                     }
                     _ = stopped.changed() => break,

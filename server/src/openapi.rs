@@ -222,6 +222,19 @@ fn complete(doc: &mut Value) {
                 }
             }
             add_limits(op, path, method);
+            if path == "/v1/auth/code" && method == "post" {
+                // The login-code limits and the SMS provider (crate::code_limits).
+                add(
+                    op,
+                    "429",
+                    "`too_many_codes`: a limit on codes is reached (one a minute and ten a day per phone, a hundred an hour per client address); `Retry-After` gives the seconds to wait, the messages say it in words",
+                );
+                add(
+                    op,
+                    "503",
+                    "`sms_unavailable`: the text message could not be sent; ask again later",
+                );
+            }
             normalise(op);
         }
     }

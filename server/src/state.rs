@@ -27,6 +27,8 @@ pub struct Inner {
     /// accelerated, so a demo at 60× still leaves five real minutes to type a code.
     pub auth_clock: Arc<dyn Clock>,
     pub codes: Arc<dyn CodeProvider>,
+    /// The login-code limits and where the client's address comes from.
+    pub sign_in: crate::code_limits::SignIn,
     pub push: Arc<dyn PushGateway>,
     pub sms: Arc<dyn crate::sms::SmsSender>,
     pub hub: Hub,

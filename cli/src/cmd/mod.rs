@@ -2,12 +2,14 @@
 
 pub mod account;
 pub mod act;
+pub mod admin;
 pub mod apply;
 pub mod calc;
 pub mod device;
 pub mod doc;
 pub mod market;
 pub mod serve;
+pub mod serve_config;
 pub mod status;
 pub mod sync;
 

@@ -14,9 +14,24 @@ use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Address and port to listen on.
-    #[arg(long, env = "HUOSHUI_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    /// Address and port to listen on (default 127.0.0.1:8080, or `[server] listen`).
+    #[arg(long, env = "HUOSHUI_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// The configuration file (TOML; every key can also come from `HUOSHUI_<SECTION>__<KEY>`).
+    #[arg(long, env = "HUOSHUI_CONFIG")]
+    config: Option<PathBuf>,
+    /// For real people: needs an SMS provider; no demo accounts, no printed codes.
+    #[arg(long)]
+    production: bool,
+    /// HTTPS: the certificate chain (PEM); with --tls-key.
+    #[arg(long, env = "HUOSHUI_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// HTTPS: the private key (PEM); with --tls-cert.
+    #[arg(long, env = "HUOSHUI_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Plain HTTP on an address other than loopback (only behind a TLS-terminating proxy).
+    #[arg(long)]
+    insecure_http: bool,
     /// Minutes after submission by which a manager must first call (default: the catalog's, 5).
     #[arg(long, env = "HUOSHUI_FIRST_CONTACT_MINUTES")]
     first_contact_minutes: Option<u32>,
@@ -63,7 +78,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
     let directory = Directory::embedded()
         .map_err(|e| CliError::failed("catalog", e.to_string(), e.to_string()))?;
     let mut config = Config::new(dir.clone(), directory);
-    config.listen = args.listen;
+    let banner = super::serve_config::apply(&mut config, &args.ops())?;
     if let Some(m) = args.first_contact_minutes {
         config.policy.first_contact_minutes = m;
     }
@@ -96,7 +111,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         let running = huoshui_server::start(config)
             .await
             .map_err(|e| CliError::failed("start", e.to_string(), e.to_string()))?;
-        print_banner(ctx, &running, &dir);
+        print_banner(ctx, &running, &dir, &banner);
         wait_for_signal().await;
         tracing::info!("stopping: finishing requests in flight");
         running.stop().await;
@@ -104,11 +119,21 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
     })
 }
 
-fn print_banner(ctx: &Context, running: &huoshui_server::Running, dir: &std::path::Path) {
-    let url = format!("http://{}", running.addr);
+fn print_banner(
+    ctx: &Context,
+    running: &huoshui_server::Running,
+    dir: &std::path::Path,
+    banner: &super::serve_config::Banner,
+) {
+    let scheme = if banner.https { "https" } else { "http" };
+    let url = format!("{scheme}://{}", running.addr);
+    let mode = if banner.production {
+        "production"
+    } else {
+        "demo"
+    };
     if ctx.json {
-        let value =
-            serde_json::json!({"listening": url, "data_dir": dir, "demo_accounts": running.demo});
+        let value = serde_json::json!({"listening": url, "data_dir": dir, "mode": mode, "demo_accounts": running.demo});
         println!("{value}");
     } else {
         println!("活水县域平台已启动 / Huoshui county platform is running");
@@ -116,6 +141,14 @@ fn print_banner(ctx: &Context, running: &huoshui_server::Running, dir: &std::pat
         println!("数据目录 / data folder: {}", dir.display());
         println!("接口文档 / API document: {url}/v1/openapi.json");
         println!();
+        if banner.production {
+            println!(
+                "生产模式：短信验证码，无演示账号 / production: codes by SMS, no demo accounts"
+            );
+            let _ = std::io::stdout().flush();
+            return;
+        }
+        println!("{}", super::serve_config::DEMO_NOTICE);
         println!("演示账号（仅供演示）/ demo accounts (demo data only):");
         let mut table = crate::output::table();
         table.set_header(vec![
@@ -174,5 +207,18 @@ async fn wait_for_signal() {
     tokio::select! {
         _ = ctrl_c => {}
         _ = term => {}
+    }
+}
+
+impl ServeArgs {
+    fn ops(&self) -> super::serve_config::OpsArgs {
+        super::serve_config::OpsArgs {
+            listen: self.listen,
+            config: self.config.clone(),
+            production: self.production,
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            insecure_http: self.insecure_http,
+        }
     }
 }

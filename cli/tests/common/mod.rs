@@ -24,6 +24,11 @@ pub fn start(dir: &Path, log_level: &str) -> Server {
         .arg("--data-dir")
         .arg(dir)
         .args(["serve", "--listen", "127.0.0.1:0", "--log-level", log_level])
+        // The tests sign one demo account in again within a minute: no login-code limits here
+        // (the limits are tested in server/tests/code_limits.rs).
+        .env("HUOSHUI_SERVER__CODES__PER_PHONE_INTERVAL_SECONDS", "0")
+        .env("HUOSHUI_SERVER__CODES__PER_PHONE_PER_DAY", "100000")
+        .env("HUOSHUI_SERVER__CODES__PER_CLIENT_PER_HOUR", "100000")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -92,6 +92,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::figures))
         .routes(routes!(live::events))
         .routes(routes!(live::feed_page))
+        .merge(crate::ladder::api::routes())
         .routes(routes!(devices::register, devices::unregister))
 }
 

@@ -20,9 +20,10 @@ use huoshui_core::wire::{
     ))]
 pub(super) async fn request_code(
     State(state): State<AppState>,
+    client: crate::code_limits::ClientAddr,
     ApiJson(req): ApiJson<CodeRequest>,
 ) -> Result<(StatusCode, Json<CodeSentResponse>), ApiError> {
-    auth::request_code(&state, req.phone).await?;
+    auth::request_code_from(&state, req.phone, client.0).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(CodeSentResponse {

@@ -44,6 +44,11 @@ pub struct Platform {
     pub dir: PathBuf,
 }
 
+/// A manual clock at [`start_time`].
+pub fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(start_time()))
+}
+
 pub fn start_time() -> jiff::Timestamp {
     "2026-11-28T01:00:00Z".parse().unwrap()
 }
@@ -71,6 +76,13 @@ impl Platform {
         config.sla_poll = None;
         let push = Arc::new(RecordingPush::default());
         config.push = push.clone();
+        // Tests sign one account in again within a minute: no login-code limits unless a test
+        // sets them (server/tests/code_limits.rs does).
+        config.sign_in.limits = huoshui_server::code_limits::CodeLimits {
+            per_phone_interval_seconds: 0,
+            per_phone_per_day: 100_000,
+            per_client_per_hour: 100_000,
+        };
         edit(&mut config);
         let running = huoshui_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);

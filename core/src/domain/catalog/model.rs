@@ -24,8 +24,16 @@ pub struct County {
 pub struct Sla {
     pub first_contact_minutes: u32,
     pub escalation_minutes: u32,
+    /// A task the manager has not opened this many minutes after submission is texted to
+    /// them (the platform's escalation ladder; county rule: 2).
+    #[serde(default = "default_unopened_sms_minutes")]
+    pub unopened_sms_minutes: u32,
     #[serde(default)]
     pub illustrative: bool,
+}
+
+fn default_unopened_sms_minutes() -> u32 {
+    2
 }
 
 /// The loan prime rate (贷款市场报价利率) in force from `since`.

@@ -59,6 +59,10 @@ class Platform private constructor(val port: Int, val dataDir: Path) : AutoClose
         )
         // only what this test says: no developer's HUOSHUI_* settings
         builder.environment().keys.removeIf { it.startsWith("HUOSHUI_") }
+        // the tests sign the same demo account in again within a minute: no login-code limits here
+        builder.environment()["HUOSHUI_SERVER__CODES__PER_PHONE_INTERVAL_SECONDS"] = "0"
+        builder.environment()["HUOSHUI_SERVER__CODES__PER_PHONE_PER_DAY"] = "100000"
+        builder.environment()["HUOSHUI_SERVER__CODES__PER_CLIENT_PER_HOUR"] = "100000"
         val p = builder.start()
         process = p
         val stdout = LinkedBlockingQueue<String>()

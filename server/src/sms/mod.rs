@@ -1,11 +1,41 @@
 //! Text messages to phones: the `SmsSender` trait the login codes, the manager's fallback and
-//! the administrators' alert go through, and the development sender that sends nothing.
-//! Real providers (Aliyun, Tencent Cloud) plug in behind the same trait, one template per
-//! message kind.
-//! Must never log a phone number or a code.
+//! the administrators' alert go through, the development sender that sends nothing, and the
+//! real providers behind the same trait: [`aliyun`] (Aliyun SMS, RPC `SendSms`, HMAC-SHA1
+//! signature v1) and [`tencent`] (Tencent Cloud SMS `SendSms` 2021-01-11, TC3-HMAC-SHA256),
+//! one template per message kind ([`Templates`]), retried with backoff on the provider's
+//! 5xx and 429 ([`retry`]).
+//! Must never log a phone number or a code, nor put one into an error.
 
+pub mod aliyun;
+pub mod retry;
+pub mod tencent;
+
+use serde::Deserialize;
 use std::future::Future;
 use std::pin::Pin;
+
+/// The provider's template for each kind of message (ids from the provider's console).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Templates {
+    /// Login code; its one parameter is the code (`code`).
+    pub login_code: String,
+    /// A manager's unopened task; its one parameter is the task's short reference (`task`).
+    pub task_waiting: String,
+    /// An administrator's escalation; its one parameter is the task's short reference (`task`).
+    pub escalation: String,
+}
+
+impl Templates {
+    /// The template id for `message`.
+    pub fn for_message(&self, message: &SmsMessage) -> &str {
+        match message {
+            SmsMessage::LoginCode { .. } => &self.login_code,
+            SmsMessage::TaskWaiting { .. } => &self.task_waiting,
+            SmsMessage::Escalation { .. } => &self.escalation,
+        }
+    }
+}
 
 /// What a text message says; the provider renders it with its own template for the kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +55,16 @@ impl SmsMessage {
             SmsMessage::LoginCode { .. } => "login_code",
             SmsMessage::TaskWaiting { .. } => "task_waiting",
             SmsMessage::Escalation { .. } => "escalation",
+        }
+    }
+
+    /// The template's one parameter: its name and value (`code` or `task`).
+    pub fn parameter(&self) -> (&'static str, &str) {
+        match self {
+            SmsMessage::LoginCode { code } => ("code", code),
+            SmsMessage::TaskWaiting { task_ref } | SmsMessage::Escalation { task_ref } => {
+                ("task", task_ref)
+            }
         }
     }
 }

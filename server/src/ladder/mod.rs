@@ -1,0 +1,280 @@
+//! The escalation ladder of a new task (issue 10): the assigned manager is pushed
+//! `Notice::NewTask` at submission; if they have not opened the task within the county's
+//! `unopened_sms_minutes` (catalog `sla`, 2 by default), a text message
+//! (`SmsMessage::TaskWaiting`) goes to them; when the SLA sweep escalates the task (the
+//! catalog's `escalation_minutes`, 10), every administrator gets `Notice::Escalation` by push
+//! and `SmsMessage::Escalation` by text message.
+//!
+//! Each step happens once, also across restarts: a step is claimed by inserting its row
+//! (`ladder_steps`, unique on application and step) in the same transaction that decides it
+//! is due, and it is sent only after that commit. So a step is never sent twice; a crash
+//! between the commit and the send loses that one message (at most once: a duplicate alert
+//! would teach people to ignore them, and the SSE stream and the supervision page still show
+//! the task). "Opened" is recorded by `POST /v1/applications/{id}/opened` ([`api`]), which the
+//! manager's app calls when it shows the task; it is kept in `task_opens`.
+//! Must never put a name, phone number or amount into a push or a text message (only the
+//! task's id, and its last 8 characters in a text), nor log a phone number.
+
+pub mod api;
+
+use crate::error::ApiError;
+use crate::push::Notice;
+use crate::sms::SmsMessage;
+use crate::state::AppState;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The step names, as kept in `ladder_steps`.
+pub const NEW_TASK_PUSH: &str = "new_task_push";
+pub const TASK_WAITING_SMS: &str = "task_waiting_sms";
+pub const ADMIN_ALERT: &str = "admin_alert";
+
+/// Claims `step` for `application_id`; true if this call claimed it (first and only time).
+pub fn claim(
+    conn: &Connection,
+    application_id: &str,
+    step: &str,
+    now_ms: i64,
+) -> Result<bool, ApiError> {
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO ladder_steps (application_id, step, at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![application_id, step, now_ms])?;
+    Ok(n == 1)
+}
+
+/// The short reference a text message carries: the id's last 8 characters (enough to find
+/// the task in the app, nothing about the villager).
+pub fn task_ref(application_id: &str) -> String {
+    let start = application_id.len().saturating_sub(8);
+    application_id
+        .get(start..)
+        .unwrap_or(application_id)
+        .to_owned()
+}
+
+/// Inside the submission's write: claims the new-task push when a manager was assigned.
+/// Answers `(manager, application id)` to push after the commit.
+pub fn claim_new_task(
+    conn: &Connection,
+    application_id: &str,
+    manager_id: Option<&str>,
+    now_ms: i64,
+) -> Result<Option<(String, String)>, ApiError> {
+    let Some(manager) = manager_id else {
+        return Ok(None);
+    };
+    if claim(conn, application_id, NEW_TASK_PUSH, now_ms)? {
+        return Ok(Some((manager.to_owned(), application_id.to_owned())));
+    }
+    Ok(None)
+}
+
+/// After the submission's commit: the push claimed by [`claim_new_task`].
+pub fn push_new_task(state: &AppState, claimed: Option<(String, String)>) {
+    if let Some((manager, task_id)) = claimed {
+        state.push.notify(&manager, &Notice::NewTask { task_id });
+    }
+}
+
+/// A text message to send after the commit: to whom (user id, opened phone) and what.
+struct Text {
+    user_id: String,
+    phone: String,
+    message: SmsMessage,
+}
+
+/// The phone number of `user_id`, opened from its sealed form (`None` if none on record).
+fn phone_of(
+    conn: &Connection,
+    state: &AppState,
+    user_id: &str,
+) -> Result<Option<String>, ApiError> {
+    let sealed: Option<Option<Vec<u8>>> = conn
+        .prepare_cached("SELECT phone_sealed FROM users WHERE id = ?1")?
+        .query_row(params![user_id], |r| r.get(0))
+        .optional()?;
+    match sealed.flatten() {
+        Some(bytes) => Ok(Some(state.keys.open_phone(user_id, &bytes)?)),
+        None => Ok(None),
+    }
+}
+
+/// Inside a write: claims the unopened-task text message of every task due one now.
+fn claim_waiting(
+    conn: &Connection,
+    state: &AppState,
+    cutoff_ms: i64,
+    now_ms: i64,
+) -> Result<Vec<Text>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.manager_id FROM applications a
+         WHERE a.open = 1 AND a.escalated_at IS NULL AND a.contacted_at IS NULL
+           AND a.state IN ('submitted', 'assigned') AND a.manager_id IS NOT NULL
+           AND a.submitted_at <= ?1
+           AND NOT EXISTS (SELECT 1 FROM task_opens o
+                           WHERE o.application_id = a.id AND o.manager_id = a.manager_id)
+           AND NOT EXISTS (SELECT 1 FROM ladder_steps s
+                           WHERE s.application_id = a.id AND s.step = 'task_waiting_sms')
+         LIMIT 500",
+    )?;
+    let rows = stmt.query_map(params![cutoff_ms], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let due: Vec<(String, String)> = rows.collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for (id, manager) in due {
+        if !claim(conn, &id, TASK_WAITING_SMS, now_ms)? {
+            continue;
+        }
+        if let Some(phone) = phone_of(conn, state, &manager)? {
+            let message = SmsMessage::TaskWaiting {
+                task_ref: task_ref(&id),
+            };
+            out.push(Text {
+                user_id: manager,
+                phone,
+                message,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The administrators' alerts claimed in one sweep.
+struct Alerts {
+    /// The escalated tasks.
+    tasks: Vec<String>,
+    /// Every administrator.
+    admins: Vec<String>,
+    texts: Vec<Text>,
+}
+
+/// Inside a write: claims the administrators' alert of every task escalated and not yet
+/// alerted.
+fn claim_alerts(conn: &Connection, state: &AppState, now_ms: i64) -> Result<Alerts, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id FROM applications a
+         WHERE a.open = 1 AND a.escalated_at IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM ladder_steps s
+                           WHERE s.application_id = a.id AND s.step = 'admin_alert')
+         LIMIT 500",
+    )?;
+    let due: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let admins = crate::accounts::administrators(conn)?;
+    let mut tasks = Vec::new();
+    let mut texts = Vec::new();
+    for id in due {
+        if !claim(conn, &id, ADMIN_ALERT, now_ms)? {
+            continue;
+        }
+        for admin in &admins {
+            if let Some(phone) = phone_of(conn, state, admin)? {
+                let message = SmsMessage::Escalation {
+                    task_ref: task_ref(&id),
+                };
+                texts.push(Text {
+                    user_id: admin.clone(),
+                    phone,
+                    message,
+                });
+            }
+        }
+        tasks.push(id);
+    }
+    Ok(Alerts {
+        tasks,
+        admins,
+        texts,
+    })
+}
+
+/// What one sweep of the ladder did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    /// Unopened-task text messages to managers.
+    pub manager_texts: usize,
+    /// Escalated tasks whose administrators were alerted.
+    pub alerts: usize,
+}
+
+/// Runs the steps due at the SLA clock's now (after [`crate::apps::sweep_sla`], so an
+/// escalation recorded in the same tick is alerted at once). Claims commit first; the pushes
+/// and text messages go out after, the texts side by side.
+pub async fn sweep(state: &AppState) -> Result<Swept, ApiError> {
+    let now_ms = state.clock.now().as_millisecond();
+    let minutes = i64::from(state.dir.catalog.data().sla.unopened_sms_minutes);
+    let cutoff = now_ms.saturating_sub(minutes * 60_000);
+    let st = state.clone();
+    let (
+        waiting,
+        Alerts {
+            tasks,
+            admins,
+            texts: alerts,
+        },
+    ) = state
+        .db
+        .write(move |conn| {
+            let waiting = claim_waiting(conn, &st, cutoff, now_ms)?;
+            let alerts = claim_alerts(conn, &st, now_ms)?;
+            Ok((waiting, alerts))
+        })
+        .await?;
+    let swept = Swept {
+        manager_texts: waiting.len(),
+        alerts: tasks.len(),
+    };
+    for task_id in &tasks {
+        for admin in &admins {
+            state.push.notify(
+                admin,
+                &Notice::Escalation {
+                    task_id: task_id.clone(),
+                },
+            );
+        }
+    }
+    let sends = waiting.iter().chain(alerts.iter()).map(|t| async move {
+        if let Err(e) = state.sms.send(&t.phone, &t.message).await {
+            tracing::warn!(user = %t.user_id, kind = t.message.kind(), error = %e, "ladder text message not sent");
+        }
+    });
+    futures_util::future::join_all(sends).await;
+    if swept != Swept::default() {
+        tracing::info!(
+            manager_texts = swept.manager_texts,
+            alerts = swept.alerts,
+            "escalation ladder"
+        );
+    }
+    Ok(swept)
+}
+
+/// Records that `manager_id` opened the task (idempotent).
+pub fn record_open(
+    conn: &Connection,
+    application_id: &str,
+    manager_id: &str,
+    now_ms: i64,
+) -> Result<(), ApiError> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO task_opens (application_id, manager_id, at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![application_id, manager_id, now_ms])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn a_text_names_the_task_by_its_last_eight_characters() {
+        assert_eq!(task_ref("0190a5c4-7b1e-7cc2-9d3f-2f4f0e6c1a55"), "0e6c1a55");
+        assert_eq!(task_ref("short"), "short");
+    }
+}

@@ -1,0 +1,255 @@
+//! The escalation ladder on the injected clock, with a restart in the middle: the manager is
+//! pushed the new task at submission; unopened at 2 minutes, a text message goes to them; at
+//! 10 minutes every administrator is pushed and texted — each step once, also across restarts.
+//! The real server on 127.0.0.1 with recording push and SMS senders (vendors cannot run here).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Platform, minutes, tempdir};
+use huoshui_server::clock::ManualClock;
+use huoshui_server::push::{Notice, PushGateway};
+use huoshui_server::sms::{SmsFuture, SmsMessage, SmsSender};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+struct Pushed(Mutex<Vec<(String, Notice)>>);
+
+impl PushGateway for Pushed {
+    fn tickle(&self, user_id: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((user_id.to_owned(), Notice::StatusTickle));
+    }
+    fn notify(&self, user_id: &str, notice: &Notice) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((user_id.to_owned(), notice.clone()));
+    }
+}
+
+impl Pushed {
+    fn alerts(&self) -> Vec<(String, Notice)> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, n)| *n != Notice::StatusTickle)
+            .cloned()
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct Texts(Mutex<Vec<(String, SmsMessage)>>);
+
+impl SmsSender for Texts {
+    fn send<'a>(&'a self, phone: &'a str, message: &'a SmsMessage) -> SmsFuture<'a> {
+        self.0
+            .lock()
+            .unwrap()
+            .push((phone.to_owned(), message.clone()));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl Texts {
+    fn all(&self) -> Vec<(String, SmsMessage)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+async fn start(dir: &Path, clock: Arc<ManualClock>) -> (Platform, Arc<Pushed>, Arc<Texts>) {
+    let push = Arc::new(Pushed::default());
+    let sms = Arc::new(Texts::default());
+    let (p2, s2) = (push.clone(), sms.clone());
+    let p = Platform::start_configured(dir, clock, move |c| {
+        c.push = p2;
+        c.sms = s2;
+    })
+    .await;
+    (p, push, sms)
+}
+
+fn tail(id: &str) -> String {
+    id[id.len() - 8..].to_owned()
+}
+
+#[tokio::test]
+async fn push_then_sms_then_administrators_each_once_across_a_restart() {
+    let tmp = tempdir();
+    let (p, push, sms) = start(tmp.path(), Arc::new(ManualClock::new(common::start_time()))).await;
+    let v = p.login("v001").await;
+    let product = p.product_of_bank("runchang").await;
+    let id = v.apply(&product).await;
+    let manager = v.get(&format!("/v1/applications/{id}")).await.body["manager_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        push.alerts(),
+        vec![(
+            manager.clone(),
+            Notice::NewTask {
+                task_id: id.clone()
+            }
+        )],
+        "pushed at submission"
+    );
+
+    p.clock.advance(minutes(1));
+    assert_eq!(
+        p.running.sweep_ladder().await.unwrap().manager_texts,
+        0,
+        "not yet at one minute"
+    );
+    p.clock.advance(minutes(1));
+    assert_eq!(p.running.sweep_ladder().await.unwrap().manager_texts, 1);
+    assert_eq!(
+        sms.all(),
+        vec![(
+            p.phone_of(&manager),
+            SmsMessage::TaskWaiting {
+                task_ref: tail(&id)
+            }
+        )]
+    );
+    assert_eq!(
+        p.running.sweep_ladder().await.unwrap().manager_texts,
+        0,
+        "once"
+    );
+
+    // A restart between the steps: nothing is sent again, the next step still comes.
+    let admin_phone = p.phone_of("admin");
+    let clock = p.stop().await;
+    let (p, push, sms) = start(tmp.path(), clock).await;
+    p.clock.advance(minutes(5));
+    let swept = p.running.sweep_ladder().await.unwrap();
+    assert_eq!((swept.manager_texts, swept.alerts), (0, 0));
+    p.clock.advance(minutes(3));
+    assert_eq!(
+        p.running.sweep_sla().await.unwrap(),
+        1,
+        "escalated at ten minutes"
+    );
+    assert_eq!(p.running.sweep_ladder().await.unwrap().alerts, 1);
+    assert_eq!(
+        push.alerts(),
+        vec![(
+            "admin".to_owned(),
+            Notice::Escalation {
+                task_id: id.clone()
+            }
+        )]
+    );
+    assert_eq!(
+        sms.all(),
+        vec![(
+            admin_phone,
+            SmsMessage::Escalation {
+                task_ref: tail(&id)
+            }
+        )]
+    );
+
+    let clock = p.stop().await;
+    let (p, push, sms) = start(tmp.path(), clock).await;
+    p.clock.advance(minutes(30));
+    p.running.sweep_sla().await.unwrap();
+    let swept = p.running.sweep_ladder().await.unwrap();
+    assert_eq!((swept.manager_texts, swept.alerts), (0, 0));
+    assert!(
+        push.alerts().is_empty() && sms.all().is_empty(),
+        "nothing twice after a restart"
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn an_opened_task_gets_no_text_but_still_escalates_and_only_its_manager_opens_it() {
+    let tmp = tempdir();
+    let (p, push, sms) = start(tmp.path(), Arc::new(ManualClock::new(common::start_time()))).await;
+    let v = p.login("v002").await;
+    let id = v.apply(&p.product_of_bank("runchang").await).await;
+    let manager_id = v.get(&format!("/v1/applications/{id}")).await.body["manager_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let opened = format!("/v1/applications/{id}/opened");
+    assert_eq!(
+        v.post(&opened, json!({})).await.status,
+        StatusCode::FORBIDDEN,
+        "the villager does not open a task"
+    );
+    let other_bank = p.login("m-abc-1").await;
+    assert_eq!(
+        other_bank.post(&opened, json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let m = p.login(&manager_id).await;
+    assert_eq!(
+        m.post(&opened, json!({})).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        m.post(&opened, json!({})).await.status,
+        StatusCode::NO_CONTENT,
+        "idempotent"
+    );
+    let missing = format!("/v1/applications/{}/opened", uuid::Uuid::now_v7());
+    assert_eq!(
+        m.post(&missing, json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    p.clock.advance(minutes(3));
+    assert_eq!(p.running.sweep_ladder().await.unwrap().manager_texts, 0);
+    assert!(sms.all().is_empty(), "an opened task is not texted");
+    p.clock.advance(minutes(7));
+    assert_eq!(p.running.sweep_sla().await.unwrap(), 1);
+    assert_eq!(
+        p.running.sweep_ladder().await.unwrap().alerts,
+        1,
+        "opened but not called: still escalated"
+    );
+    assert_eq!(sms.all().len(), 1);
+    assert_eq!(
+        push.alerts().len(),
+        2,
+        "the new task, then the administrator's alert"
+    );
+    p.stop().await;
+}
+
+#[tokio::test]
+async fn a_task_called_back_in_time_gets_neither_text_nor_alert() {
+    let tmp = tempdir();
+    let (p, push, sms) = start(tmp.path(), Arc::new(ManualClock::new(common::start_time()))).await;
+    let v = p.login("v003").await;
+    let id = v.apply(&p.product_of_bank("runchang").await).await;
+    let manager_id = v.get(&format!("/v1/applications/{id}")).await.body["manager_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let m = p.login(&manager_id).await;
+    let r = m
+        .post(
+            &format!("/v1/applications/{id}/contact"),
+            json!({"outcome": "reached"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    p.clock.advance(minutes(20));
+    p.running.sweep_sla().await.unwrap();
+    let swept = p.running.sweep_ladder().await.unwrap();
+    assert_eq!((swept.manager_texts, swept.alerts), (0, 0));
+    assert!(sms.all().is_empty());
+    assert_eq!(push.alerts().len(), 1, "only the new task");
+    p.stop().await;
+}
