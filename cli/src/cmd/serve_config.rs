@@ -71,7 +71,10 @@ pub fn apply(config: &mut Config, args: &OpsArgs) -> Result<Banner, CliError> {
     if let Some(sms) = &sms {
         config.sms = sms.clone();
     }
-    // `settings.push` is the raw `[push]` table: the push senders are built from it at merge.
+    // The `[push.*]` sections: the vendors' senders (none configured: pushes are only counted).
+    let push = huoshui_server::push::PushConfig::from_table(settings.push.clone())
+        .map_err(config_error)?;
+    config.push = huoshui_server::push::gateway_from_config(&push).map_err(config_error)?;
     if config.production {
         let Some(sms) = sms else {
             return Err(CliError::input(
