@@ -30,10 +30,18 @@ if [ $((STREAMS + SLOW + 1000)) -gt "$HARD" ]; then
   echo "# open files are capped at $HARD per process here: $STREAMS streams instead of $ASKED"
 fi
 
-cargo build --release -p huoshui -p huoshui-server --example abuse >&2
-BIN="$TARGET/release/huoshui"
-GEN="$TARGET/release/examples/abuse"
-DATA="$(mktemp -d)"
+# HUOSHUI_BENCH_PROFILE=debug uses the debug builds (quicker to build; figures are an upper bound).
+PROFILE="${HUOSHUI_BENCH_PROFILE:-release}"
+if [ "$PROFILE" = release ]; then
+  cargo build --release -p huoshui -p huoshui-server --example abuse >&2
+else
+  cargo build -p huoshui -p huoshui-server --example abuse >&2
+  PROFILE=debug
+fi
+echo "# profile: $PROFILE"
+BIN="$TARGET/$PROFILE/huoshui"
+GEN="$TARGET/$PROFILE/examples/abuse"
+DATA="$(mktemp -d /tmp/huoshui-bench-abuse.XXXXXX)"
 LOG="$DATA/server.log"
 HUOSHUI_MAX_STREAMS_PER_USER=0 HUOSHUI_RATE_PER_VILLAGER=off \
   "$BIN" --data-dir "$DATA" serve --listen "127.0.0.1:$PORT" --log-level warn >"$DATA/stdout" 2>"$LOG" &
@@ -44,15 +52,17 @@ BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do curl -sf "$BASE/v1/health" >/dev/null && break; sleep 0.1; done
 
 login() { # phone -> token (the development code provider prints the code to the log)
+  local before code
+  before=$(grep -c 'code=[0-9]\{6\}' "$LOG" || true)
   curl -sf -X POST "$BASE/v1/auth/code" -H 'content-type: application/json' -d "{\"phone\":\"$1\"}" >/dev/null
-  sleep 0.2
-  local code
+  for _ in $(seq 1 50); do [ "$(grep -c 'code=[0-9]\{6\}' "$LOG" || true)" -gt "$before" ] && break; sleep 0.1; done
   code=$(grep -o 'code=[0-9]\{6\}' "$LOG" | tail -1 | cut -d= -f2)
   curl -sf -X POST "$BASE/v1/auth/login" -H 'content-type: application/json' \
     -d "{\"phone\":\"$1\",\"code\":\"$code\"}" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/'
 }
 for i in $(seq -w 1 12); do login "138000000$i"; done >"$DATA/tokens"
 SUBMITTER=$(head -1 "$DATA/tokens")
+echo "signed_in_villagers=$(grep -c '^[0-9a-f]\{64\}$' "$DATA/tokens" || true)"
 rss() { awk "/^$1:/ {print \$2}" "/proc/$PID/status"; }
 
 echo "# $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); open files $HARD"
@@ -64,6 +74,7 @@ for _ in $(seq 1 600); do grep -q '^streams_open=' "$DATA/streams.out" && break;
 sleep 3
 RSS1=$(rss VmRSS)
 OPEN=$(sed -n 's/^streams_open=//p' "$DATA/streams.out")
+OPEN=${OPEN:-0}
 cat "$DATA/streams.out"
 echo "server_rss_kib_before_streams=$RSS0 server_rss_kib_with_streams=$RSS1"
 echo "memory_per_idle_stream_kib=$(( (RSS1 - RSS0) / (OPEN > 0 ? OPEN : 1) ))" \

@@ -43,6 +43,7 @@ fn arg(args: &[String], i: usize) -> Res<&str> {
 
 #[tokio::main]
 async fn main() -> Res<()> {
+    huoshui_core::sync::install_tls_provider();
     let args: Vec<String> = std::env::args().collect();
     let addr: SocketAddr = arg(&args, 2)?.parse()?;
     if !addr.ip().is_loopback() {
@@ -122,6 +123,9 @@ async fn one_stream(
         }
         let events = text.matches("\nid: ").count() as u64;
         c.events.fetch_add(events, Ordering::Relaxed);
+        if text.contains("\r\n0\r\n\r\n") {
+            break; // the server ended this stream (the connection itself may stay open)
+        }
     }
     if ready {
         c.alive.fetch_sub(1, Ordering::Relaxed);
