@@ -94,6 +94,11 @@ fn the_county_has_18_towns_and_streets_and_the_design_sla() {
     assert!(c.data().towns.iter().any(|t| t.kind == TownKind::Street));
     assert_eq!(c.data().sla.first_contact_minutes, 5);
     assert_eq!(c.data().sla.escalation_minutes, 10);
+    assert_eq!(
+        c.data().sla.unopened_sms_minutes,
+        2,
+        "the ladder's text to an unopened task"
+    );
     assert!(c.find_town("贾镇").is_some());
     assert!(c.find_town("崇文").is_some());
 }
