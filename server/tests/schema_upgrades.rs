@@ -75,7 +75,7 @@ fn upgrading_from_every_old_version_gives_exactly_the_fresh_schema() {
         "the fresh schema has its tables: {:?}",
         fresh.0
     );
-    assert!(VERSION >= 2, "there is at least one upgrade to check");
+    const { assert!(VERSION >= 2, "there is at least one upgrade to check") };
 
     for start in 1..VERSION {
         let dir = tempfile::tempdir().unwrap();
