@@ -434,3 +434,31 @@ fn every_rule_about_a_products_numbers_names_its_own_field() {
         assert_eq!(err.field(), field, "{pointer}: {err}");
     }
 }
+
+#[test]
+fn a_catalog_error_carries_its_chinese_and_english_as_data() {
+    let mut v = embedded_value();
+    product_mut(&mut v, "runchang-lingzhi")["months_min"] = json!(0);
+    let err = Catalog::from_json(&v.to_string()).expect_err("must be refused");
+    let (zh, en) = (err.message_zh(), err.message_en());
+    assert_eq!(
+        zh,
+        "产品 runchang-lingzhi 的字段 months_min 无效：须至少 1 个月"
+    );
+    assert_eq!(
+        en,
+        "product runchang-lingzhi field months_min: must be at least 1 month"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("{zh} / {en}"),
+        "Display is for logs"
+    );
+    let err = Catalog::from_json("{ not json").expect_err("not JSON");
+    assert!(err.message_zh().contains("目录文件无法读取"), "{err}");
+    assert!(
+        err.message_en().contains("catalog file cannot be read"),
+        "{err}"
+    );
+    assert!(!err.message_zh().contains(" / ") && !err.message_en().contains(" / "));
+}

@@ -553,3 +553,32 @@ fn badges_follow_from_the_terms() {
         );
     }
 }
+
+#[test]
+fn a_market_error_carries_its_chinese_and_english_as_data() {
+    let c = catalog();
+    let req = request(500_000, 60);
+    let err = compare(&c, &req, &["runchang-suli"]).expect_err("one product");
+    assert_eq!(err.message_zh(), "对比需要 2 到 4 个产品，收到 1 个");
+    assert_eq!(
+        err.message_en(),
+        "a comparison takes 2 to 4 products, got 1"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("{} / {}", err.message_zh(), err.message_en()),
+        "Display is for logs"
+    );
+    let err = compare(&c, &req, &["runchang-suli", "no-such"]).expect_err("unknown");
+    assert!(err.message_zh().contains("no-such") && !err.message_zh().contains(" / "));
+    assert!(err.message_en().starts_with("there is no loan product"));
+    let mut bad = request(500_000, 60);
+    bad.credit = CreditInput::Grade("ZZZ".into());
+    let err = offer_for(&c, &bad, "runchang-suli").expect_err("unknown grade");
+    assert!(err.message_zh().contains("ZZZ") && err.message_en().contains("ZZZ"));
+    assert!(
+        !err.message_en().contains("信用等级"),
+        "{}",
+        err.message_en()
+    );
+}

@@ -121,23 +121,11 @@ pub struct GradeArgs {
 }
 
 fn catalog() -> Result<Catalog, CliError> {
-    Catalog::embedded().map_err(|e| {
-        let (zh, en) = split(&e.to_string());
-        CliError::failed("catalog", zh, en)
-    })
-}
-
-/// Splits a core message `中文 / English` in two.
-fn split(text: &str) -> (String, String) {
-    match text.split_once(" / ") {
-        Some((zh, en)) => (zh.to_owned(), en.to_owned()),
-        None => (text.to_owned(), text.to_owned()),
-    }
+    Catalog::embedded().map_err(|e| CliError::failed("catalog", e.message_zh(), e.message_en()))
 }
 
 fn market_error(e: MarketError) -> CliError {
-    let (zh, en) = split(&e.to_string());
-    CliError::input(zh, en)
+    CliError::input(e.message_zh(), e.message_en())
 }
 
 fn parse_amount(text: &str) -> Result<Fen, CliError> {

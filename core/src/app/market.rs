@@ -29,7 +29,7 @@ pub(crate) fn market_error(e: &MarketError) -> AppError {
         MarketError::UnknownProduct { .. } => super::ErrorAction::NotFound,
         _ => super::ErrorAction::InvalidInput,
     };
-    AppError::from_bilingual(action, &e.to_string())
+    AppError::new(action, e.message_zh(), e.message_en())
 }
 
 /// Builds the domain request from the form; `today` is used when the form names no date.

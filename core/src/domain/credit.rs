@@ -140,10 +140,28 @@ pub struct CreditStanding {
 /// A credit input that cannot be understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CreditError {
-    #[error(
-        "没有「{code}」这个信用等级，可选：{known} / there is no credit grade \"{code}\"; known grades: {known}"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     UnknownGrade { code: String, known: String },
+}
+
+impl CreditError {
+    /// What went wrong and what to do, in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            CreditError::UnknownGrade { code, known } => {
+                format!("没有「{code}」这个信用等级，可选：{known}")
+            }
+        }
+    }
+
+    /// What went wrong and what to do, in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            CreditError::UnknownGrade { code, known } => {
+                format!("there is no credit grade \"{code}\"; known grades: {known}")
+            }
+        }
+    }
 }
 
 /// Resolves what the applicant said into a standing through the county table.

@@ -48,9 +48,7 @@ impl Entry {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
     /// Not JSON at all, or the wrong shape outside any product.
-    #[error(
-        "目录文件无法读取（第 {line} 行第 {column} 列，字段 {path}）：{message}，请检查文件格式 / catalog file cannot be read (line {line}, column {column}, field {path}): {message}; check the file format"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Syntax {
         path: String,
         line: usize,
@@ -58,7 +56,7 @@ pub enum CatalogError {
         message: String,
     },
     /// One entry has a bad field.
-    #[error("{}", invalid_text(*.entry, .id, .field, .zh, .en))]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Invalid {
         entry: Entry,
         id: String,
@@ -68,15 +66,49 @@ pub enum CatalogError {
     },
 }
 
-fn invalid_text(entry: Entry, id: &str, field: &str, zh: &str, en: &str) -> String {
-    format!(
-        "{} {id} 的字段 {field} 无效：{zh} / {} {id} field {field}: {en}",
-        entry.zh(),
-        entry.en()
-    )
-}
-
 impl CatalogError {
+    /// What is wrong and where, in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            CatalogError::Syntax {
+                path,
+                line,
+                column,
+                message,
+            } => format!(
+                "目录文件无法读取（第 {line} 行第 {column} 列，字段 {path}）：{message}，请检查文件格式"
+            ),
+            CatalogError::Invalid {
+                entry,
+                id,
+                field,
+                zh,
+                ..
+            } => format!("{} {id} 的字段 {field} 无效：{zh}", entry.zh()),
+        }
+    }
+
+    /// What is wrong and where, in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            CatalogError::Syntax {
+                path,
+                line,
+                column,
+                message,
+            } => format!(
+                "catalog file cannot be read (line {line}, column {column}, field {path}): {message}; check the file format"
+            ),
+            CatalogError::Invalid {
+                entry,
+                id,
+                field,
+                en,
+                ..
+            } => format!("{} {id} field {field}: {en}", entry.en()),
+        }
+    }
+
     pub(super) fn invalid(
         entry: Entry,
         id: &str,

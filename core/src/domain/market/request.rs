@@ -121,17 +121,11 @@ pub struct MarketQuery {
 pub enum MarketError {
     #[error(transparent)]
     Credit(#[from] CreditError),
-    #[error(
-        "没有编号为「{id}」的贷款产品，请用 huoshui market 查看产品编号 / there is no loan product \"{id}\"; list the product ids with huoshui market"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     UnknownProduct { id: String },
-    #[error(
-        "对比需要 2 到 4 个产品，收到 {count} 个 / a comparison takes 2 to 4 products, got {count}"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     CompareCount { count: usize },
-    #[error(
-        "产品「{id}」在对比中出现了两次，请换一个 / product \"{id}\" appears twice in the comparison; pick another"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     DuplicateProduct { id: String },
     #[error("{zh} / {en}")]
     InvalidRequest {
@@ -139,6 +133,42 @@ pub enum MarketError {
         zh: String,
         en: String,
     },
+}
+
+impl MarketError {
+    /// What went wrong and what to do, in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            MarketError::Credit(e) => e.message_zh(),
+            MarketError::UnknownProduct { id } => {
+                format!("没有编号为「{id}」的贷款产品，请用 huoshui market 查看产品编号")
+            }
+            MarketError::CompareCount { count } => {
+                format!("对比需要 2 到 4 个产品，收到 {count} 个")
+            }
+            MarketError::DuplicateProduct { id } => {
+                format!("产品「{id}」在对比中出现了两次，请换一个")
+            }
+            MarketError::InvalidRequest { zh, .. } => zh.clone(),
+        }
+    }
+
+    /// What went wrong and what to do, in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            MarketError::Credit(e) => e.message_en(),
+            MarketError::UnknownProduct { id } => format!(
+                "there is no loan product \"{id}\"; list the product ids with huoshui market"
+            ),
+            MarketError::CompareCount { count } => {
+                format!("a comparison takes 2 to 4 products, got {count}")
+            }
+            MarketError::DuplicateProduct { id } => {
+                format!("product \"{id}\" appears twice in the comparison; pick another")
+            }
+            MarketError::InvalidRequest { en, .. } => en.clone(),
+        }
+    }
 }
 
 impl MarketError {
