@@ -56,7 +56,7 @@ fn app_id(text: &str) -> Result<ApplicationId, ApiError> {
     ApplicationId::parse(text).map_err(|_| ApiError::not_found())
 }
 
-type PathResult = Result<Path<String>, axum::extract::rejection::PathRejection>;
+pub(crate) type PathResult = Result<Path<String>, axum::extract::rejection::PathRejection>;
 
 fn path_text(p: PathResult) -> Result<String, ApiError> {
     p.map(|Path(s)| s).map_err(|_| ApiError::not_found())
@@ -96,6 +96,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(figures))
         .routes(routes!(events))
         .routes(routes!(feed_page))
+        .routes(routes!(crate::repayments::record))
 }
 
 /// Builds the router.
@@ -343,7 +344,7 @@ fn optional_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     }
 }
 
-async fn run(
+pub(crate) async fn run(
     state: &AppState,
     who: &AuthUser,
     id: PathResult,

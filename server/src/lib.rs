@@ -41,6 +41,7 @@ pub mod hub;
 pub mod keys;
 pub mod openapi;
 pub mod push;
+pub mod repayments;
 pub mod sms;
 pub mod state;
 pub mod supervision;
@@ -222,12 +223,14 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut loans = repayments::DailySweep::default();
             loop {
                 tokio::select! {
                     _ = tick.tick() => {
                         if let Err(e) = apps::sweep_sla(&state).await {
                             tracing::error!(code = e.code, "SLA sweep failed");
                         }
+                        loans.tick(&state).await;
                     }
                     _ = stopped.changed() => break,
                 }

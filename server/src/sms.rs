@@ -16,6 +16,8 @@ pub enum SmsMessage {
     TaskWaiting { task_ref: String },
     /// To an administrator: a task escalated past the county's deadline.
     Escalation { task_ref: String },
+    /// To a villager: a repayment falls due on `due_on` (`2027-02-28`; no amount, no name).
+    RepaymentDue { due_on: String },
 }
 
 impl SmsMessage {
@@ -25,6 +27,7 @@ impl SmsMessage {
             SmsMessage::LoginCode { .. } => "login_code",
             SmsMessage::TaskWaiting { .. } => "task_waiting",
             SmsMessage::Escalation { .. } => "escalation",
+            SmsMessage::RepaymentDue { .. } => "repayment_due",
         }
     }
 }
