@@ -60,7 +60,7 @@ impl HuoshuiCore {
     }
 
     /// Runs blocking core work on the core's runtime and awaits it from any executor.
-    async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&AppCore) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, HuoshuiError> {

@@ -375,6 +375,24 @@ pub struct DisburseRequest {
     pub amount_fen: i64,
 }
 
+/// `POST …/{id}/repayments`: the bank received a repayment (the assigned manager or an
+/// administrator records it; the platform splits it into interest and principal by the plan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RepaymentRequest {
+    /// The day the money came in (a day in China): not before the payout, not after today.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub on: jiff::civil::Date,
+    /// The amount received, fen.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 1, maximum = 10_000_000_000_000_i64)
+    )]
+    #[serde(deserialize_with = "whole::number")]
+    pub amount_fen: i64,
+}
+
 /// `POST /v1/admin/applications/{id}/reassign`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -195,6 +195,8 @@ fn action_of(kind: &EventKind) -> Action {
         EventKind::Escalated { .. } => Action::Escalate,
         EventKind::EscalationAcknowledged { .. } => Action::AcknowledgeEscalation,
         EventKind::Reassigned { .. } => Action::Reassign,
+        EventKind::RepaymentRecorded { .. } => Action::RecordRepayment,
+        EventKind::OverdueChanged { .. } => Action::MarkOverdue,
     }
 }
 

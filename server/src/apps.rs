@@ -68,7 +68,11 @@ pub fn load(conn: &Connection, id: &ApplicationId) -> Result<Option<Application>
         .map_err(lifecycle_error)
 }
 
-fn insert_event(conn: &Connection, id: &ApplicationId, event: &Event) -> Result<(), ApiError> {
+pub(crate) fn insert_event(
+    conn: &Connection,
+    id: &ApplicationId,
+    event: &Event,
+) -> Result<(), ApiError> {
     let body = serde_json::to_string(event)?;
     conn.prepare_cached(
         "INSERT INTO events (application_id, seq, at, body) VALUES (?1, ?2, ?3, ?4)",
@@ -88,7 +92,7 @@ fn ms(t: Option<Timestamp>) -> Option<i64> {
 
 /// Writes the projection row of `app` (insert or update) and keeps each manager's count of
 /// open applications (`manager_load`, what routing orders by) in step.
-fn save_projection(conn: &Connection, app: &Application) -> Result<(), ApiError> {
+pub(crate) fn save_projection(conn: &Connection, app: &Application) -> Result<(), ApiError> {
     let open = !app.state.is_final() && app.state != State::Disbursed;
     let before: Option<(Option<String>, bool)> = conn
         .prepare_cached("SELECT manager_id, open FROM applications WHERE id = ?1")?
@@ -204,7 +208,7 @@ pub fn view(
     }
 }
 
-fn notice_for(app: &Application, event: &Event, extra: &[String]) -> Notice {
+pub(crate) fn notice_for(app: &Application, event: &Event, extra: &[String]) -> Notice {
     let mut recipients = vec![app.villager_id.clone()];
     if let Some(m) = &app.manager_id {
         recipients.push(m.clone());
@@ -624,7 +628,7 @@ pub async fn list(
         .await
 }
 
-fn collect(
+pub(crate) fn collect(
     conn: &Connection,
     sql: &str,
     p: impl rusqlite::Params,

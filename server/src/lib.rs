@@ -43,11 +43,12 @@ pub mod error;
 pub mod feed;
 pub mod hub;
 pub mod keys;
-pub mod limits;
 pub mod ladder;
+pub mod limits;
 pub mod openapi;
 pub mod ops_schema;
 pub mod push;
+pub mod repayments;
 pub mod serving;
 pub mod settings;
 pub mod sms;
@@ -270,6 +271,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut loans = repayments::DailySweep::default();
             loop {
                 tokio::select! {
                     _ = tick.tick() => {
@@ -279,6 +281,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
                         if let Err(e) = ladder::sweep(&state).await {
                             tracing::error!(code = e.code, "escalation ladder sweep failed");
                         }
+                        loans.tick(&state).await;
                     }
                     _ = stopped.changed() => break,
                 }

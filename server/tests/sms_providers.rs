@@ -90,6 +90,7 @@ fn templates() -> Templates {
         login_code: "SMS_LOGIN".into(),
         task_waiting: "SMS_WAITING".into(),
         escalation: "SMS_ESCALATION".into(),
+        repayment_due: String::new(),
     }
 }
 

@@ -25,7 +25,7 @@ async fn every_documented_route_is_served_and_every_served_route_is_documented()
     assert_eq!(doc["openapi"], "3.1.0");
     assert_eq!(&doc, huoshui_server::openapi::document(), "served as built");
     let operations = huoshui_server::openapi::operations();
-    assert_eq!(operations.len(), 35, "{operations:?}");
+    assert_eq!(operations.len(), 36, "{operations:?}");
     let sample = "00000000-0000-7000-8000-000000000000";
     for (method, path) in &operations {
         let op = &doc["paths"][path][method];

@@ -14,7 +14,9 @@ use jiff::tz::TimeZone;
 use std::fs::File;
 use std::io::BufReader;
 
-/// A vault error as a caller action.
+/// A vault error as a caller action, with words that say what to do (retake the photo, free
+/// space, unlock the phone, start over with the documents) and no operating-system text in
+/// the Chinese half.
 pub fn vault_error(e: &VaultError) -> AppError {
     let action = match e {
         VaultError::UnsupportedType
@@ -22,17 +24,52 @@ pub fn vault_error(e: &VaultError) -> AppError {
         | VaultError::Empty
         | VaultError::InvalidImage { .. } => ErrorAction::InvalidInput,
         VaultError::KeyLost | VaultError::Keystore(KeystoreError::KeyUnavailable { .. }) => {
-            ErrorAction::KeyUnavailable
+            return key_lost();
         }
-        VaultError::Keystore(KeystoreError::Failed { .. }) => ErrorAction::Retry,
-        VaultError::NotFound { .. } => ErrorAction::NotFound,
+        VaultError::Keystore(KeystoreError::Failed { reason }) => {
+            return AppError::new(
+                ErrorAction::Retry,
+                "手机的密钥库暂时打不开，请解锁手机后稍后重试",
+                format!(
+                    "the phone's keystore is not available now ({reason}): unlock the phone and try again"
+                ),
+            );
+        }
+        VaultError::NotFound { id } => {
+            return AppError::new(
+                ErrorAction::NotFound,
+                format!("找不到证件 {id}，请返回证件列表刷新"),
+                format!("no document {id}: go back to the documents and refresh"),
+            );
+        }
         VaultError::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
-            ErrorAction::StorageFull
+            return AppError::new(
+                ErrorAction::StorageFull,
+                "手机存储空间不足，请删除一些照片或不用的应用后重试",
+                "the phone is out of storage: delete some photos or unused apps and try again",
+            );
         }
-        VaultError::Io { .. } => ErrorAction::Retry,
+        VaultError::Io { op, source } => {
+            return AppError::new(
+                ErrorAction::Retry,
+                "读写证件文件失败，请检查存储空间，重启应用后再试",
+                format!(
+                    "reading or writing a document file failed ({op}: {source}): check free storage, restart the app and try again"
+                ),
+            );
+        }
         VaultError::Corrupt { .. } | VaultError::Crypto => ErrorAction::Internal,
     };
     AppError::from_bilingual(action, &e.to_string())
+}
+
+/// The install key is gone: said plainly, with the way out.
+pub(crate) fn key_lost() -> AppError {
+    AppError::new(
+        ErrorAction::KeyUnavailable,
+        "这台手机的加密密钥已丢失（可能取消了锁屏密码、恢复了备份或换了手机），保存在手机上的证件照片已无法打开。请在“证件”页选择“重置证件”，再重新拍摄；已上传到平台的证件不用重拍",
+        "this phone's encryption key is lost (the lock screen was removed, a backup was restored or the phone changed), so the document photos kept on it cannot be opened: choose \"reset documents\" on the documents page and take them again; documents already on the platform need not be taken again",
+    )
 }
 
 /// A document being captured: feed it chunks, then hand it to [`super::AppCore::finish_capture`].
@@ -126,5 +163,66 @@ mod tests {
         let e = vault_error(&locked);
         assert_eq!(e.action, ErrorAction::Retry);
         assert!(e.message_en.contains("locked"), "{}", e.message_en);
+        assert!(e.message_zh.contains("解锁"), "{}", e.message_zh);
+    }
+
+    #[test]
+    fn every_vault_error_says_what_to_do_in_chinese_and_english_without_system_text() {
+        let errors = [
+            VaultError::UnsupportedType,
+            VaultError::TooLarge {
+                media: "jpeg",
+                limit_bytes: 1,
+            },
+            VaultError::Empty,
+            VaultError::InvalidImage {
+                reason: "bad marker".into(),
+            },
+            VaultError::KeyLost,
+            VaultError::Keystore(KeystoreError::KeyUnavailable {
+                reason: "gone".into(),
+            }),
+            VaultError::Keystore(KeystoreError::Failed {
+                reason: "busy".into(),
+            }),
+            VaultError::corrupt("tag mismatch"),
+            VaultError::NotFound { id: "d1".into() },
+            VaultError::Crypto,
+            VaultError::Io {
+                op: "write",
+                source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+            },
+            VaultError::Io {
+                op: "read",
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            },
+        ];
+        for e in &errors {
+            let a = vault_error(e);
+            let what = ["请", "重新"];
+            assert!(
+                what.iter().any(|w| a.message_zh.contains(w)),
+                "{e:?}: {}",
+                a.message_zh
+            );
+            assert!(
+                !a.message_en.is_empty() && a.message_en.is_ascii(),
+                "{e:?}: {}",
+                a.message_en
+            );
+            assert!(
+                !a.message_zh.contains("os error"),
+                "{e:?}: {}",
+                a.message_zh
+            );
+        }
+        let lost = vault_error(&VaultError::KeyLost);
+        assert!(lost.message_zh.contains("重置") && lost.message_en.contains("reset"));
+        let full = vault_error(&errors[10]);
+        assert!(
+            full.message_zh.contains("存储空间不足"),
+            "{}",
+            full.message_zh
+        );
     }
 }

@@ -24,6 +24,7 @@ pub mod error;
 pub mod live;
 pub mod market;
 pub mod notify;
+pub mod plan;
 pub mod session;
 pub mod syncing;
 pub mod views;
@@ -212,7 +213,7 @@ impl AppCore {
         (self.clock)()
     }
 
-    fn today(&self) -> jiff::civil::Date {
+    pub(crate) fn today(&self) -> jiff::civil::Date {
         self.tz.to_datetime(self.now()).date()
     }
 

@@ -52,7 +52,7 @@ fn app_id(text: &str) -> Result<ApplicationId, ApiError> {
     ApplicationId::parse(text).map_err(|_| ApiError::not_found())
 }
 
-type PathResult = Result<Path<String>, axum::extract::rejection::PathRejection>;
+pub(crate) type PathResult = Result<Path<String>, axum::extract::rejection::PathRejection>;
 
 fn path_text(p: PathResult) -> Result<String, ApiError> {
     p.map(|Path(s)| s).map_err(|_| ApiError::not_found())
@@ -93,6 +93,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(live::events))
         .routes(routes!(live::feed_page))
         .merge(crate::ladder::api::routes())
+        .routes(routes!(crate::repayments::record))
         .routes(routes!(devices::register, devices::unregister))
 }
 
@@ -154,7 +155,7 @@ fn optional_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     }
 }
 
-async fn run(
+pub(crate) async fn run(
     state: &AppState,
     who: &AuthUser,
     id: PathResult,

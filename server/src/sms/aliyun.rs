@@ -226,9 +226,10 @@ impl AliyunSms {
 
 impl SmsSender for AliyunSms {
     fn send<'a>(&'a self, phone: &'a str, message: &'a SmsMessage) -> SmsFuture<'a> {
-        Box::pin(
-            async move { retry::run(&self.retry, "aliyun", || self.once(phone, message)).await },
-        )
+        Box::pin(async move {
+            self.templates.check(message)?;
+            retry::run(&self.retry, "aliyun", || self.once(phone, message)).await
+        })
     }
 }
 

@@ -24,6 +24,11 @@ pub struct Templates {
     pub task_waiting: String,
     /// An administrator's escalation; its one parameter is the task's short reference (`task`).
     pub escalation: String,
+    /// A villager's repayment reminder 3 days before a due date; its one parameter is the
+    /// date (`date`). Optional: without it the reminders are not texted (the phone's own
+    /// local reminders still fire).
+    #[serde(default)]
+    pub repayment_due: String,
 }
 
 impl Templates {
@@ -33,7 +38,19 @@ impl Templates {
             SmsMessage::LoginCode { .. } => &self.login_code,
             SmsMessage::TaskWaiting { .. } => &self.task_waiting,
             SmsMessage::Escalation { .. } => &self.escalation,
+            SmsMessage::RepaymentDue { .. } => &self.repayment_due,
         }
+    }
+
+    /// Refuses a message whose kind has no template configured (before any request is made).
+    pub fn check(&self, message: &SmsMessage) -> Result<(), SmsError> {
+        if self.for_message(message).is_empty() {
+            return Err(SmsError::Refused(format!(
+                "no template configured for {}",
+                message.kind()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -46,6 +63,8 @@ pub enum SmsMessage {
     TaskWaiting { task_ref: String },
     /// To an administrator: a task escalated past the county's deadline.
     Escalation { task_ref: String },
+    /// To a villager: a repayment falls due on `due_on` (`2027-02-28`; no amount, no name).
+    RepaymentDue { due_on: String },
 }
 
 impl SmsMessage {
@@ -55,6 +74,7 @@ impl SmsMessage {
             SmsMessage::LoginCode { .. } => "login_code",
             SmsMessage::TaskWaiting { .. } => "task_waiting",
             SmsMessage::Escalation { .. } => "escalation",
+            SmsMessage::RepaymentDue { .. } => "repayment_due",
         }
     }
 
@@ -65,6 +85,7 @@ impl SmsMessage {
             SmsMessage::TaskWaiting { task_ref } | SmsMessage::Escalation { task_ref } => {
                 ("task", task_ref)
             }
+            SmsMessage::RepaymentDue { due_on } => ("date", due_on),
         }
     }
 }
@@ -119,5 +140,29 @@ impl SmsSender for LogSms {
             "text message (no SMS provider configured; nothing sent)"
         );
         Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kind_without_a_template_is_refused_before_any_request() {
+        let t = Templates {
+            login_code: "SMS_1".into(),
+            task_waiting: "SMS_2".into(),
+            escalation: "SMS_3".into(),
+            repayment_due: String::new(),
+        };
+        let due = SmsMessage::RepaymentDue {
+            due_on: "2027-02-28".into(),
+        };
+        assert!(matches!(t.check(&due), Err(SmsError::Refused(_))));
+        assert_eq!(due.parameter(), ("date", "2027-02-28"));
+        let code = SmsMessage::LoginCode {
+            code: "123456".into(),
+        };
+        assert_eq!(t.check(&code), Ok(()));
     }
 }

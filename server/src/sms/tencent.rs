@@ -238,9 +238,10 @@ impl TencentSms {
 
 impl SmsSender for TencentSms {
     fn send<'a>(&'a self, phone: &'a str, message: &'a SmsMessage) -> SmsFuture<'a> {
-        Box::pin(
-            async move { retry::run(&self.retry, "tencent", || self.once(phone, message)).await },
-        )
+        Box::pin(async move {
+            self.templates.check(message)?;
+            retry::run(&self.retry, "tencent", || self.once(phone, message)).await
+        })
     }
 }
 

@@ -12,6 +12,8 @@ use super::model::{
 use super::sla::{SlaPolicy, sla_at};
 use crate::domain::documents::DocumentKind;
 use crate::domain::money::{Fen, PPM_ONE};
+use crate::domain::repayment::OverdueStage;
+use jiff::civil::Date;
 
 /// The longest term accepted, in months (50 years).
 pub const MAX_MONTHS: u32 = 600;
@@ -40,11 +42,13 @@ pub enum Action {
     Escalate,
     AcknowledgeEscalation,
     Reassign,
+    RecordRepayment,
+    MarkOverdue,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::Create,
         Action::Submit,
         Action::Assign,
@@ -61,6 +65,8 @@ impl Action {
         Action::Escalate,
         Action::AcknowledgeEscalation,
         Action::Reassign,
+        Action::RecordRepayment,
+        Action::MarkOverdue,
     ];
 
     /// The action in Chinese.
@@ -82,6 +88,8 @@ impl Action {
             Action::Escalate => "升级督办",
             Action::AcknowledgeEscalation => "确认督办",
             Action::Reassign => "改派",
+            Action::RecordRepayment => "登记还款",
+            Action::MarkOverdue => "登记逾期",
         }
     }
 
@@ -104,6 +112,8 @@ impl Action {
             Action::Escalate => "escalate",
             Action::AcknowledgeEscalation => "acknowledge the escalation",
             Action::Reassign => "reassign",
+            Action::RecordRepayment => "record a repayment",
+            Action::MarkOverdue => "mark overdue",
         }
     }
 
@@ -123,7 +133,8 @@ impl Action {
             | Action::Disburse => &[Role::Manager],
             Action::Assign => &[Role::Administrator, Role::System],
             Action::Reassign | Action::AcknowledgeEscalation => &[Role::Administrator],
-            Action::Escalate | Action::MarkRepaid => &[Role::System],
+            Action::Escalate | Action::MarkRepaid | Action::MarkOverdue => &[Role::System],
+            Action::RecordRepayment => &[Role::Manager, Role::Administrator],
         }
     }
 
@@ -204,6 +215,16 @@ pub enum Command {
     /// Administrator: move to another manager of the same bank (`bank_id` must match the
     /// bank already assigned; a manager of another bank never gets the file).
     Reassign { to: String, bank_id: String },
+    /// Assigned manager or administrator, on a disbursed loan: the bank received `amount` fen
+    /// on day `on` (not before the disbursement, not after today in China).
+    RecordRepayment { on: Date, amount: Fen },
+    /// System (the loan sweep, [`super::loan::due_system_command`]): the loan entered or left
+    /// an overdue stage.
+    MarkOverdue {
+        on: Date,
+        stage: Option<OverdueStage>,
+        days_late: u32,
+    },
 }
 
 impl Command {
@@ -225,11 +246,13 @@ impl Command {
             Command::Escalate { .. } => Action::Escalate,
             Command::AcknowledgeEscalation { .. } => Action::AcknowledgeEscalation,
             Command::Reassign { .. } => Action::Reassign,
+            Command::RecordRepayment { .. } => Action::RecordRepayment,
+            Command::MarkOverdue { .. } => Action::MarkOverdue,
         }
     }
 }
 
-fn invalid(action: Action, field: &'static str, zh: &str, en: &str) -> LifecycleError {
+pub(super) fn invalid(action: Action, field: &'static str, zh: &str, en: &str) -> LifecycleError {
     LifecycleError::Invalid {
         action,
         field,
@@ -452,6 +475,12 @@ pub fn decide(
             EventKind::EscalationAcknowledged { note }
         }
         Command::Reassign { to, bank_id } => reassign(app, action, to, bank_id, &illegal)?,
+        cmd @ (Command::RecordRepayment { .. } | Command::MarkOverdue { .. }) => {
+            match super::loan::decide_loan(app, cmd, now) {
+                Ok(kind) => kind,
+                Err(refusal) => return Err(refusal.unwrap_or(illegal)),
+            }
+        }
     };
     if app.next_state(&kind).is_none() {
         return Err(illegal);

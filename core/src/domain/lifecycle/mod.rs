@@ -32,6 +32,7 @@
 
 mod command;
 mod error;
+pub mod loan;
 mod model;
 mod sla;
 mod tasks;

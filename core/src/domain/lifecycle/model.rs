@@ -9,6 +9,8 @@ use uuid::Uuid;
 use super::error::LifecycleError;
 use crate::domain::documents::DocumentKind;
 use crate::domain::money::{Fen, RatePpm};
+use crate::domain::repayment::OverdueStage;
+use jiff::civil::Date;
 
 /// An application's id: a UUID, kept as its lower-case hyphenated string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -213,6 +215,23 @@ pub enum EventKind {
     EscalationAcknowledged { note: Option<String> },
     /// The administrator moved the application to another manager of the same bank.
     Reassigned { from: String, to: String },
+    /// The bank (its manager or an administrator) recorded a repayment: the day the money came
+    /// in and how much. Its split into interest and principal follows from the plan
+    /// ([`crate::domain::repayment::split_repayments`]), so it is never stored twice.
+    RepaymentRecorded {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+        on: Date,
+        #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+        amount: Fen,
+    },
+    /// The platform's sweep saw the loan enter an overdue stage (1, 30, 90 days late), or
+    /// leave it (`stage` null), on day `on` (see [`super::loan`]).
+    OverdueChanged {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+        on: Date,
+        stage: Option<OverdueStage>,
+        days_late: u32,
+    },
 }
 
 impl EventKind {
@@ -235,6 +254,8 @@ impl EventKind {
             EventKind::Escalated { .. } => "escalated",
             EventKind::EscalationAcknowledged { .. } => "escalation_acknowledged",
             EventKind::Reassigned { .. } => "reassigned",
+            EventKind::RepaymentRecorded { .. } => "repayment_recorded",
+            EventKind::OverdueChanged { .. } => "overdue_changed",
         }
     }
 }
@@ -446,6 +467,8 @@ pub struct Application {
     pub disbursed_amount: Option<Fen>,
     pub rejection_reason: Option<String>,
     pub withdrawal_reason: Option<String>,
+    /// The overdue stage last recorded (`None`: not late, or never swept late).
+    pub overdue: Option<OverdueStage>,
     /// The number of the last event.
     pub last_seq: u64,
     /// Every event, in order.
@@ -497,6 +520,7 @@ impl Application {
             disbursed_amount: None,
             rejection_reason: None,
             withdrawal_reason: None,
+            overdue: None,
             last_seq: 1,
             events: vec![event.clone()],
         })
@@ -550,6 +574,10 @@ impl Application {
             EventKind::Reassigned { from, to } => {
                 (s.has_manager() && self.manager_id.as_deref() == Some(from.as_str()) && from != to)
                     .then_some(s)
+            }
+            EventKind::RepaymentRecorded { .. } => (s == State::Disbursed).then_some(s),
+            EventKind::OverdueChanged { stage, .. } => {
+                (s == State::Disbursed && *stage != self.overdue).then_some(s)
             }
         }
     }
@@ -607,6 +635,8 @@ impl Application {
             }
             EventKind::EscalationAcknowledged { .. } => self.escalation_acknowledged_at = Some(at),
             EventKind::Reassigned { to, .. } => self.manager_id = Some(to.clone()),
+            EventKind::RepaymentRecorded { .. } => {}
+            EventKind::OverdueChanged { stage, .. } => self.overdue = *stage,
         }
         if next != self.state {
             self.state_since = at;

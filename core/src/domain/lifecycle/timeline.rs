@@ -11,6 +11,7 @@ use super::model::{Application, ContactOutcome, Event, EventKind, Role, State};
 use super::sla::{SlaPolicy, plus_minutes, seconds_until, waiting_for_contact};
 use crate::domain::documents::DocumentKind;
 use crate::domain::money::{format_percent, format_yuan};
+use crate::domain::repayment::{date_en, date_zh};
 
 /// One line of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,6 +223,29 @@ fn event_words(event: &Event) -> Words {
         EventKind::Reassigned { .. } => {
             words("已为您更换客户经理", "Your account manager was changed")
         }
+        EventKind::RepaymentRecorded { on, amount } => with_detail(
+            words("银行已登记您的还款", "The bank recorded your repayment"),
+            format!("{} 还款 {}", date_zh(*on), format_yuan(*amount)),
+            format!("{} repaid on {}", format_yuan(*amount), date_en(*on)),
+        ),
+        EventKind::OverdueChanged {
+            stage: Some(stage),
+            days_late,
+            ..
+        } => with_detail(
+            words("还款已逾期", "A repayment is late"),
+            format!(
+                "已逾期 {days_late} 天（{}），请尽快还款，以免影响信用",
+                stage.name_zh()
+            ),
+            format!(
+                "{days_late} days late ({}); repay soon to protect your credit",
+                stage.name_en()
+            ),
+        ),
+        EventKind::OverdueChanged { stage: None, .. } => {
+            words("逾期已还清", "No longer late: the late amount is repaid")
+        }
     }
 }
 
@@ -300,6 +324,10 @@ pub fn next_step(app: &Application, policy: &SlaPolicy, now: Timestamp) -> (Stri
         State::Accepted => (
             "等待银行放款".to_owned(),
             "Waiting for the bank to pay out".to_owned(),
+        ),
+        State::Disbursed if app.overdue.is_some() => (
+            "您有逾期未还的款项，请尽快还款或联系客户经理".to_owned(),
+            "A repayment is late; repay soon or call your account manager".to_owned(),
         ),
         State::Disbursed => (
             "贷款已到账，请按时还款".to_owned(),

@@ -71,6 +71,7 @@ pub struct RepaymentSplit {
 
 /// Where a row stands on a day (after that day's repayments).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum RowStatus {
     /// Fully paid (已还).
@@ -110,6 +111,8 @@ pub struct RowState {
 
 /// The overdue stages (逾期阶段): from the 1st, the 30th and the 90th day late.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum OverdueStage {
     /// 1 to 29 days late.

@@ -124,6 +124,7 @@ impl CreditLine {
 
 /// Money out of or into the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum LineEventKind {
     /// 用款: money drawn.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a row of the plan is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum RowKind {
     /// Interest only, no principal by design (先息后本 before the last period, the grace

@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 /// What to do with the rest of the loan after a partial early repayment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum PrepayChoice {
     /// 缩短期限: about the same payment, fewer periods (saves the most interest).

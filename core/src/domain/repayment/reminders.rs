@@ -20,6 +20,7 @@ pub const MAX_REMINDERS: usize = 60;
 
 /// Which of the three reminders of a due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ReminderKind {
     /// 7 days before.

@@ -1,0 +1,262 @@
+//! Loans in progress on the platform: the repayments the bank records
+//! (`POST /v1/applications/{id}/repayments`), the daily sweep on the platform clock that
+//! records each change of overdue stage (1, 30, 90 days late) and closes a loan paid in full,
+//! and the SMS reminder three days before a due date.
+//!
+//! Every decision is the domain's ([`huoshui_core::domain::lifecycle::loan`]): the phone folds
+//! the same events with the same functions, so both show the same plan, the same late rows
+//! and the same stage. Each system event commits with its projection and feed rows in one
+//! transaction (like any lifecycle event), so the villager's phone learns of it through the
+//! live stream and the status pull like every other event.
+//! Must never text a villager twice for one row (a row is recorded in `repayment_sms` in the
+//! same transaction that decides to text), never log a phone number or an amount, and never
+//! record an event the lifecycle did not decide.
+
+use crate::api::{ApiJson, PathResult, run};
+use crate::apps::{
+    self, collect, insert_event, lifecycle_error, load, notice_for, save_projection,
+};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::feed;
+use crate::sms::SmsMessage;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use huoshui_core::domain::lifecycle::loan::{
+    china_date, due_system_command, loan_plan, recorded_repayments, sms_reminder_due,
+};
+use huoshui_core::domain::lifecycle::{Actor, Application, ApplicationId, Command};
+use huoshui_core::wire::{ApplicationView, ErrorBody, RepaymentRequest};
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The most loans one sweep looks at; the rest wait for the next day's (or the next tick's).
+const SWEEP_BATCH: u32 = 5_000;
+
+/// The assigned manager (or an administrator) records a repayment the bank received.
+#[utoipa::path(post, path = "/v1/applications/{id}/repayments", tag = "manager", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application id (a UUID)"), crate::openapi::OptionalKey),
+    request_body = RepaymentRequest,
+    responses(
+        (status = 200, description = "Recorded; the view after the platform settled the loan (a late stage left, or the loan closed)", body = ApplicationView),
+        (status = 403, description = "`role_cannot`, `not_yours`: only the assigned manager or an administrator", body = ErrorBody),
+        (status = 409, description = "`illegal_transition`: the loan is not paid out, or already closed", body = ErrorBody),
+        (status = 422, description = "`invalid`: the day is before the payout or after today, or the amount is out of range", body = ErrorBody),
+    ))]
+pub async fn record(
+    State(state): State<AppState>,
+    who: AuthUser,
+    id: PathResult,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<RepaymentRequest>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let cmd = Command::RecordRepayment {
+        on: b.on,
+        amount: b.amount_fen,
+    };
+    let Json(view) = run(&state, &who, id, &headers, cmd).await?;
+    let id = ApplicationId::parse(&view.id).map_err(lifecycle_error)?;
+    let today = china_date(state.clock.now());
+    if settle(&state, vec![id.clone()], today).await?.events == 0 {
+        return Ok(Json(view));
+    }
+    Ok(Json(apps::detail(&state, &who.user, id).await?))
+}
+
+/// What a sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    /// System events recorded (overdue changes, loans closed).
+    pub events: usize,
+    /// SMS reminders sent.
+    pub reminders: usize,
+}
+
+/// Sweeps every loan in progress on the platform clock's China day: overdue stages, loans
+/// closed, SMS reminders due. Idempotent within a day.
+pub async fn sweep(state: &AppState) -> Result<SweepReport, ApiError> {
+    let today = china_date(state.clock.now());
+    let ids: Vec<String> = state
+        .db
+        .read(|conn| {
+            collect(
+                conn,
+                "SELECT id FROM applications WHERE state = 'disbursed' ORDER BY id LIMIT ?1",
+                params![SWEEP_BATCH],
+            )
+        })
+        .await?;
+    let ids = ids
+        .iter()
+        .filter_map(|id| ApplicationId::parse(id).ok())
+        .collect();
+    settle(state, ids, today).await
+}
+
+/// Runs the sweep once per China day of the platform clock (the background task's tick).
+#[derive(Debug, Default)]
+pub struct DailySweep {
+    last: Option<Date>,
+}
+
+impl DailySweep {
+    /// Sweeps when the platform clock's China day has changed since the last good sweep.
+    pub async fn tick(&mut self, state: &AppState) {
+        let today = china_date(state.clock.now());
+        if self.last == Some(today) {
+            return;
+        }
+        match sweep(state).await {
+            Ok(report) => {
+                self.last = Some(today);
+                if report.events + report.reminders > 0 {
+                    tracing::info!(
+                        events = report.events,
+                        reminders = report.reminders,
+                        "loan sweep"
+                    );
+                }
+            }
+            Err(e) => tracing::error!(code = e.code, "loan sweep failed"),
+        }
+    }
+}
+
+/// A reminder decided in the transaction, sent after the commit.
+struct Reminder {
+    villager_id: String,
+    sealed_phone: Vec<u8>,
+    due_on: Date,
+}
+
+/// Settles the loans `ids` on `today` in one transaction, then announces the events and sends
+/// the reminders.
+async fn settle(
+    state: &AppState,
+    ids: Vec<ApplicationId>,
+    today: Date,
+) -> Result<SweepReport, ApiError> {
+    if ids.is_empty() {
+        return Ok(SweepReport::default());
+    }
+    let catalog = state.dir.catalog.clone();
+    let now = state.clock.now();
+    let (events, published, reminders) = state
+        .db
+        .write(move |conn| {
+            ensure_schema(conn)?;
+            let mut published = Vec::new();
+            let mut reminders = Vec::new();
+            let mut events = 0;
+            for id in ids {
+                let Some(mut app) = load(conn, &id)? else {
+                    continue;
+                };
+                let Some(product) = catalog.product(&app.product_id) else {
+                    continue;
+                };
+                let Ok(Some(plan)) = loan_plan(&app, product) else {
+                    continue;
+                };
+                // At most three in a row: leave a stage, close (a fourth would be a bug).
+                for _ in 0..3 {
+                    let Ok(Some(cmd)) = due_system_command(&app, &plan, today) else {
+                        break;
+                    };
+                    let event = app
+                        .execute(&Actor::system(), cmd, now)
+                        .map_err(lifecycle_error)?;
+                    insert_event(conn, &id, &event)?;
+                    save_projection(conn, &app)?;
+                    published.push(feed::record(
+                        conn,
+                        &notice_for(&app, &event, &[]),
+                        now.as_millisecond(),
+                    )?);
+                    events += 1;
+                }
+                if let Some(r) = reminder_due(conn, &app, &plan, today)? {
+                    reminders.push(r);
+                }
+            }
+            Ok((events, published, reminders))
+        })
+        .await?;
+    apps::announce(state, published);
+    let sent = send_reminders(state, reminders).await;
+    Ok(SweepReport {
+        events,
+        reminders: sent,
+    })
+}
+
+/// The table of reminders sent (one row per loan and plan row); created on first use.
+fn ensure_schema(conn: &Connection) -> Result<(), ApiError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS repayment_sms (
+             application_id TEXT NOT NULL,
+             row_n INTEGER NOT NULL,
+             due_on TEXT NOT NULL,
+             PRIMARY KEY (application_id, row_n)
+         ) WITHOUT ROWID;",
+    )?;
+    Ok(())
+}
+
+/// The reminder due for `app` today that was not sent yet, claimed in this transaction.
+fn reminder_due(
+    conn: &Connection,
+    app: &Application,
+    plan: &huoshui_core::domain::repayment::RepaymentPlan,
+    today: Date,
+) -> Result<Option<Reminder>, ApiError> {
+    if app.state != huoshui_core::domain::lifecycle::State::Disbursed {
+        return Ok(None);
+    }
+    let Ok(Some(next)) = sms_reminder_due(plan, &recorded_repayments(app), today) else {
+        return Ok(None);
+    };
+    let claimed = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO repayment_sms (application_id, row_n, due_on) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![
+            app.id.as_str(),
+            next.n,
+            next.due_date.to_string()
+        ])?;
+    if claimed != 1 {
+        return Ok(None);
+    }
+    let sealed: Option<Option<Vec<u8>>> = conn
+        .prepare_cached("SELECT phone_sealed FROM users WHERE id = ?1")?
+        .query_row(params![app.villager_id], |r| r.get(0))
+        .optional()?;
+    Ok(sealed.flatten().map(|sealed_phone| Reminder {
+        villager_id: app.villager_id.clone(),
+        sealed_phone,
+        due_on: next.due_date,
+    }))
+}
+
+/// Sends the reminders through the platform's SMS sender; answers how many went out. A failed
+/// one is not retried (a reminder late is worse than none; the phone's own reminders remain).
+async fn send_reminders(state: &AppState, reminders: Vec<Reminder>) -> usize {
+    let mut sent = 0;
+    for r in reminders {
+        let Ok(phone) = state.keys.open_phone(&r.villager_id, &r.sealed_phone) else {
+            tracing::warn!("repayment reminder: the phone number could not be opened");
+            continue;
+        };
+        let message = SmsMessage::RepaymentDue {
+            due_on: r.due_on.to_string(),
+        };
+        match state.sms.send(&phone, &message).await {
+            Ok(()) => sent += 1,
+            Err(e) => tracing::warn!(error = %e, "repayment reminder not sent"),
+        }
+    }
+    sent
+}
