@@ -62,6 +62,10 @@ enum Command {
     Act(cmd::act::ActArgs),
     /// 平台服务: run the county platform server.
     Serve(cmd::serve::ServeArgs),
+    /// 还款计划: a paid-out loan's dated plan: what is due, paid and late (works offline).
+    Plan(cmd::plan::PlanArgs),
+    /// 提前还款: repaying early on a day, all or part: interest saved, the new plan, each choice.
+    Prepay(cmd::plan::PrepayArgs),
 }
 
 /// A terminal shell piped into `head` should stop quietly when the reader goes away, as
@@ -133,6 +137,8 @@ fn main() -> ExitCode {
         Command::Status(args) => cmd::status::status(&ctx, args),
         Command::Tasks(args) => cmd::status::tasks(&ctx, args),
         Command::Act(args) => cmd::act::run(&ctx, args),
+        Command::Plan(args) => cmd::plan::plan(&ctx, args),
+        Command::Prepay(args) => cmd::plan::prepay(&ctx, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,6 +7,7 @@ pub mod calc;
 pub mod device;
 pub mod doc;
 pub mod market;
+pub mod plan;
 pub mod serve;
 pub mod status;
 pub mod sync;
