@@ -64,6 +64,10 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// 平台管理: enroll from CSV, back up and restore the platform's data.
     Admin(cmd::admin::AdminArgs),
+    /// 还款计划: a paid-out loan's dated plan: what is due, paid and late (works offline).
+    Plan(cmd::plan::PlanArgs),
+    /// 提前还款: repaying early on a day, all or part: interest saved, the new plan, each choice.
+    Prepay(cmd::plan::PrepayArgs),
 }
 
 /// A terminal shell piped into `head` should stop quietly when the reader goes away, as
@@ -136,6 +140,8 @@ fn main() -> ExitCode {
         Command::Tasks(args) => cmd::status::tasks(&ctx, args),
         Command::Act(args) => cmd::act::run(&ctx, args),
         Command::Admin(args) => cmd::admin::run(&ctx, args),
+        Command::Plan(args) => cmd::plan::plan(&ctx, args),
+        Command::Prepay(args) => cmd::plan::prepay(&ctx, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,7 @@ pub mod calc;
 pub mod device;
 pub mod doc;
 pub mod market;
+pub mod plan;
 pub mod serve;
 pub mod serve_config;
 pub mod status;
