@@ -41,7 +41,7 @@ pub struct CoreConfig {
 /// crypto) runs on its blocking pool, never on the caller's thread.
 #[derive(uniffi::Object)]
 pub struct HuoshuiCore {
-    core: Arc<AppCore>,
+    pub(crate) core: Arc<AppCore>,
     runtime: Option<Runtime>,
 }
 
@@ -60,7 +60,7 @@ impl HuoshuiCore {
     }
 
     /// Runs blocking core work on the core's runtime and awaits it from any executor.
-    async fn run<T: Send + 'static>(
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&AppCore) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, HuoshuiError> {

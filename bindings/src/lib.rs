@@ -14,6 +14,7 @@ mod core;
 mod error;
 mod keystore;
 mod listen;
+mod screens;
 
 pub use crate::core::{CoreConfig, HuoshuiCore};
 pub use capture::{DocumentCapture, DocumentExport};

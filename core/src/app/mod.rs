@@ -24,6 +24,7 @@ pub mod error;
 pub mod live;
 pub mod market;
 pub mod notify;
+pub mod screens;
 pub mod session;
 pub mod syncing;
 pub mod views;
