@@ -13,7 +13,11 @@ dependencyResolutionManagement {
     repositories {
         google()
         mavenCentral()
+        // the phone makers' push SDKs: Huawei and Honor from their own repositories; Xiaomi, OPPO and
+        // vivo from Umeng's packages on Maven Central (versions to check against the makers' pages)
+        maven("https://developer.huawei.com/repo/")
+        maven("https://developer.hihonor.com/repo/")
     }
 }
 rootProject.name = "huoshui-android"
-include(":core", ":app")
+include(":core", ":ui", ":app")

@@ -7,7 +7,7 @@ import PackageDescription
 
 let package = Package(
     name: "Huoshui",
-    platforms: [.iOS(.v15), .macOS(.v12)],
+    platforms: [.iOS(.v16)],
     products: [
         .library(name: "Huoshui", targets: ["Huoshui"]),
         .library(name: "HuoshuiUI", targets: ["HuoshuiUI"]),
@@ -20,7 +20,7 @@ let package = Package(
         // and errors (from huoshui-ffi), one Swift module as UniFFI intends; + AppCore and
         // KeychainKeystore, hand-written.
         .target(name: "Huoshui", dependencies: ["HuoshuiFFIBinary"], path: "Sources/Huoshui"),
-        // A minimal SwiftUI market list over AppCore.
+        // The SwiftUI screens: each draws one of the core's screen models (app target: project.yml).
         .target(name: "HuoshuiUI", dependencies: ["Huoshui"], path: "Sources/HuoshuiUI"),
     ]
 )

@@ -68,3 +68,12 @@ if [ -f tests/kotlin/pom.xml ]; then
   cargo build --locked -q -p huoshui --bin huoshui
   (cd tests/kotlin && mvn -B -ntp test)
 fi
+
+if [ -f android/ui/pom.xml ]; then
+  # The screens of both apps (Compose for desktop, headless) against the library built above and
+  # a real platform; screenshots of every tested state in target/screens/ (Noto CJK installed
+  # above). Then the Android-only code that needs only the framework, against android-all.
+  echo "== Compose screens on the JVM: android/ui (mvn test), android/app platform code (mvn compile)"
+  (cd android/ui && mvn -B -ntp test -Dkotlin.compiler.daemon=false -Djava.awt.headless=true)
+  (cd android/app && mvn -B -ntp -q compile -Dkotlin.compiler.daemon=false)
+fi

@@ -41,7 +41,7 @@ pub struct CoreConfig {
 /// crypto) runs on its blocking pool, never on the caller's thread.
 #[derive(uniffi::Object)]
 pub struct HuoshuiCore {
-    core: Arc<AppCore>,
+    pub(crate) core: Arc<AppCore>,
     runtime: Option<Runtime>,
 }
 

@@ -15,6 +15,7 @@ mod error;
 mod keystore;
 mod listen;
 mod plan;
+mod screens;
 
 pub use crate::core::{CoreConfig, HuoshuiCore};
 pub use capture::{DocumentCapture, DocumentExport};

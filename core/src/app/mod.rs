@@ -25,6 +25,7 @@ pub mod live;
 pub mod market;
 pub mod notify;
 pub mod plan;
+pub mod screens;
 pub mod session;
 pub mod syncing;
 pub mod views;

@@ -1,25 +1,39 @@
-// The Huoshui core for Swift: a thin wrapper over the generated `HuoshuiCore` (hand-written,
-// deliberately small: it cannot be compiled on the Linux machines that build the rest).
+// The Huoshui core for Swift: opens the generated `HuoshuiCore` once per process and turns its
+// listeners into AsyncStreams. Hand-written and deliberately small: it cannot be compiled on the
+// Linux machines that build and test the rest (the logic it calls is the Rust core).
 import Foundation
 
 /// Opens the core once per process, in Application Support, protected by the Keychain.
-public final class AppCore {
+public final class AppCore: @unchecked Sendable {
     public let core: HuoshuiCore
 
-    public init(userId: String, keystore: PlatformKeystore = KeychainKeystore()) throws {
+    /// - Parameter platformURL: the county platform (the app's Info.plist `HuoshuiPlatformURL`).
+    public init(platformURL: String?, keystore: PlatformKeystore = KeychainKeystore()) throws {
         let support = try FileManager.default.url(
             for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
         let dir = support.appendingPathComponent("huoshui", isDirectory: true)
-        core = try HuoshuiCore.open(dataDir: dir.path, userId: userId, keystore: keystore)
+        core = try HuoshuiCore.open(
+            config: CoreConfig(dataDir: dir.path, platformUrl: platformURL), keystore: keystore)
     }
 
-    /// One market page, formatted for display.
-    public func marketPage(_ input: MarketInput) async throws -> MarketPageView {
-        try await core.marketPage(input: input)
+    /// The sync status now and after every change (the banner).
+    public func syncStatus() -> AsyncStream<SyncStatusView> {
+        AsyncStream { continuation in
+            final class Forward: SyncStatusListener {
+                let continuation: AsyncStream<SyncStatusView>.Continuation
+                init(_ c: AsyncStream<SyncStatusView>.Continuation) { continuation = c }
+                func onUpdate(status: SyncStatusView) { continuation.yield(status) }
+            }
+            do {
+                let handle = try core.subscribeSyncStatus(listener: Forward(continuation))
+                continuation.onTermination = { _ in handle.cancel() }
+            } catch {
+                continuation.finish()
+            }
+        }
     }
 
-    /// The villager's applications now and after every change, as an AsyncStream; the
-    /// subscription is cancelled when the stream ends.
+    /// The villager's applications now and after every change.
     public func applications() -> AsyncStream<[ApplicationView]> {
         AsyncStream { continuation in
             final class Forward: ApplicationsListener {
@@ -29,6 +43,23 @@ public final class AppCore {
             }
             do {
                 let handle = try core.subscribeApplications(listener: Forward(continuation))
+                continuation.onTermination = { _ in handle.cancel() }
+            } catch {
+                continuation.finish()
+            }
+        }
+    }
+
+    /// The manager's tasks now and after every change.
+    public func tasks() -> AsyncStream<[TaskView]> {
+        AsyncStream { continuation in
+            final class Forward: TasksListener {
+                let continuation: AsyncStream<[TaskView]>.Continuation
+                init(_ c: AsyncStream<[TaskView]>.Continuation) { continuation = c }
+                func onUpdate(tasks: [TaskView]) { continuation.yield(tasks) }
+            }
+            do {
+                let handle = try core.subscribeTasks(listener: Forward(continuation))
                 continuation.onTermination = { _ in handle.cancel() }
             } catch {
                 continuation.finish()

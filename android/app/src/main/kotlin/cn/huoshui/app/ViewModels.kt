@@ -1,6 +1,7 @@
 package cn.huoshui.app
 
 import android.app.Application
+import cn.huoshui.app.platform.HuoshuiApplication
 import android.os.Bundle
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.SavedStateHandle

@@ -51,6 +51,8 @@ class SyncBannerState(
     val banner: StateFlow<SyncBanner?> = combine(core.syncStatusFlow(), dismissedFor, error) { status, dismissed, err ->
         latest.value = status
         if (dismissed != null && dismissed != status.state) dismissedFor.value = null
+        // when to show and which buttons: the core's banner model (the same on iOS)
+        val model = core.syncBannerFor(status)
         SyncBanner(
             state = status.state,
             pending = status.pending,
@@ -58,9 +60,9 @@ class SyncBannerState(
             messageZh = status.messageZh,
             messageEn = status.messageEn,
             lastSyncedZh = status.lastSyncedZh,
-            visible = dismissed != status.state && (status.state != SyncState.IDLE || status.pending > 0u || err != null),
-            canRetry = status.state == SyncState.NEEDS_ATTENTION || status.wedged > 0u,
-            signInAgain = status.state == SyncState.SIGN_IN_AGAIN,
+            visible = dismissed != status.state && (model.visible || err != null),
+            canRetry = model.canRetry,
+            signInAgain = model.signInAgain,
             error = err,
         )
     }.stateIn(scope, SharingStarted.WhileSubscribed(5_000), null)

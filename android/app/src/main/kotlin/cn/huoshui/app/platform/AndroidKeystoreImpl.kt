@@ -1,4 +1,4 @@
-package cn.huoshui.app
+package cn.huoshui.app.platform
 
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyPermanentlyInvalidatedException
