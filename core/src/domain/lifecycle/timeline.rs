@@ -223,6 +223,15 @@ fn event_words(event: &Event) -> Words {
         EventKind::Reassigned { .. } => {
             words("已为您更换客户经理", "Your account manager was changed")
         }
+        EventKind::RepaymentRecorded { .. } | EventKind::OverdueChanged { .. } => {
+            loan_words(&event.kind)
+        }
+    }
+}
+
+/// The words of a loan in progress: repayments and overdue stages.
+fn loan_words(kind: &EventKind) -> Words {
+    match kind {
         EventKind::RepaymentRecorded { on, amount } => with_detail(
             words("银行已登记您的还款", "The bank recorded your repayment"),
             format!("{} 还款 {}", date_zh(*on), format_yuan(*amount)),
@@ -246,6 +255,7 @@ fn event_words(event: &Event) -> Words {
         EventKind::OverdueChanged { stage: None, .. } => {
             words("逾期已还清", "No longer late: the late amount is repaid")
         }
+        _ => words("", ""),
     }
 }
 
