@@ -67,8 +67,8 @@ pub fn vault_error(e: &VaultError) -> AppError {
 pub(crate) fn key_lost() -> AppError {
     AppError::new(
         ErrorAction::KeyUnavailable,
-        "这台手机的加密密钥已丢失（可能取消了锁屏密码、恢复了备份或换了手机），保存在手机上的证件照片已无法打开。请在“证件”页选择“重置证件”，再重新拍摄；已上传到平台的证件不用重拍",
-        "this phone's encryption key is lost (the lock screen was removed, a backup was restored or the phone changed), so the document photos kept on it cannot be opened: choose \"reset documents\" on the documents page and take them again; documents already on the platform need not be taken again",
+        "这台手机的加密密钥已丢失（可能取消了锁屏密码、恢复了备份或换了手机），保存在手机上、还没上传的证件照片已无法打开，需要重新拍摄；已上传到平台的证件不用重拍。如仍无法拍摄，请联系您的客户经理",
+        "this phone's encryption key is lost (the lock screen was removed, a backup was restored or the phone changed), so the document photos kept on it and not yet uploaded cannot be opened and must be taken again; documents already on the platform need not be taken again. If taking photos still fails, contact your account manager",
     )
 }
 
@@ -217,7 +217,9 @@ mod tests {
             );
         }
         let lost = vault_error(&VaultError::KeyLost);
-        assert!(lost.message_zh.contains("重置") && lost.message_en.contains("reset"));
+        // No reset exists yet (issue 15): the words promise only what the app can do.
+        assert!(lost.message_zh.contains("重新拍摄") && lost.message_en.contains("taken again"));
+        assert!(!lost.message_zh.contains("重置") && !lost.message_en.contains("reset"));
         let full = vault_error(&errors[10]);
         assert!(
             full.message_zh.contains("存储空间不足"),
