@@ -42,7 +42,9 @@ class VillagerJourneyUiTest {
         shoot("signin-phone")
         type("phone", number)
         val mark = platform.logMark()
-        tagged("primary").assertIsEnabled().performClick()
+        // the screen model is recomputed off the UI thread: wait for the typed number to count
+        waitFor("get-code enabled", 20) { runCatching { onNode(hasTestTag("primary")).assertIsEnabled() }.isSuccess }
+        tagged("primary").performClick()
         awaitTag("code")
         val code = platform.awaitCode(number, mark)
         type("code", if (code == "000000") "111111" else "000000")
