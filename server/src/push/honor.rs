@@ -14,6 +14,7 @@
 
 use super::Message;
 use super::config::{HonorConfig, PushConfigError, Secret, read_secret};
+use super::huawei::Answer;
 use super::sender::{self, Attempt, Outcome, Sender};
 use super::token::{TokenCache, oauth_form};
 use huoshui_core::wire::{DeviceApp, PushVendor};
@@ -93,13 +94,13 @@ impl Honor {
             Value::String(s) => s.clone(),
             _ => String::new(),
         };
-        match code.as_str() {
-            "200" | "80000000" => Outcome::Sent,
-            "80100000" | "80300007" => Outcome::InvalidToken,
-            "80200003" | "80200001" => self.refresh(&access).await,
-            "81000001" => Outcome::Retry { after: None },
-            _ if status.as_u16() == 401 => self.refresh(&access).await,
-            _ => sender::transient(status, &headers).unwrap_or_else(|| {
+        // Honor's push service answers with Push Kit's codes (see the module comment).
+        match super::huawei::answer_of(&code, &["200", "80000000"], status) {
+            Answer::Sent => Outcome::Sent,
+            Answer::InvalidToken => Outcome::InvalidToken,
+            Answer::StaleAccess => self.refresh(&access).await,
+            Answer::Busy => Outcome::Retry { after: None },
+            Answer::Other => sender::transient(status, &headers).unwrap_or_else(|| {
                 tracing::warn!(status = status.as_u16(), code, "honor refused a push");
                 Outcome::GiveUp(format!("honor {code}"))
             }),

@@ -99,13 +99,12 @@ impl Huawei {
         let headers = resp.headers().clone();
         let answer: Value = resp.json().await.unwrap_or_default();
         let code = answer["code"].as_str().unwrap_or_default().to_owned();
-        match code.as_str() {
-            "80000000" => Outcome::Sent,
-            "80100000" | "80300007" => Outcome::InvalidToken,
-            "80200003" | "80200001" => self.refresh(&access).await,
-            "81000001" => Outcome::Retry { after: None },
-            _ if status.as_u16() == 401 => self.refresh(&access).await,
-            _ => sender::transient(status, &headers).unwrap_or_else(|| {
+        match answer_of(&code, &["80000000"], status) {
+            Answer::Sent => Outcome::Sent,
+            Answer::InvalidToken => Outcome::InvalidToken,
+            Answer::StaleAccess => self.refresh(&access).await,
+            Answer::Busy => Outcome::Retry { after: None },
+            Answer::Other => sender::transient(status, &headers).unwrap_or_else(|| {
                 tracing::warn!(status = status.as_u16(), code, "huawei refused a push");
                 Outcome::GiveUp(format!("huawei {code}"))
             }),
@@ -153,5 +152,30 @@ impl Sender for Huawei {
 
     fn attempt<'a>(&'a self, token: &'a str, _app: DeviceApp, msg: &'a Message) -> Attempt<'a> {
         Box::pin(self.send(token, msg))
+    }
+}
+
+/// What a Push Kit answer means (Honor's push service answers with the same codes).
+pub(crate) enum Answer {
+    Sent,
+    /// The device token is unknown or expired: drop it.
+    InvalidToken,
+    /// The OAuth access token was refused: refresh it once and retry.
+    StaleAccess,
+    /// The service is busy: retry later.
+    Busy,
+    /// Anything else: transient by its HTTP status, otherwise give up.
+    Other,
+}
+
+/// Reads an answer `code` (`sent` lists the codes meaning success for this vendor).
+pub(crate) fn answer_of(code: &str, sent: &[&str], status: reqwest::StatusCode) -> Answer {
+    match code {
+        c if sent.contains(&c) => Answer::Sent,
+        "80100000" | "80300007" => Answer::InvalidToken,
+        "80200003" | "80200001" => Answer::StaleAccess,
+        "81000001" => Answer::Busy,
+        _ if status.as_u16() == 401 => Answer::StaleAccess,
+        _ => Answer::Other,
     }
 }
