@@ -42,9 +42,11 @@ pub(crate) fn sync_error(e: &SyncError) -> AppError {
             };
             AppError::new(action, r.message_zh.clone(), r.message_en.clone())
         }
-        SyncError::Config(_) => AppError::from_bilingual(ErrorAction::InvalidInput, &e.to_string()),
+        SyncError::Config(_) => {
+            AppError::new(ErrorAction::InvalidInput, e.message_zh(), e.message_en())
+        }
         SyncError::InvalidCatalog(_) | SyncError::BadAnswer(_) => {
-            AppError::from_bilingual(ErrorAction::Retry, &e.to_string())
+            AppError::new(ErrorAction::Retry, e.message_zh(), e.message_en())
         }
         SyncError::Vault(v) => super::documents::vault_error(v),
         SyncError::Store(s) => super::store_error(s),
