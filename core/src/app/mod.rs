@@ -42,7 +42,7 @@ use crate::sync::SyncClient;
 use crate::vault::{InstallKey, Keystore, Vault};
 use applications::Marks;
 use jiff::Timestamp;
-use jiff::tz::{Offset, TimeZone};
+use jiff::tz::TimeZone;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use views::{
@@ -108,7 +108,7 @@ pub(crate) fn store_error(e: &StoreError) -> AppError {
 
 /// China Standard Time (UTC+8, no daylight saving): the time zone every date is shown in.
 pub fn china_time() -> TimeZone {
-    TimeZone::fixed(Offset::constant(8))
+    crate::domain::china::time_zone()
 }
 
 impl AppCore {

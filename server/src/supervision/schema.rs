@@ -19,7 +19,7 @@
 //! Must never hold personal data: ids, products, towns, counts and amounts in sums only.
 
 /// Milliseconds from UTC to China time (UTC+8): days are China days.
-pub const CHINA_OFFSET_MS: i64 = 8 * 3_600_000;
+pub const CHINA_OFFSET_MS: i64 = huoshui_core::domain::china::OFFSET_MS;
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
 
