@@ -34,10 +34,7 @@ pub struct PullReport {
 }
 
 fn state_code(state: State) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    state.code().to_owned()
 }
 
 fn invalid(what: impl std::fmt::Display) -> StoreError {
