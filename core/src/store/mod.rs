@@ -118,8 +118,18 @@ pub struct Opened {
     pub moved_aside: Option<PathBuf>,
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+/// Opens (creating if needed) the SQLite file at `path` with the project's pragmas, the one
+/// way the device store and the platform server open a database for writing: waits up to
+/// `busy` for a lock, WAL journal (refused if SQLite cannot give it), `synchronous=FULL` (a
+/// committed transaction survives a power cut), foreign keys enforced.
+pub fn open_sqlite(path: &Path, busy: std::time::Duration) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    configure(&conn, busy)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection, busy: std::time::Duration) -> rusqlite::Result<()> {
+    conn.busy_timeout(busy)?;
     let mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -154,8 +164,7 @@ fn looks_like_sqlite(path: &Path) -> Result<bool, std::io::Error> {
 
 /// Reads `user_version` and checks the file is a sound database.
 fn probe(path: &Path) -> Result<(Connection, u32), rusqlite::Error> {
-    let conn = Connection::open(path)?;
-    configure(&conn)?;
+    let conn = open_sqlite(path, std::time::Duration::from_secs(5))?;
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if check != "ok" {
