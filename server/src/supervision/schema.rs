@@ -284,4 +284,12 @@ mod tests {
         assert_eq!(bucket_upper_ms(bucket_of(300_000)), Some(300_000));
         assert_eq!(bucket_upper_ms(bucket_of(300_001)), Some(305_000));
     }
+
+    #[test]
+    fn every_china_day_in_the_triggers_uses_the_same_offset_as_the_code() {
+        let offset = format!("NEW.at + {CHINA_OFFSET_MS}) / {DAY_MS}");
+        let days = V6.matches("NEW.at + ").count();
+        assert!(days >= 5, "the triggers count China days");
+        assert_eq!(V6.matches(offset.as_str()).count(), days, "{offset}");
+    }
 }
