@@ -198,7 +198,7 @@ pub fn view(
         last_seq: app.last_seq,
         villager: None,
         timeline: with_events.then(|| {
-            let china = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
+            let china = huoshui_core::domain::china::time_zone();
             huoshui_core::domain::lifecycle::timeline(app, policy, &china, now)
         }),
         events,
