@@ -101,12 +101,8 @@ fn parse() -> Result<Cli, ExitCode> {
             let en = e.render().to_string();
             let en = en.trim().trim_start_matches("error: ").to_owned();
             let zh = "命令写得不对，请看下面的英文说明或运行 huoshui help";
-            if std::env::args().any(|a| a == "--json") {
-                let v = serde_json::json!({"error": {"code": "invalid_input", "message_zh": zh, "message_en": en}});
-                println!("{v}");
-            } else {
-                eprintln!("错误：{zh}\nerror: {en}");
-            }
+            let json = std::env::args().any(|a| a == "--json");
+            output::say_error(json, "invalid_input", zh, &en);
             Err(ExitCode::from(2))
         }
     }

@@ -51,10 +51,24 @@ pub fn print_error(ctx: &Context, err: &CliError) {
     if err.said {
         return;
     }
-    if ctx.json {
-        let v = serde_json::json!({"error": {"code": err.code, "message_zh": err.zh, "message_en": err.en}});
-        println!("{v}");
+    say_error(ctx.json, err.code, &err.zh, &err.en);
+}
+
+/// The one way the shell says an error: with `json`, the platform's error body
+/// (`{"error":{"code","message_zh","message_en"}}`) on standard output; else both languages on
+/// standard error.
+pub fn say_error(json: bool, code: &str, zh: &str, en: &str) {
+    if json {
+        let body = huoshui_core::wire::ErrorBody {
+            error: huoshui_core::wire::ErrorDetail {
+                code: code.to_owned(),
+                message_zh: zh.to_owned(),
+                message_en: en.to_owned(),
+                reasons: Vec::new(),
+            },
+        };
+        println!("{}", serde_json::to_string(&body).unwrap_or_default());
     } else {
-        eprintln!("错误：{}\nerror: {}", err.zh, err.en);
+        eprintln!("错误：{zh}\nerror: {en}");
     }
 }

@@ -190,6 +190,9 @@ fn a_rate_that_is_not_a_number_is_refused_clearly() {
     assert_eq!(out.status.code(), Some(2));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["code"], "invalid_input");
+    let zh = v["error"]["message_zh"].as_str().unwrap();
+    let en = v["error"]["message_en"].as_str().unwrap();
+    assert!(!zh.is_ascii() && en.contains("abc"), "{v}");
 }
 
 #[test]
@@ -363,5 +366,26 @@ fn the_table_shows_the_due_date_in_chinese_and_a_bad_start_date_is_refused() {
     assert!(
         err.contains("放款日") && err.contains("2027-02-31") && err.contains("start date"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_mistyped_command_line_is_refused_with_the_same_error_body_in_json() {
+    let out = huoshui(&["--json", "calc", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "invalid_input");
+    assert!(
+        v["error"]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains("huoshui help")
+    );
+    assert!(
+        v["error"]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("--no-such-flag"),
+        "{v}"
     );
 }

@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod domain;
+pub mod hex;
 pub mod store;
 pub mod sync;
 pub mod vault;

@@ -321,12 +321,12 @@ fn bad_terms_are_refused_with_a_reason_in_chinese_and_english() {
         let err = cost::schedule(&terms).unwrap_err();
         assert_eq!(err, expected);
         assert!(
-            err.zh()
+            err.message_zh()
                 .chars()
                 .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
             "{err}"
         );
-        assert!(err.en().is_ascii(), "{err}");
+        assert!(err.message_en().is_ascii(), "{err}");
     }
     let fees = FeeTerms {
         upfront_fee: 100,

@@ -303,7 +303,7 @@ proptest! {
                     prop_assert!(b.schedule.periods.iter().all(|p| p.balance >= 0));
                 }
                 Err(e) => {
-                    prop_assert!(!e.zh().is_empty() && !e.en().is_empty() && e.zh() != e.en());
+                    prop_assert!(!e.message_zh().is_empty() && !e.message_en().is_empty() && e.message_zh() != e.message_en());
                 }
             }
         }

@@ -676,3 +676,13 @@ fn a_received_history_with_a_nonsense_application_is_refused() {
         "{err:?}"
     );
 }
+
+#[test]
+fn every_state_code_is_its_wire_spelling_and_reads_back_to_the_same_state() {
+    for state in State::ALL {
+        let wire = serde_json::to_value(state).unwrap();
+        assert_eq!(wire.as_str(), Some(state.code()), "{state:?}");
+        assert_eq!(State::from_code(state.code()), Some(state));
+    }
+    assert_eq!(State::from_code("Under_Review"), None);
+}

@@ -243,7 +243,7 @@ fn a_repayment_of_nothing_or_before_the_loan_is_refused() {
         err,
         RepaymentError::RepaymentBeforeDisbursement { index: 1, .. }
     ));
-    assert!(err.zh().contains("放款日") && err.en().contains("disbursement"));
+    assert!(err.message_zh().contains("放款日") && err.message_en().contains("disbursement"));
 }
 
 #[test]

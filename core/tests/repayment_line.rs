@@ -169,7 +169,7 @@ fn draws_above_the_limit_or_after_expiry_and_repayments_above_what_is_owed_are_r
             available: 40_000_000
         }
     );
-    assert!(err.zh().contains("可用额度") && err.en().contains("available"));
+    assert!(err.message_zh().contains("可用额度") && err.message_en().contains("available"));
     let late = [draw(date(2027, 5, 2), 1)];
     assert!(matches!(
         repayment::line_payoff(&line, &late, date(2027, 5, 3)),

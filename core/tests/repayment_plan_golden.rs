@@ -248,5 +248,5 @@ fn a_revolving_line_has_no_dated_plan() {
     let err =
         repayment::plan_for_product(product, 10_000_000, 12, 42_000, date(2026, 5, 1)).unwrap_err();
     assert_eq!(err, RepaymentError::RevolvingHasNoPlan);
-    assert!(err.zh().contains("额度账单") && err.en().contains("statement"));
+    assert!(err.message_zh().contains("额度账单") && err.message_en().contains("statement"));
 }

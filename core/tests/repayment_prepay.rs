@@ -205,7 +205,7 @@ fn interest_first_can_only_lower_the_payment() {
     };
     let err = repayment::prepay(&p, &asked).unwrap_err();
     assert!(matches!(err, RepaymentError::ChoiceNotAvailable { .. }));
-    assert!(err.zh().contains("减少每期还款"));
+    assert!(err.message_zh().contains("减少每期还款"));
     // 100,000 of 300,000 repaid on 15 March (15 days after 28 Feb): accrued
     // 100,000 × 4.8 % × 15 / 360 = 200 yuan; each later quarter: 200,000 × 4.8 % / 4 = 2,400.
     let x = prepay(

@@ -27,10 +27,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 /// The state's wire name (snake_case).
 pub fn state_code(state: State) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    state.code().to_owned()
 }
 
 /// Maps a lifecycle refusal to HTTP.
@@ -201,7 +198,7 @@ pub fn view(
         last_seq: app.last_seq,
         villager: None,
         timeline: with_events.then(|| {
-            let china = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
+            let china = huoshui_core::domain::china::time_zone();
             huoshui_core::domain::lifecycle::timeline(app, policy, &china, now)
         }),
         events,

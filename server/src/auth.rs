@@ -241,18 +241,14 @@ pub async fn login(
     })
 }
 
-/// Ends the session of `token_hash`.
-pub async fn logout(state: &AppState, token_hash: String) -> Result<(), ApiError> {
-    state
-        .db
-        .write(move |conn| {
-            conn.execute(
-                "DELETE FROM sessions WHERE token_hash = ?1",
-                params![token_hash],
-            )?;
-            Ok(())
-        })
-        .await
+/// Ends the session of `token_hash` (the token stops working at once), inside the caller's
+/// write, so that what goes with the session (its push devices) goes in the same transaction.
+pub fn end_session(conn: &rusqlite::Connection, token_hash: &str) -> Result<(), ApiError> {
+    conn.execute(
+        "DELETE FROM sessions WHERE token_hash = ?1",
+        params![token_hash],
+    )?;
+    Ok(())
 }
 
 /// The signed-in user of a request, and the hash of their token (for logout).

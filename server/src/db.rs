@@ -181,24 +181,13 @@ pub enum DbError {
     },
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    Ok(())
-}
-
 fn open_conn(path: &Path) -> Result<Connection, DbError> {
-    let conn = Connection::open(path).map_err(|source| DbError::Open {
-        path: path.to_owned(),
-        source,
-    })?;
-    configure(&conn).map_err(|source| DbError::Open {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(conn)
+    huoshui_core::store::open_sqlite(path, std::time::Duration::from_secs(10)).map_err(|source| {
+        DbError::Open {
+            path: path.to_owned(),
+            source,
+        }
+    })
 }
 
 /// Brings the schema up to [`VERSION`], one version per transaction; answers the version found.

@@ -284,6 +284,20 @@ async fn a_villager_never_gets_a_session_and_a_villagers_session_opens_nothing()
         body.contains("无权访问") && body.contains("村民账号不能进入"),
         "{body}"
     );
+    let stored: i64 = p
+        .running
+        .state
+        .db
+        .read(|conn| {
+            Ok(conn.query_row(
+                "SELECT COUNT(*) FROM admin_sessions WHERE user_id = 'v001'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "the refused sign-in stored no session");
 
     // Even a session row that belongs to a villager (say, opened before a role change) is refused.
     let villager = p

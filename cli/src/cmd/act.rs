@@ -9,7 +9,7 @@
 
 use super::Context;
 use super::apply::parse_amount;
-use super::device::{Device, code_of, resolve_application};
+use super::device::{Device, resolve_application};
 use crate::error::CliError;
 use crate::output;
 use huoshui_core::domain::documents::DocumentKind;
@@ -260,7 +260,7 @@ pub fn run(ctx: &Context, args: ActArgs) -> Result<(), CliError> {
         stage: "queued",
         id: id.clone(),
         action: args.action.code(),
-        state: code_of(&a.state),
+        state: a.state.code().to_owned(),
         state_zh: a.state_zh.clone(),
         message_zh: format!("{what_zh}已保存在本机待发送"),
         message_en: format!("{what_en} is queued on this machine, not sent yet"),

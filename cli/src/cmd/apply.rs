@@ -8,7 +8,7 @@
 //! what is only queued, and never leave a half-made draft behind when it refuses.
 
 use super::Context;
-use super::device::{Device, code_of};
+use super::device::Device;
 use super::doc::{DocumentJson, capture_file, open_input};
 use crate::error::CliError;
 use crate::output;
@@ -169,7 +169,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<(), CliError> {
         amount_fen: a.amount.fen,
         amount: a.amount.full.clone(),
         months: a.months,
-        state: code_of(&a.state),
+        state: a.state.code().to_owned(),
         documents,
         message_zh: "已保存在本机待发送",
         message_en: "queued on this machine, not sent yet",

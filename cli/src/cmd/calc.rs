@@ -98,7 +98,7 @@ struct CalcJson {
 pub fn run(ctx: &Context, args: CalcArgs) -> Result<(), CliError> {
     let (terms, fees) = terms_from(&args)?;
     let breakdown = cost::cost(&terms, &fees, &SubsidyTerms::default())
-        .map_err(|e| CliError::input(e.zh(), e.en()))?;
+        .map_err(|e| CliError::input(e.message_zh(), e.message_en()))?;
     let due_dates = match &args.start_date {
         Some(text) => Some(due_dates(&terms, text)?),
         None => None,
@@ -120,7 +120,8 @@ fn due_dates(terms: &LoanTerms, text: &str) -> Result<Vec<Date>, CliError> {
             format!("cannot read the start date `{text}`; write it as YYYY-MM-DD, e.g. 2027-01-31"),
         )
     })?;
-    let plan = repayment::plan(terms, start).map_err(|e| CliError::input(e.zh(), e.en()))?;
+    let plan = repayment::plan(terms, start)
+        .map_err(|e| CliError::input(e.message_zh(), e.message_en()))?;
     Ok(plan.rows.iter().map(|r| r.due_date).collect())
 }
 

@@ -189,7 +189,7 @@ fn add(
             .core
             .applications()?
             .iter()
-            .any(|a| &a.id == id && super::device::code_of(&a.state) != "draft"),
+            .any(|a| &a.id == id && a.state != huoshui_core::domain::lifecycle::State::Draft),
         None => false,
     };
     if ctx.json {

@@ -139,9 +139,7 @@ fn parse_amount(text: &str) -> Result<Fen, CliError> {
 }
 
 fn today_in_china() -> Date {
-    jiff::tz::Offset::constant(8)
-        .to_datetime(jiff::Timestamp::now())
-        .date()
+    huoshui_core::domain::china::date(jiff::Timestamp::now())
 }
 
 fn build_request(

@@ -57,7 +57,7 @@ impl From<&ApplicationView> for ApplicationJson {
             amount_fen: a.amount.fen,
             amount: a.amount.full.clone(),
             months: a.months,
-            state: code_of(&a.state),
+            state: a.state.code().to_owned(),
             state_zh: a.state_zh.clone(),
             state_en: a.state_en.clone(),
             updated_zh: a.updated_zh.clone(),

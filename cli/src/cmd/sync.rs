@@ -7,7 +7,7 @@
 //! that is only in the outbox.
 
 use super::Context;
-use super::device::{Device, code_of};
+use super::device::Device;
 use crate::error::{CliError, Exit};
 use crate::output;
 use huoshui_core::app::views::{
@@ -303,7 +303,7 @@ pub fn deliver(
     };
     let app = device.core.applications()?.into_iter().find(|a| a.id == id);
     let (state, state_zh, mark) = match &app {
-        Some(a) => (code_of(&a.state), a.state_zh.clone(), a.sync_mark),
+        Some(a) => (a.state.code().to_owned(), a.state_zh.clone(), a.sync_mark),
         None => (String::new(), String::new(), SyncMark::Waiting),
     };
     let (stage, exit, code, zh, en) =

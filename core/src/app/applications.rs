@@ -39,10 +39,7 @@ pub(crate) fn lifecycle_error(e: &LifecycleError) -> AppError {
 
 /// The stable code of a state (`draft`, `under_review` …), as the wire spells it.
 pub(crate) fn state_code(state: State) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    state.code().to_owned()
 }
 
 fn fold(id: &str, rows: &[EventRow]) -> Result<Application, AppError> {

@@ -48,8 +48,10 @@ impl AppError {
         }
     }
 
-    /// Splits a `"中文 / English"` message (the house format of every core error) into its two halves.
-    pub fn from_bilingual(action: ErrorAction, text: &str) -> AppError {
+    /// Splits a `"中文 / English"` display string into its two halves. Only the vault's errors
+    /// still come this way (they do not carry their halves as data yet); every other error
+    /// gives `message_zh()` and `message_en()`. Do not add callers.
+    pub(crate) fn from_bilingual(action: ErrorAction, text: &str) -> AppError {
         match text.split_once(" / ") {
             Some((zh, en)) => AppError::new(action, zh.trim(), en.trim()),
             None => AppError::new(action, text, text),

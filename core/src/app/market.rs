@@ -365,7 +365,7 @@ fn finish_calc(terms: LoanTerms, input: &CalculatorInput) -> Result<CalculatorVi
     };
     let terms = terms.with_frequency(frequency);
     let breakdown = cost::cost(&terms, &FeeTerms::default(), &SubsidyTerms::default())
-        .map_err(|e| AppError::invalid(e.zh(), e.en()))?;
+        .map_err(|e| AppError::invalid(e.message_zh(), e.message_en()))?;
     let s = &breakdown.summary;
     Ok(CalculatorView {
         rows: schedule_rows(&breakdown.schedule),

@@ -42,7 +42,7 @@ use crate::sync::SyncClient;
 use crate::vault::{InstallKey, Keystore, Vault};
 use applications::Marks;
 use jiff::Timestamp;
-use jiff::tz::{Offset, TimeZone};
+use jiff::tz::TimeZone;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use views::{
@@ -89,29 +89,26 @@ impl From<StoreError> for AppError {
 
 /// A store error as a caller action.
 pub(crate) fn store_error(e: &StoreError) -> AppError {
-    match e {
-        StoreError::Vault(v) => documents::vault_error(v),
-        StoreError::Io(io) => io_error(io),
+    let action = match e {
+        StoreError::Vault(v) => return documents::vault_error(v),
+        StoreError::Io(io) => return io_error(io),
         StoreError::Sqlite(s) => match s.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DiskFull) => {
-                AppError::from_bilingual(ErrorAction::StorageFull, &e.to_string())
-            }
+            Some(rusqlite::ErrorCode::DiskFull) => ErrorAction::StorageFull,
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                AppError::from_bilingual(ErrorAction::Retry, &e.to_string())
+                ErrorAction::Retry
             }
-            _ => AppError::from_bilingual(ErrorAction::Internal, &e.to_string()),
+            _ => ErrorAction::Internal,
         },
-        StoreError::TooNew { .. } => {
-            AppError::from_bilingual(ErrorAction::Conflict, &e.to_string())
-        }
-        StoreError::Poisoned => AppError::from_bilingual(ErrorAction::Retry, &e.to_string()),
-        StoreError::Invalid(_) => AppError::from_bilingual(ErrorAction::Internal, &e.to_string()),
-    }
+        StoreError::TooNew { .. } => ErrorAction::Conflict,
+        StoreError::Poisoned => ErrorAction::Retry,
+        StoreError::Invalid(_) => ErrorAction::Internal,
+    };
+    AppError::new(action, e.message_zh(), e.message_en())
 }
 
 /// China Standard Time (UTC+8, no daylight saving): the time zone every date is shown in.
 pub fn china_time() -> TimeZone {
-    TimeZone::fixed(Offset::constant(8))
+    crate::domain::china::time_zone()
 }
 
 impl AppCore {

@@ -10,8 +10,10 @@ use super::error::{AppError, ErrorAction};
 use super::views::{CreditGrade, SessionView};
 use super::{AppCore, Topic};
 use crate::domain::lifecycle::{Actor, Role};
+use crate::store::session::NewSession;
 use crate::sync::{SyncClient, SyncError};
 use crate::wire;
+use jiff::Timestamp;
 
 /// The signed-in identity an action is done as.
 #[derive(Debug, Clone)]
@@ -42,9 +44,11 @@ pub(crate) fn sync_error(e: &SyncError) -> AppError {
             };
             AppError::new(action, r.message_zh.clone(), r.message_en.clone())
         }
-        SyncError::Config(_) => AppError::from_bilingual(ErrorAction::InvalidInput, &e.to_string()),
+        SyncError::Config(_) => {
+            AppError::new(ErrorAction::InvalidInput, e.message_zh(), e.message_en())
+        }
         SyncError::InvalidCatalog(_) | SyncError::BadAnswer(_) => {
-            AppError::from_bilingual(ErrorAction::Retry, &e.to_string())
+            AppError::new(ErrorAction::Retry, e.message_zh(), e.message_en())
         }
         SyncError::Vault(v) => super::documents::vault_error(v),
         SyncError::Store(s) => super::store_error(s),
@@ -113,6 +117,7 @@ impl AppCore {
             .await
             .map_err(|e| sync_error(&e))?;
         let now = self.now();
+        let mut switching = false;
         if let Some(previous) = self.store.session()?
             && previous.user_id != session.user.id
         {
@@ -131,17 +136,28 @@ impl AppCore {
                     "this phone still holds the previous user's unsent applications or drafts: sign in with that number and sync first, then switch",
                 ));
             }
-            self.forget_user_data()?;
+            switching = true;
         }
         let profile = serde_json::to_string(&session.user).map_err(AppError::internal)?;
-        self.store.save_session(
-            &session.user.id,
-            role_code(session.user.role),
-            &profile,
-            &session.token,
-            session.expires_at,
-            now,
-        )?;
+        let new = NewSession {
+            user_id: &session.user.id,
+            role: role_code(session.user.role),
+            profile_json: &profile,
+            token: &session.token,
+            expires_at: session.expires_at,
+        };
+        if switching {
+            self.switch_user(&new, now)?;
+        } else {
+            self.store.save_session(
+                new.user_id,
+                new.role,
+                new.profile_json,
+                new.token,
+                new.expires_at,
+                now,
+            )?;
+        }
         tracing::info!(role = role_code(session.user.role), "signed in");
         self.notifier.notify(Topic::Session);
         self.refresh_status();
@@ -243,15 +259,20 @@ impl AppCore {
         })
     }
 
-    /// Removes the previous user's data from the store and the vault (nothing of it is
-    /// unsent: checked by the caller).
-    fn forget_user_data(&self) -> Result<(), AppError> {
-        for doc in self.store.documents(None)? {
+    /// Another person signs in on this phone: the previous user's data leaves the store and
+    /// the new session comes in, in one transaction (nothing of it is unsent: checked by the
+    /// caller); then the previous user's document files leave the vault.
+    fn switch_user(&self, new: &NewSession<'_>, now: Timestamp) -> Result<(), AppError> {
+        let docs = self.store.documents(None)?;
+        self.store.write(|tx| {
+            self.store.wipe_user_data_in(tx)?;
+            self.store.save_session_in(tx, new, now)
+        })?;
+        for doc in docs {
             if let Err(e) = self.vault.delete(doc.id) {
                 tracing::warn!(error = %e, "a previous user's document could not be removed");
             }
         }
-        self.store.wipe_user_data()?;
         self.notifier.notify(Topic::Applications);
         self.notifier.notify(Topic::Documents);
         self.notifier.notify(Topic::Tasks);

@@ -176,12 +176,23 @@ impl AppCore {
     /// user changes something; those that ran out of attempts are sent again).
     pub fn retry_failed(&self) -> Result<u32, AppError> {
         let now = self.now();
-        let mut n = 0;
-        for item in self.store.outbox()? {
-            if item.state == OutboxState::Wedged && self.store.retry_wedged(item.id, now)? {
-                n += 1;
+        let wedged: Vec<i64> = self
+            .store
+            .outbox()?
+            .iter()
+            .filter(|item| item.state == OutboxState::Wedged)
+            .map(|item| item.id)
+            .collect();
+        // One user action, one transaction: every wedged command is retried, or none is.
+        let n = self.store.write(|tx| {
+            let mut n = 0;
+            for id in wedged {
+                if self.store.retry_wedged_in(tx, id, now)? {
+                    n += 1;
+                }
             }
-        }
+            Ok(n)
+        })?;
         self.refresh_status();
         self.kick_sync();
         Ok(n)

@@ -3,6 +3,7 @@
 //! Must never do I/O: no clock, no disk, no network. Everything comes in as a value.
 
 pub mod catalog;
+pub mod china;
 pub mod cost;
 pub mod credit;
 pub mod documents;

@@ -34,31 +34,64 @@ use std::sync::{Arc, Mutex};
 /// The store's file name inside the data folder.
 pub const FILE_NAME: &str = "store.db";
 
-/// What can go wrong with the device store.
+/// What can go wrong with the device store. Each says what to do in Chinese and English as
+/// data ([`StoreError::message_zh`], [`StoreError::message_en`]); `Display` joins them for logs.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database was written by a newer version of the app.
-    #[error(
-        "数据库来自更新版本的应用（版本 {found}，本应用支持 {supported}），请更新应用 / the database comes from a newer app (version {found}, this app supports {supported}): update the app"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     TooNew { found: u32, supported: u32 },
     /// SQLite failed.
-    #[error("本地数据库出错：{0}，请重启应用 / local database error: {0}: restart the app")]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Sqlite(#[from] rusqlite::Error),
     /// A sealed field did not open (wrong key or damaged row).
     #[error(transparent)]
     Vault(#[from] crate::vault::VaultError),
     /// Disk trouble while moving a damaged file aside.
-    #[error(
-        "无法移走损坏的数据库：{0}，请检查存储空间 / cannot move the damaged database aside: {0}: check storage"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Io(#[from] std::io::Error),
     /// A value in the store is not what the code expects.
-    #[error("本地数据异常：{0} / unexpected local data: {0}")]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Invalid(String),
     /// Another thread panicked while holding a connection.
-    #[error("数据库连接不可用，请重启应用 / the database connection is unusable: restart the app")]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Poisoned,
+}
+
+impl StoreError {
+    /// What went wrong and what to do, in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            StoreError::TooNew { found, supported } => format!(
+                "数据库来自更新版本的应用（版本 {found}，本应用支持 {supported}），请更新应用"
+            ),
+            StoreError::Sqlite(e) => format!("本地数据库出错：{e}，请重启应用"),
+            StoreError::Vault(_) => "本地加密数据无法打开，请重启应用".to_owned(),
+            StoreError::Io(e) => format!("无法移走损坏的数据库：{e}，请检查存储空间"),
+            StoreError::Invalid(what) => format!("本地数据异常：{what}"),
+            StoreError::Poisoned => "数据库连接不可用，请重启应用".to_owned(),
+        }
+    }
+
+    /// What went wrong and what to do, in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            StoreError::TooNew { found, supported } => format!(
+                "the database comes from a newer app (version {found}, this app supports {supported}): update the app"
+            ),
+            StoreError::Sqlite(e) => format!("local database error: {e}: restart the app"),
+            StoreError::Vault(_) => {
+                "sealed local data cannot be opened: restart the app".to_owned()
+            }
+            StoreError::Io(e) => {
+                format!("cannot move the damaged database aside: {e}: check storage")
+            }
+            StoreError::Invalid(what) => format!("unexpected local data: {what}"),
+            StoreError::Poisoned => {
+                "the database connection is unusable: restart the app".to_owned()
+            }
+        }
+    }
 }
 
 /// The device store.
@@ -85,8 +118,18 @@ pub struct Opened {
     pub moved_aside: Option<PathBuf>,
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+/// Opens (creating if needed) the SQLite file at `path` with the project's pragmas, the one
+/// way the device store and the platform server open a database for writing: waits up to
+/// `busy` for a lock, WAL journal (refused if SQLite cannot give it), `synchronous=FULL` (a
+/// committed transaction survives a power cut), foreign keys enforced.
+pub fn open_sqlite(path: &Path, busy: std::time::Duration) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    configure(&conn, busy)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection, busy: std::time::Duration) -> rusqlite::Result<()> {
+    conn.busy_timeout(busy)?;
     let mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -121,8 +164,7 @@ fn looks_like_sqlite(path: &Path) -> Result<bool, std::io::Error> {
 
 /// Reads `user_version` and checks the file is a sound database.
 fn probe(path: &Path) -> Result<(Connection, u32), rusqlite::Error> {
-    let conn = Connection::open(path)?;
-    configure(&conn)?;
+    let conn = open_sqlite(path, std::time::Duration::from_secs(5))?;
     let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if check != "ok" {
@@ -303,5 +345,24 @@ impl Store {
         let text = String::from_utf8(std::mem::take(&mut *bytes))
             .map_err(|_| StoreError::Invalid(format!("{table} {row}: sealed text is not UTF-8")))?;
         Ok(zeroize::Zeroizing::new(text))
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::StoreError;
+
+    #[test]
+    fn a_store_error_carries_its_chinese_and_english_as_separate_text() {
+        let e = StoreError::TooNew {
+            found: 9,
+            supported: 3,
+        };
+        assert!(e.message_zh().contains("版本 9") && e.message_zh().contains("请更新应用"));
+        assert!(e.message_en().ends_with("update the app") && e.message_en().is_ascii());
+        assert_eq!(
+            e.to_string(),
+            format!("{} / {}", e.message_zh(), e.message_en())
+        );
     }
 }

@@ -310,13 +310,21 @@ impl Store {
 
     /// The user asked to try a wedged command again: due at once, attempts start over.
     pub fn retry_wedged(&self, id: i64, now: jiff::Timestamp) -> Result<bool, StoreError> {
-        self.write(|tx| {
-            let n = tx.execute(
-                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2 WHERE id = ?1 AND state = 'wedged'",
-                params![id, ms(now)],
-            )?;
-            Ok(n > 0)
-        })
+        self.write(|tx| self.retry_wedged_in(tx, id, now))
+    }
+
+    /// [`Store::retry_wedged`] inside the caller's transaction.
+    pub fn retry_wedged_in(
+        &self,
+        tx: &Transaction<'_>,
+        id: i64,
+        now: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        let n = tx.execute(
+            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2 WHERE id = ?1 AND state = 'wedged'",
+            params![id, ms(now)],
+        )?;
+        Ok(n > 0)
     }
 
     /// The user asked to sync: every pending command waiting for a retry is due now (the

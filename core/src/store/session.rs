@@ -35,6 +35,18 @@ pub mod meta {
     pub const FEED_CURSOR: &str = "sync.feed_cursor";
 }
 
+/// A session the platform just gave, to be saved (no `Debug`: it holds the token).
+#[derive(Clone, Copy)]
+pub struct NewSession<'a> {
+    pub user_id: &'a str,
+    /// The role's code (`villager`, `manager` …).
+    pub role: &'a str,
+    /// The platform's `UserView`, as JSON.
+    pub profile_json: &'a str,
+    pub token: &'a str,
+    pub expires_at: jiff::Timestamp,
+}
+
 impl Store {
     /// Saves a fresh session (replacing any other), token and profile sealed.
     pub fn save_session(
@@ -46,23 +58,44 @@ impl Store {
         expires_at: jiff::Timestamp,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError> {
+        let session = NewSession {
+            user_id,
+            role,
+            profile_json,
+            token,
+            expires_at,
+        };
+        self.write(|tx| self.save_session_in(tx, &session, now))
+    }
+
+    /// [`Store::save_session`] inside the caller's transaction (signing in as another person:
+    /// the previous user's data goes and the new session comes in one transaction).
+    pub fn save_session_in(
+        &self,
+        tx: &Transaction<'_>,
+        session: &NewSession<'_>,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        let user_id = session.user_id;
         let profile = self.seal(
             "session",
             &format!("{user_id}/profile"),
-            profile_json.as_bytes(),
+            session.profile_json.as_bytes(),
         )?;
-        let sealed_token = self.seal("session", &format!("{user_id}/token"), token.as_bytes())?;
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO session (id, user_id, role, sealed_profile, sealed_token, expires_at, expired, updated_at)
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5, 0, ?6)
-                 ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id, role = excluded.role,
-                   sealed_profile = excluded.sealed_profile, sealed_token = excluded.sealed_token,
-                   expires_at = excluded.expires_at, expired = 0, updated_at = excluded.updated_at",
-                params![user_id, role, profile, sealed_token, ms(expires_at), ms(now)],
-            )?;
-            Ok(())
-        })
+        let sealed_token = self.seal(
+            "session",
+            &format!("{user_id}/token"),
+            session.token.as_bytes(),
+        )?;
+        tx.execute(
+            "INSERT INTO session (id, user_id, role, sealed_profile, sealed_token, expires_at, expired, updated_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, 0, ?6)
+             ON CONFLICT(id) DO UPDATE SET user_id = excluded.user_id, role = excluded.role,
+               sealed_profile = excluded.sealed_profile, sealed_token = excluded.sealed_token,
+               expires_at = excluded.expires_at, expired = 0, updated_at = excluded.updated_at",
+            params![user_id, session.role, profile, sealed_token, ms(session.expires_at), ms(now)],
+        )?;
+        Ok(())
     }
 
     /// Replaces the stored profile (the platform's newer `UserView`).
@@ -169,14 +202,17 @@ impl Store {
     /// transaction, before another person signs in on this phone. The vault's files are the
     /// caller's to remove. The cached catalog stays.
     pub fn wipe_user_data(&self) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.execute_batch(
-                "DELETE FROM application_events; DELETE FROM applications; DELETE FROM manager_tasks;
-                 DELETE FROM drafts; DELETE FROM documents; DELETE FROM outbox; DELETE FROM meta;
-                 DELETE FROM session;",
-            )?;
-            Ok(())
-        })
+        self.write(|tx| self.wipe_user_data_in(tx))
+    }
+
+    /// [`Store::wipe_user_data`] inside the caller's transaction.
+    pub fn wipe_user_data_in(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        tx.execute_batch(
+            "DELETE FROM application_events; DELETE FROM applications; DELETE FROM manager_tasks;
+             DELETE FROM drafts; DELETE FROM documents; DELETE FROM outbox; DELETE FROM meta;
+             DELETE FROM session;",
+        )?;
+        Ok(())
     }
 }
 
@@ -230,5 +266,45 @@ mod tests {
         store.clear_token(now()).unwrap();
         let row = store.session().unwrap().unwrap();
         assert_eq!((row.user_id.as_str(), row.token.is_none()), ("v001", true));
+    }
+
+    #[test]
+    fn signing_in_as_another_person_replaces_data_and_session_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Arc::new(InstallKey::from_bytes(&[4; 32]).unwrap());
+        let store = Store::open(dir.path(), key, now()).unwrap().store;
+        let token = "b".repeat(64);
+        store
+            .save_session("v001", "villager", "{}", &token, now(), now())
+            .unwrap();
+        store.set_meta(meta::FEED_CURSOR, "41").unwrap();
+        let next = NewSession {
+            user_id: "v002",
+            role: "villager",
+            profile_json: "{}",
+            token: &token,
+            expires_at: now(),
+        };
+        // A failure after the wipe leaves the previous user's data and session as they were.
+        let failed = store.write(|tx| {
+            store.wipe_user_data_in(tx)?;
+            store.save_session_in(tx, &next, now())?;
+            Err::<(), _>(StoreError::Invalid("stop here".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(store.session().unwrap().unwrap().user_id, "v001");
+        assert_eq!(
+            store.meta(meta::FEED_CURSOR).unwrap().as_deref(),
+            Some("41")
+        );
+        // Together, the wipe and the new session land at once.
+        store
+            .write(|tx| {
+                store.wipe_user_data_in(tx)?;
+                store.save_session_in(tx, &next, now())
+            })
+            .unwrap();
+        assert_eq!(store.session().unwrap().unwrap().user_id, "v002");
+        assert_eq!(store.meta(meta::FEED_CURSOR).unwrap(), None);
     }
 }

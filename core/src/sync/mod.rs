@@ -62,30 +62,22 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     /// The base address is not an http(s) URL, or the HTTP client could not be built.
-    #[error(
-        "平台地址或网络设置无效：{0}，请检查设置 / invalid platform address or network setup: {0}: check the settings"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Config(String),
     /// The platform could not be reached (no signal, timeout, connection dropped).
-    #[error(
-        "无法连接平台，请检查网络后再试 / cannot reach the platform: check the network and try again"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Offline,
     /// The session is missing or expired.
-    #[error("登录已过期，请重新登录 / the session has expired: log in again")]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Unauthorized,
     /// The platform refused the request.
-    #[error("{}（{}）/ {} ({})", .0.message_zh, .0.code, .0.message_en, .0.code)]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Refused(Refusal),
     /// The platform's catalog failed validation; the cached one is kept.
-    #[error(
-        "平台发来的贷款目录无效，继续使用本机已有目录：{0} / the platform's catalog is invalid, keeping the one on this phone: {0}"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     InvalidCatalog(String),
     /// The platform's answer could not be read.
-    #[error(
-        "平台的回复无法读取：{0}，请稍后再试 / the platform's answer cannot be read: {0}: try again later"
-    )]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     BadAnswer(String),
     /// The document vault failed while reading a document for upload.
     #[error(transparent)]
@@ -93,6 +85,48 @@ pub enum SyncError {
     /// The device store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// What went wrong and what to do, in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            SyncError::Config(e) => format!("平台地址或网络设置无效：{e}，请检查设置"),
+            SyncError::Offline => "无法连接平台，请检查网络后再试".to_owned(),
+            SyncError::Unauthorized => "登录已过期，请重新登录".to_owned(),
+            SyncError::Refused(r) => format!("{}（{}）", r.message_zh, r.code),
+            SyncError::InvalidCatalog(e) => {
+                format!("平台发来的贷款目录无效，继续使用本机已有目录：{e}")
+            }
+            SyncError::BadAnswer(e) => format!("平台的回复无法读取：{e}，请稍后再试"),
+            SyncError::Vault(_) => "读取证件文件失败，请重启应用后再试".to_owned(),
+            SyncError::Store(e) => e.message_zh(),
+        }
+    }
+
+    /// What went wrong and what to do, in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            SyncError::Config(e) => {
+                format!("invalid platform address or network setup: {e}: check the settings")
+            }
+            SyncError::Offline => {
+                "cannot reach the platform: check the network and try again".to_owned()
+            }
+            SyncError::Unauthorized => "the session has expired: log in again".to_owned(),
+            SyncError::Refused(r) => format!("{} ({})", r.message_en, r.code),
+            SyncError::InvalidCatalog(e) => {
+                format!("the platform's catalog is invalid, keeping the one on this phone: {e}")
+            }
+            SyncError::BadAnswer(e) => {
+                format!("the platform's answer cannot be read: {e}: try again later")
+            }
+            SyncError::Vault(_) => {
+                "reading a document file failed: restart the app and try again".to_owned()
+            }
+            SyncError::Store(e) => e.message_en(),
+        }
+    }
 }
 
 /// A refusal by the platform, as its error body says it (`{"error":{code,message_zh,message_en}}`).

@@ -34,10 +34,7 @@ pub struct PullReport {
 }
 
 fn state_code(state: State) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    state.code().to_owned()
 }
 
 fn invalid(what: impl std::fmt::Display) -> StoreError {
@@ -274,10 +271,8 @@ impl SyncClient {
             .collect();
         for row in ctx.store.applications()? {
             let unlisted = !listed.contains(row.id.as_str()) && !pending.contains(&row.id);
-            let open = !matches!(
-                row.state.as_str(),
-                "draft" | "disbursed" | "closed" | "rejected" | "withdrawn"
-            );
+            let open = State::from_code(&row.state)
+                .is_none_or(|s| !(s == State::Draft || s == State::Disbursed || s.is_final()));
             if unlisted && open && confirmed_seq(ctx, &row.id)? > 0 {
                 self.fetch_application(ctx, &row.id).await?;
                 if ctx.store.application(&row.id)?.is_none() {

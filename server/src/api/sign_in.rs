@@ -55,12 +55,15 @@ pub(super) async fn logout(
     State(state): State<AppState>,
     who: AuthUser,
 ) -> Result<StatusCode, ApiError> {
-    let session = who.token_hash.clone();
+    // One transaction: the push devices of the session go with the session itself.
+    let session = who.token_hash;
     state
         .db
-        .write(move |conn| crate::push::devices::forget_session(conn, &session))
+        .write(move |conn| {
+            crate::push::devices::forget_session(conn, &session)?;
+            auth::end_session(conn, &session)
+        })
         .await?;
-    auth::logout(&state, who.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

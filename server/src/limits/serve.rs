@@ -22,12 +22,13 @@ use tower::ServiceExt;
 
 /// What an address over its connection cap reads before the connection is closed.
 fn over_cap_answer() -> String {
-    let body = serde_json::json!({"error": {
-        "code": "too_many_connections",
-        "message_zh": "来自您地址的连接太多，请稍后再试",
-        "message_en": "too many connections from your address; retry later",
-    }})
-    .to_string();
+    let refusal = crate::error::ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "too_many_connections",
+        "来自您地址的连接太多，请稍后再试",
+        "too many connections from your address; retry later",
+    );
+    let body = serde_json::to_string(&refusal.body()).unwrap_or_default();
     format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
          retry-after: 5\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",

@@ -19,7 +19,7 @@
 use super::aliyun::SmsSetupError;
 use super::retry::{self, Outcome, RetryPolicy};
 use super::{SmsError, SmsFuture, SmsMessage, SmsSender, Templates};
-use crate::keys::hex;
+use crate::keys::{hex, sha256_hex};
 use crate::settings::secret::Secret;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -54,10 +54,6 @@ fn default_endpoint() -> String {
 
 fn default_region() -> String {
     "ap-guangzhou".to_owned()
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
 fn hmac(key: &[u8], data: &str) -> Vec<u8> {

@@ -202,14 +202,21 @@ async fn login(
         return Ok(wrong(&phone));
     };
     let now = state.auth_clock.now().as_millisecond();
+    let fresh = session::Fresh::new(&state).map_err(fault)?;
+    let stored = fresh.clone();
+    // One transaction: the code is used and the session opened together.
     let user = state
         .db
-        .write(
-            move |conn| match auth::take_code(conn, &mac, &given, now)? {
-                Some(id) => accounts::load(conn, &id),
-                None => Ok(None),
-            },
-        )
+        .write(move |conn| {
+            let Some(id) = auth::take_code(conn, &mac, &given, now)? else {
+                return Ok(None);
+            };
+            let user = accounts::load(conn, &id)?;
+            if let Some(u) = user.as_ref().filter(|u| session::may_open(u)) {
+                stored.open_in(conn, &u.id)?;
+            }
+            Ok(user)
+        })
         .await
         .map_err(fault)?;
     let Some(user) = user else {
@@ -219,7 +226,7 @@ async fn login(
         tracing::info!(user = %user.id, "supervision page refused to this role");
         return Err(Refusal::Forbidden);
     }
-    let (token, _csrf) = session::open(&state, &user).await.map_err(fault)?;
+    let token = fresh.token;
     tracing::info!(user = %user.id, "supervision page sign-in");
     let resp = Redirect::to("/admin/").into_response();
     Ok(with_cookies(

@@ -88,7 +88,7 @@ pub struct ActivityItem {
 }
 
 fn china() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::fixed(jiff::tz::offset(8))
+    huoshui_core::domain::china::time_zone()
 }
 
 /// `12:03:05` (China time).

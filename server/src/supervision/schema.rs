@@ -19,7 +19,7 @@
 //! Must never hold personal data: ids, products, towns, counts and amounts in sums only.
 
 /// Milliseconds from UTC to China time (UTC+8): days are China days.
-pub const CHINA_OFFSET_MS: i64 = 8 * 3_600_000;
+pub const CHINA_OFFSET_MS: i64 = huoshui_core::domain::china::OFFSET_MS;
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -283,5 +283,13 @@ mod tests {
         }
         assert_eq!(bucket_upper_ms(bucket_of(300_000)), Some(300_000));
         assert_eq!(bucket_upper_ms(bucket_of(300_001)), Some(305_000));
+    }
+
+    #[test]
+    fn every_china_day_in_the_triggers_uses_the_same_offset_as_the_code() {
+        let offset = format!("NEW.at + {CHINA_OFFSET_MS}) / {DAY_MS}");
+        let days = V6.matches("NEW.at + ").count();
+        assert!(days >= 5, "the triggers count China days");
+        assert_eq!(V6.matches(offset.as_str()).count(), days, "{offset}");
     }
 }

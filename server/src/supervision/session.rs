@@ -74,29 +74,55 @@ pub fn random_hex(state: &AppState, bytes: usize) -> Result<String, ApiError> {
 /// Opens a browser session for `user`; answers the cookie value (shown once) and the CSRF token.
 /// Expired sessions are cleared on the way.
 pub async fn open(state: &AppState, user: &User) -> Result<(String, String), ApiError> {
-    let token = random_hex(state, 32)?;
-    let csrf = random_hex(state, 32)?;
-    let now = state.auth_clock.now().as_millisecond();
-    let expires = now + SESSION_HOURS * 3_600_000;
-    let hash = sha256_hex(token.as_bytes());
+    let fresh = Fresh::new(state)?;
+    let stored = fresh.clone();
     let user_id = user.id.clone();
-    let c = csrf.clone();
     state
         .db
-        .write(move |conn| {
-            conn.execute(
-                "DELETE FROM admin_sessions WHERE expires_at <= ?1",
-                params![now],
-            )?;
-            conn.execute(
-                "INSERT INTO admin_sessions (token_hash, user_id, csrf, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![hash, user_id, c, now, expires],
-            )?;
-            Ok(())
-        })
+        .write(move |conn| stored.open_in(conn, &user_id))
         .await?;
-    Ok((token, csrf))
+    Ok((fresh.token, fresh.csrf))
+}
+
+/// A browser session about to be opened: its token and CSRF token (no `Debug`: it holds the
+/// token), made before the write so that opening it can join another write's transaction.
+#[derive(Clone)]
+pub struct Fresh {
+    pub token: String,
+    pub csrf: String,
+    now: i64,
+}
+
+impl Fresh {
+    /// New random tokens, dated by the sign-in clock.
+    pub fn new(state: &AppState) -> Result<Fresh, ApiError> {
+        Ok(Fresh {
+            token: random_hex(state, 32)?,
+            csrf: random_hex(state, 32)?,
+            now: state.auth_clock.now().as_millisecond(),
+        })
+    }
+
+    /// Stores the session for `user_id` inside the caller's write (and drops expired ones).
+    pub fn open_in(&self, conn: &rusqlite::Connection, user_id: &str) -> Result<(), ApiError> {
+        let expires = self.now + SESSION_HOURS * 3_600_000;
+        conn.execute(
+            "DELETE FROM admin_sessions WHERE expires_at <= ?1",
+            params![self.now],
+        )?;
+        conn.execute(
+            "INSERT INTO admin_sessions (token_hash, user_id, csrf, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                sha256_hex(self.token.as_bytes()),
+                user_id,
+                self.csrf,
+                self.now,
+                expires
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 /// Ends a browser session.

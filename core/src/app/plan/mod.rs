@@ -33,7 +33,7 @@ use jiff::civil::Date;
 
 /// A repayment-domain refusal as the facade's error: bad input, in the domain's words.
 pub(crate) fn repayment_error(e: &RepaymentError) -> AppError {
-    AppError::invalid(e.zh(), e.en())
+    AppError::invalid(e.message_zh(), e.message_en())
 }
 
 /// `2027-02-28` → the day, or an error that says the format.

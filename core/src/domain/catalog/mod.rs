@@ -98,11 +98,7 @@ impl Catalog {
             message: e.to_string(),
         })?;
         let digest = ring::digest::digest(&ring::digest::SHA256, &canonical);
-        let hash = digest
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>();
+        let hash = crate::hex::encode(digest.as_ref());
         let search = data.products.iter().map(search_keys).collect();
         let badges = data.products.iter().map(Product::all_badges).collect();
         Ok(Catalog {

@@ -43,6 +43,7 @@
 //!   repayments count on their own days, at (1 + r)^(−t) with t in (fractional) intervals.
 //!   A fee-free loan's nominal APR equals its contract rate up to fen rounding.
 
+mod error;
 mod irr;
 mod revolving;
 mod schedule;
@@ -50,6 +51,7 @@ mod schedule;
 use crate::domain::money::{Fen, PPM_ONE, RatePpm, Rounding};
 use serde::{Deserialize, Serialize};
 
+pub use error::CostError;
 pub use irr::irr;
 
 /// Days in a month for daily interest (the PBoC convention: 月 = 30 天, 年 = 360 天).
@@ -398,116 +400,6 @@ pub struct CashFlow {
     pub at: f64,
     /// Amount, any unit (positive in, negative out).
     pub amount: f64,
-}
-
-/// Why terms cannot be costed. Each says what to change, in Chinese and in English.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CostError {
-    /// The amount is not within 1 fen ..= [`MAX_AMOUNT`].
-    #[error(
-        "贷款金额须在 0.01 元到 1 亿元之间（收到 {amount} 分），请修改金额 / the amount must be between 0.01 and 100,000,000 yuan (got {amount} fen); change the amount"
-    )]
-    AmountOutOfRange {
-        /// What was given, fen.
-        amount: Fen,
-    },
-    /// The term is not within 1 ..= 360 months.
-    #[error(
-        "贷款期限须在 1 到 360 个月之间（收到 {months}），请修改期限 / the term must be 1 to 360 months (got {months}); change the term"
-    )]
-    TermOutOfRange {
-        /// What was given.
-        months: u32,
-    },
-    /// The rate is not within 0 ..= 36 %.
-    #[error(
-        "年利率须在 0% 到 36% 之间（收到 {rate_ppm} ppm），请修改利率 / the annual rate must be between 0% and 36% (got {rate_ppm} ppm); change the rate"
-    )]
-    RateOutOfRange {
-        /// What was given, ppm.
-        rate_ppm: RatePpm,
-    },
-    /// The grace period is not shorter than the term.
-    #[error(
-        "宽限期（{grace_months} 个月）须短于贷款期限（{months} 个月），请缩短宽限期 / the grace period ({grace_months} months) must be shorter than the term ({months} months); shorten it"
-    )]
-    GraceTooLong {
-        /// Grace months given.
-        grace_months: u32,
-        /// The term.
-        months: u32,
-    },
-    /// The grace period does not end on a payment date.
-    #[error(
-        "宽限期（{grace_months} 个月）须是还款间隔（{interval_months} 个月）的整数倍，请调整宽限期或还款频率 / the grace period ({grace_months} months) must be a whole number of payment intervals ({interval_months} months); change the grace or the frequency"
-    )]
-    GraceNotWholePeriods {
-        /// Grace months given.
-        grace_months: u32,
-        /// The payment interval.
-        interval_months: u32,
-    },
-    /// A draw of a revolving line is empty, too large, or outside the term.
-    #[error(
-        "第 {index} 笔用款无效：金额须大于 0 且不超过额度，天数须大于 0，且须在 {term_days} 天的期限内还清 / draw {index} is invalid: its amount must be above 0 and within the limit, its days above 0, and it must be repaid within the {term_days}-day term"
-    )]
-    InvalidDraw {
-        /// The draw's number, from 1.
-        index: usize,
-        /// The term in days (months × 30).
-        term_days: u32,
-    },
-    /// The draws of a revolving line together exceed its limit on some day.
-    #[error(
-        "第 {day} 天的用款余额超过了授信额度，请减少用款 / on day {day} the amount drawn exceeds the credit limit; draw less"
-    )]
-    DrawsAboveLimit {
-        /// The first day it happens.
-        day: u32,
-    },
-    /// A revolving line has no draws to cost.
-    #[error(
-        "随借随还额度没有任何用款，无法计算成本，请给出用款计划 / the revolving line has no draws to cost; give a drawing pattern"
-    )]
-    NoDraws,
-    /// A fee or subsidy is negative or beyond its sane range.
-    #[error(
-        "费用或补贴“{field}”超出合理范围，请检查 / the fee or subsidy `{field}` is out of range; check it"
-    )]
-    FeeOutOfRange {
-        /// The field's name.
-        field: &'static str,
-    },
-    /// The fees take the whole amount or more, so no rate can be stated.
-    #[error(
-        "费用不低于贷款金额，无法计算年化利率 / the fees are not below the amount, so no annualized rate exists"
-    )]
-    FeesExceedAmount,
-    /// No rate makes the cash flows balance.
-    #[error(
-        "现金流无法求出年化利率，请检查还款计划 / no annualized rate balances these cash flows; check the schedule"
-    )]
-    AprUndefined,
-}
-
-impl CostError {
-    /// The Chinese half of the message.
-    pub fn zh(&self) -> String {
-        let text = self.to_string();
-        match text.split_once(" / ") {
-            Some((zh, _)) => zh.to_string(),
-            None => text,
-        }
-    }
-
-    /// The English half of the message.
-    pub fn en(&self) -> String {
-        let text = self.to_string();
-        match text.split_once(" / ") {
-            Some((_, en)) => en.to_string(),
-            None => text,
-        }
-    }
 }
 
 /// The repayment schedule of `terms`.

@@ -21,7 +21,6 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::{TimeZone, offset};
 
 use super::command::{Action, Command, invalid};
 use super::error::LifecycleError;
@@ -37,7 +36,7 @@ pub const SMS_REMINDER_DAYS_BEFORE: i64 = 3;
 
 /// The day in China (UTC+8) at `at`.
 pub fn china_date(at: Timestamp) -> Date {
-    TimeZone::fixed(offset(8)).to_datetime(at).date()
+    crate::domain::china::date(at)
 }
 
 /// The day the loan was paid out (the China day of its `disbursed` event).

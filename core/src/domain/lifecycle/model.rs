@@ -394,6 +394,30 @@ impl State {
         }
     }
 
+    /// The stable code of the state (`draft`, `under_review` …), as the wire and the stores
+    /// spell it (the same as its serde name).
+    pub fn code(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::Submitted => "submitted",
+            State::Assigned => "assigned",
+            State::Contacted => "contacted",
+            State::UnderReview => "under_review",
+            State::DocumentsRequested => "documents_requested",
+            State::Approved => "approved",
+            State::Accepted => "accepted",
+            State::Disbursed => "disbursed",
+            State::Closed => "closed",
+            State::Rejected => "rejected",
+            State::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The state a [`State::code`] names.
+    pub fn from_code(code: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.code() == code)
+    }
+
     /// No further change of state is possible (Closed, Rejected, Withdrawn).
     pub fn is_final(self) -> bool {
         matches!(self, State::Closed | State::Rejected | State::Withdrawn)

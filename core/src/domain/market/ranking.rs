@@ -182,8 +182,8 @@ fn score(
                     if reasons.is_empty() {
                         reasons.push(Reason {
                             code: ReasonCode::CostUnavailable,
-                            zh: e.zh(),
-                            en: e.en(),
+                            zh: e.message_zh(),
+                            en: e.message_en(),
                         });
                     }
                     None
