@@ -179,6 +179,22 @@ fn a_lost_key_is_reset_keeping_the_uploaded_documents_and_saying_what_was_lost()
     assert!(lost.summary_zh.contains("已删除：2 份") && lost.summary_zh.contains("保留：1 份"));
     assert!(!lost.summary_zh.contains("张三") && !lost.summary_zh.contains("138"));
     let _ = (back, loose);
+    // The kept record says where the document is; its copy went with the key.
+    let gone = core
+        .export_to_file(&front, &dir.join("front.pdf"))
+        .unwrap_err();
+    assert_eq!(gone.action, ErrorAction::NotFound);
+    assert!(
+        gone.message_zh.contains("已上传到平台"),
+        "{}",
+        gone.message_zh
+    );
+    assert!(
+        core.open_export(&front)
+            .unwrap_err()
+            .message_zh
+            .contains("不用重新拍摄")
+    );
 
     // The new key works: a new capture, a reopen; a second reset is refused and changes nothing.
     let again = capture(&core, DocumentKind::IdCardBack, None, "again");
@@ -195,6 +211,9 @@ fn a_lost_key_is_reset_keeping_the_uploaded_documents_and_saying_what_was_lost()
         again
     );
     assert_eq!(core.last_reset().unwrap(), Some(lost));
+    // The kept record can be removed although it has no file on the phone.
+    core.delete_document(&front).unwrap();
+    assert_eq!(core.documents(None).unwrap().len(), 1);
 }
 
 #[test]

@@ -64,6 +64,19 @@ pub fn vault_error(e: &VaultError) -> AppError {
     AppError::from_bilingual(action, &e.to_string())
 }
 
+/// A vault error while reading a document back: a document the platform holds whose copy
+/// on this phone went with a lost key is said to be there, not to be taken again.
+pub(crate) fn export_error(e: &VaultError, view: &DocumentView) -> AppError {
+    match e {
+        VaultError::NotFound { .. } if view.uploaded => AppError::new(
+            ErrorAction::NotFound,
+            "这份证件已上传到平台，不用重新拍摄；手机上的副本在重置加密密钥时已删除",
+            "this document is on the platform and need not be taken again; its copy on this phone was removed when the encryption key was reset",
+        ),
+        _ => vault_error(e),
+    }
+}
+
 /// The install key is gone: said plainly, with the way out.
 pub(crate) fn key_lost() -> AppError {
     AppError::new(

@@ -501,28 +501,36 @@ impl AppCore {
         let reader = self
             .vault
             .open_document(id)
-            .map_err(|e| documents::vault_error(&e))?;
+            .map_err(|e| documents::export_error(&e, &view))?;
         Ok(Export { reader, view })
     }
 
     /// Decrypts a document to a file the user chose (written whole or not at all).
     pub fn export_to_file(&self, document_id: &str, out: &Path) -> Result<DocumentView, AppError> {
         let id = parse_document_id(document_id)?;
-        self.vault
-            .export(id, out)
-            .map_err(|e| documents::vault_error(&e))?;
-        self.document(document_id)
+        let view = self.document(document_id);
+        if let Err(e) = self.vault.export(id, out) {
+            return Err(match &view {
+                Ok(v) => documents::export_error(&e, v),
+                Err(_) => documents::vault_error(&e),
+            });
+        }
+        view
     }
 
-    /// Removes a document.
+    /// Removes a document: its record first, then its file (a kill in between leaves a file
+    /// without a record, which opening removes; never a record without its file). A record
+    /// kept after a key reset has no file.
     pub fn delete_document(&self, document_id: &str) -> Result<(), AppError> {
         let id = parse_document_id(document_id)?;
-        self.vault
-            .delete(id)
-            .map_err(|e| documents::vault_error(&e))?;
-        self.store
+        let forgotten = self
+            .store
             .forget_document(id)
             .map_err(|e| store_error(&e))?;
+        match self.vault.delete(id) {
+            Err(crate::vault::VaultError::NotFound { .. }) if forgotten => {}
+            other => other.map_err(|e| documents::vault_error(&e))?,
+        }
         self.notifier.notify(Topic::Documents);
         Ok(())
     }
