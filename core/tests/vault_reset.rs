@@ -94,10 +94,9 @@ impl Keystore for LockedKeystore {
     }
 }
 
-#[test]
-fn a_lost_key_is_reset_keeping_the_uploaded_documents_and_saying_what_was_lost() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path();
+/// A villager's phone with a submitted application, its ID card's front uploaded, its back
+/// waiting, and a loose document; gives back (application, front).
+fn phone_with_three_documents(dir: &Path) -> (String, String) {
     signed_in_villager(dir);
     let core = AppCore::open_with_clock(dir, None, keystore(dir), clock()).unwrap();
     let submitted = core
@@ -118,13 +117,21 @@ fn a_lost_key_is_reset_keeping_the_uploaded_documents_and_saying_what_was_lost()
         .mark_document_uploaded(front.parse().unwrap(), now())
         .unwrap();
     core.submit(&submitted).unwrap();
-    let loose = capture(&core, DocumentKind::Other, None, "loose");
+    capture(&core, DocumentKind::Other, None, "loose");
     assert!(
         core.sync_status().unwrap().pending > 0,
         "the submit waits in the outbox"
     );
     assert_eq!(sealed_files(dir), 3);
-    drop(core);
+    assert_ne!(back, front);
+    (submitted, front)
+}
+
+#[test]
+fn a_lost_key_is_reset_keeping_the_uploaded_documents_and_saying_what_was_lost() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (submitted, front) = phone_with_three_documents(dir);
 
     // The keystore's key is gone: the software keystore starts over with another key.
     std::fs::remove_file(keystore_path(dir)).unwrap();
@@ -178,7 +185,6 @@ fn a_lost_key_is_reset_keeping_the_uploaded_documents_and_saying_what_was_lost()
     assert_eq!(lost.applications_unsent, 1, "the platform never got it");
     assert!(lost.summary_zh.contains("已删除：2 份") && lost.summary_zh.contains("保留：1 份"));
     assert!(!lost.summary_zh.contains("张三") && !lost.summary_zh.contains("138"));
-    let _ = (back, loose);
     // The kept record says where the document is; its copy went with the key.
     let gone = core
         .export_to_file(&front, &dir.join("front.pdf"))
