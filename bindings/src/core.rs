@@ -9,6 +9,7 @@ use crate::listen::{
     ApplicationsListener, DocumentsListener, SessionListener, SyncStatusListener, TaskHandle,
     TasksListener, subscribe,
 };
+use huoshui_core::app::reset::ResetView;
 use huoshui_core::app::views::{
     ApplicationView, AttentionView, CalculatorInput, CalculatorView, ChecklistItemView,
     ComparisonView, ContactOutcomeView, CountdownView, DocumentView, DraftInput, GradeScreenView,
@@ -54,7 +55,39 @@ impl Drop for HuoshuiCore {
     }
 }
 
+/// How the core is opened: [`AppCore::open`] or [`AppCore::reset_lost_key`].
+type Opener = fn(
+    &std::path::Path,
+    Option<&str>,
+    Arc<dyn huoshui_core::vault::Keystore>,
+) -> Result<Arc<AppCore>, AppError>;
+
 impl HuoshuiCore {
+    /// Builds the runtime and opens the core with `opener`.
+    fn start(
+        config: CoreConfig,
+        keystore: Arc<dyn PlatformKeystore>,
+        opener: Opener,
+    ) -> Result<Arc<HuoshuiCore>, AppError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(8)
+            .thread_name("huoshui-core")
+            .enable_all()
+            .build()
+            .map_err(AppError::internal)?;
+        let keystore = Arc::new(ForeignKeystore(keystore));
+        let core = opener(
+            &PathBuf::from(config.data_dir),
+            config.platform_url.as_deref(),
+            keystore,
+        )?;
+        Ok(Arc::new(HuoshuiCore {
+            core,
+            runtime: Some(runtime),
+        }))
+    }
+
     fn runtime(&self) -> Result<&Runtime, HuoshuiError> {
         self.runtime.as_ref().ok_or_else(HuoshuiError::task_lost)
     }
@@ -132,25 +165,31 @@ impl HuoshuiCore {
         config: CoreConfig,
         keystore: Arc<dyn PlatformKeystore>,
     ) -> Result<Arc<HuoshuiCore>, HuoshuiError> {
+        guard(|| Ok(HuoshuiCore::start(config, keystore, AppCore::open)?))
+    }
+
+    /// Replaces a lost encryption key (opening failed with `KeyUnavailable`) and opens the
+    /// app: what only the lost key could open is removed (documents not uploaded, drafts,
+    /// unsent actions, the sign-in), the records of documents already on the platform are
+    /// kept, and `last_reset()` says what was lost. Refused (`Conflict`) when the key works,
+    /// `Retry` when the keystore is only locked.
+    #[uniffi::constructor]
+    pub fn reset_lost_key(
+        config: CoreConfig,
+        keystore: Arc<dyn PlatformKeystore>,
+    ) -> Result<Arc<HuoshuiCore>, HuoshuiError> {
         guard(|| {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .max_blocking_threads(8)
-                .thread_name("huoshui-core")
-                .enable_all()
-                .build()
-                .map_err(AppError::internal)?;
-            let keystore = Arc::new(ForeignKeystore(keystore));
-            let core = AppCore::open(
-                &PathBuf::from(config.data_dir),
-                config.platform_url.as_deref(),
+            Ok(HuoshuiCore::start(
+                config,
                 keystore,
-            )?;
-            Ok(Arc::new(HuoshuiCore {
-                core,
-                runtime: Some(runtime),
-            }))
+                AppCore::reset_lost_key,
+            )?)
         })
+    }
+
+    /// What the last reset of a lost key removed and kept (for the settings screen), if any.
+    pub fn last_reset(&self) -> Result<Option<ResetView>, HuoshuiError> {
+        guard(|| Ok(self.core.last_reset()?))
     }
 
     /// Where a damaged database was moved aside on open (tell the user), if one was.

@@ -208,3 +208,72 @@ fn exporting_an_unknown_document_says_so() {
     );
     assert_eq!(json(&out)["error"]["code"], "not_found");
 }
+
+#[test]
+fn a_lost_key_is_reset_from_the_terminal_saying_in_chinese_first_what_was_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let input = tmp.path().join("lease.pdf");
+    std::fs::write(&input, pdf()).unwrap();
+    for kind in ["lease", "other"] {
+        let out = huoshui(
+            &data,
+            &["doc", "add", input.to_str().unwrap(), "--kind", kind],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = huoshui(&data, &["doc", "reset"]);
+    assert!(!out.status.success(), "a working key is not reset");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("不需要重置"), "{said}");
+
+    // The software keystore's key file is gone: another key opens nothing.
+    std::fs::remove_file(data.join("keys").join("software-keystore.key")).unwrap();
+    let out = huoshui(&data, &["doc", "list"]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("密钥") && said.contains("huoshui doc reset"),
+        "{said}"
+    );
+
+    let out = huoshui(&data, &["doc", "reset"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let removed = text.find("已删除").expect("says what was removed");
+    assert!(
+        text[removed..].starts_with("已删除 removed: 2 份"),
+        "{text}"
+    );
+    assert!(text.contains("租赁合同") || text.contains("其他"), "{text}");
+    assert!(text.contains("kept: 0 份"), "{text}");
+    assert!(
+        !text.contains("保存"),
+        "nothing is said to be saved: {text}"
+    );
+
+    let listed = json(&huoshui(&data, &["--json", "doc", "list"]));
+    assert_eq!(listed["documents"], Value::Array(vec![]));
+    let out = huoshui(&data, &["--json", "doc", "reset"]);
+    assert!(
+        !out.status.success(),
+        "the second reset finds nothing to reset"
+    );
+    let out = huoshui(
+        &data,
+        &["doc", "add", input.to_str().unwrap(), "--kind", "lease"],
+    );
+    assert!(
+        out.status.success(),
+        "the new key works: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

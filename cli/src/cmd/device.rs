@@ -32,6 +32,13 @@ pub fn data_dir(ctx: &Context) -> Result<PathBuf, CliError> {
     }
 }
 
+/// How the core is opened: `AppCore::open` or `AppCore::reset_lost_key`.
+type Opener = fn(
+    &std::path::Path,
+    Option<&str>,
+    Arc<dyn huoshui_core::vault::Keystore>,
+) -> Result<Arc<AppCore>, huoshui_core::app::AppError>;
+
 /// The opened app core and the runtime its async calls run on.
 pub struct Device {
     pub core: Arc<AppCore>,
@@ -47,6 +54,16 @@ impl Device {
     /// starts no background sync of its own: a command sends only where it says it does, with
     /// an explicit [`Device::block_on`] of `sync_now`.
     pub fn open(ctx: &Context) -> Result<Device, CliError> {
+        Device::open_with(ctx, AppCore::open)
+    }
+
+    /// Replaces the lost encryption key of the data folder and opens the core
+    /// (`AppCore::reset_lost_key`; refused when the key works).
+    pub fn reset_lost_key(ctx: &Context) -> Result<Device, CliError> {
+        Device::open_with(ctx, AppCore::reset_lost_key)
+    }
+
+    fn open_with(ctx: &Context, opener: Opener) -> Result<Device, CliError> {
         let dir = data_dir(ctx)?;
         std::fs::create_dir_all(&dir).map_err(|e| {
             CliError::failed(
@@ -63,7 +80,16 @@ impl Device {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        let core = AppCore::open(&dir, server, Arc::new(keystore))?;
+        let core = opener(&dir, server, Arc::new(keystore)).map_err(|e| {
+            let lost = e.action == huoshui_core::app::ErrorAction::KeyUnavailable;
+            let mut err = CliError::from(e);
+            if lost {
+                err.zh.push_str("。在终端上重置：huoshui doc reset");
+                err.en
+                    .push_str("; to reset from the terminal: huoshui doc reset");
+            }
+            err
+        })?;
         if let Some(aside) = core.moved_aside() {
             eprintln!(
                 "注意：本地数据库已损坏，已移到 {} / note: the local database was damaged and moved to {}",

@@ -50,6 +50,10 @@ pub enum DocCommand {
         /// Where to write the decrypted file.
         out: PathBuf,
     },
+    /// 重置密钥: the encryption key is lost (other key file, wiped keystore): remove what can
+    /// no longer be opened, keep the records of documents already on the platform, and say
+    /// what was removed and kept. Refused when the key works.
+    Reset,
 }
 
 fn parse_kind(s: &str) -> Result<DocumentKind, String> {
@@ -71,6 +75,7 @@ pub fn run(ctx: &Context, args: DocArgs) -> Result<(), CliError> {
         } => add(ctx, &file, kind, application.as_deref()),
         DocCommand::List { application } => list(ctx, application.as_deref()),
         DocCommand::Export { id, out } => export(ctx, &id, &out),
+        DocCommand::Reset => reset(ctx),
     }
 }
 
@@ -273,5 +278,52 @@ fn export(ctx: &Context, id: &str, out: &Path) -> Result<(), CliError> {
         out.display(),
         doc.size_bytes
     );
+    Ok(())
+}
+
+fn reset(ctx: &Context) -> Result<(), CliError> {
+    let device = Device::reset_lost_key(ctx)?;
+    let Some(r) = device.core.last_reset()? else {
+        return Err(CliError::failed(
+            "internal",
+            "重置后没有找到重置记录",
+            "no record of the reset was found after it ran",
+        ));
+    };
+    if ctx.json {
+        return output::print_json(&serde_json::json!({
+            "at_ms": r.at_ms,
+            "documents_removed": r.documents_removed,
+            "kinds_removed": r.kinds_removed.iter().map(|k| k.code()).collect::<Vec<_>>(),
+            "applications_affected": r.applications_affected,
+            "documents_kept": r.documents_kept,
+            "drafts_removed": r.drafts_removed,
+            "commands_removed": r.commands_removed,
+            "applications_unsent": r.applications_unsent,
+            "summary_zh": r.summary_zh,
+            "summary_en": r.summary_en,
+        }));
+    }
+    println!("已换上新的加密密钥 / a new encryption key is in use");
+    println!(
+        "已删除 removed: {} 份未上传的证件 documents not uploaded{}; {} 份草稿 drafts; {} 项未发送的操作 unsent actions; {} 份平台没收到的申请 applications the platform never received",
+        r.documents_removed,
+        if r.kinds_removed_zh.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", r.kinds_removed_zh.join("、"))
+        },
+        r.drafts_removed,
+        r.commands_removed,
+        r.applications_unsent,
+    );
+    for id in &r.applications_affected {
+        println!("需要重新拍摄证件的申请 retake documents for: {id}");
+    }
+    println!(
+        "仍记录在本机 kept: {} 份已上传到平台的证件，不用重拍 / document(s) already on the platform, not asked for again",
+        r.documents_kept
+    );
+    println!("请重新登录：huoshui account login / sign in again: huoshui account login");
     Ok(())
 }

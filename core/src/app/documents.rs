@@ -7,8 +7,9 @@
 
 use super::error::{AppError, ErrorAction};
 use super::views::DocumentView;
+use crate::store::Store;
 use crate::store::records::DocumentRow;
-use crate::vault::{DocumentReader, DocumentWriter, KeystoreError, VaultError};
+use crate::vault::{DocumentReader, DocumentWriter, KeystoreError, Vault, VaultError};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::fs::File;
@@ -63,13 +64,53 @@ pub fn vault_error(e: &VaultError) -> AppError {
     AppError::from_bilingual(action, &e.to_string())
 }
 
+/// A vault error while reading a document back: a document the platform holds whose copy
+/// on this phone went with a lost key is said to be there, not to be taken again.
+pub(crate) fn export_error(e: &VaultError, view: &DocumentView) -> AppError {
+    match e {
+        VaultError::NotFound { .. } if view.uploaded => AppError::new(
+            ErrorAction::NotFound,
+            "这份证件已上传到平台，不用重新拍摄；手机上的副本在重置加密密钥时已删除",
+            "this document is on the platform and need not be taken again; its copy on this phone was removed when the encryption key was reset",
+        ),
+        _ => vault_error(e),
+    }
+}
+
 /// The install key is gone: said plainly, with the way out.
 pub(crate) fn key_lost() -> AppError {
     AppError::new(
         ErrorAction::KeyUnavailable,
-        "这台手机的加密密钥已丢失（可能取消了锁屏密码、恢复了备份或换了手机），保存在手机上、还没上传的证件照片已无法打开，需要重新拍摄；已上传到平台的证件不用重拍。如仍无法拍摄，请联系您的客户经理",
-        "this phone's encryption key is lost (the lock screen was removed, a backup was restored or the phone changed), so the document photos kept on it and not yet uploaded cannot be opened and must be taken again; documents already on the platform need not be taken again. If taking photos still fails, contact your account manager",
+        "这台手机的加密密钥已丢失（可能取消了锁屏密码、恢复了备份或换了手机），保存在手机上、还没上传的证件照片、草稿和还没发送的操作已无法打开。请重置加密密钥：这些内容会被删除，证件需要重新拍摄；已上传到平台的证件不用重拍。重置后请重新登录。如仍有问题，请联系您的客户经理",
+        "this phone's encryption key is lost (the lock screen was removed, a backup was restored or the phone changed), so the document photos, drafts and unsent actions kept on it cannot be opened any more. Reset the encryption key: they are removed and the documents must be taken again; documents already on the platform need not be taken again. Sign in again after the reset. If anything still fails, contact your account manager",
     )
+}
+
+/// Removes the sealed files that have no record in the store: a capture killed after its file
+/// got its name and before its record committed. Runs in a store write transaction, so it never
+/// sees a capture in between (that capture holds the write lock from naming to commit).
+pub(crate) fn sweep_unrecorded(store: &Store, vault: &Vault) -> Result<usize, AppError> {
+    store.write_with(|tx| -> Result<usize, AppError> {
+        let recorded: std::collections::HashSet<uuid::Uuid> = store
+            .documents_in(tx, None)?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        let mut removed = 0;
+        for id in vault.sealed_ids().map_err(|e| vault_error(&e))? {
+            if !recorded.contains(&id) {
+                vault.delete(id).map_err(|e| vault_error(&e))?;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                "removed sealed files of captures killed before their record"
+            );
+        }
+        Ok(removed)
+    })
 }
 
 /// A document being captured: feed it chunks, then hand it to [`super::AppCore::finish_capture`].
@@ -217,9 +258,10 @@ mod tests {
             );
         }
         let lost = vault_error(&VaultError::KeyLost);
-        // No reset exists yet (issue 15): the words promise only what the app can do.
+        // The reset exists (issue 15): the words offer it and say what it removes.
         assert!(lost.message_zh.contains("重新拍摄") && lost.message_en.contains("taken again"));
-        assert!(!lost.message_zh.contains("重置") && !lost.message_en.contains("reset"));
+        assert!(lost.message_zh.contains("重置") && lost.message_en.contains("Reset"));
+        assert!(lost.message_zh.contains("草稿") && lost.message_en.contains("drafts"));
         let full = vault_error(&errors[10]);
         assert!(
             full.message_zh.contains("存储空间不足"),

@@ -25,6 +25,7 @@ pub mod live;
 pub mod market;
 pub mod notify;
 pub mod plan;
+pub mod reset;
 pub mod screens;
 pub mod session;
 pub mod syncing;
@@ -39,7 +40,7 @@ use crate::domain::documents::{DocumentKind, checklist};
 use crate::domain::lifecycle::{self, ContactOutcome, Role, SlaPolicy, State};
 use crate::store::{Store, StoreError};
 use crate::sync::SyncClient;
-use crate::vault::{InstallKey, Keystore, Vault};
+use crate::vault::{DocumentInfo, InstallKey, Keystore, Vault};
 use applications::Marks;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -152,6 +153,7 @@ impl AppCore {
             Vault::open(data_dir, Arc::clone(&install)).map_err(|e| documents::vault_error(&e))?;
         let opened = Store::open(data_dir, install, clock()).map_err(|e| store_error(&e))?;
         let store = opened.store;
+        documents::sweep_unrecorded(&store, &vault)?;
         let catalog = load_catalog(&store)?;
         let policy = SlaPolicy::new(
             catalog.data().sla.first_contact_minutes,
@@ -404,23 +406,32 @@ impl AppCore {
             writer,
             application_id,
         } = capture;
-        let info = writer.finish().map_err(|e| documents::vault_error(&e))?;
         let now = self.now();
-        let recorded = self.store.write_with(|tx| -> Result<(), AppError> {
-            self.store
-                .record_document_in(tx, &info, application_id.as_deref(), now)?;
-            if let Some(id) = &application_id {
-                let app = applications::load_in(&self.store, tx, id)?;
-                if app.state != State::Draft {
-                    self.queue_uploads_in(tx, app.id.as_str(), now)?;
+        let id = writer.id();
+        // The file gets its name inside the store's write transaction: a core that opens
+        // meanwhile (and sweeps files without a record) waits for the commit, and a capture
+        // killed before the commit leaves a file without a record, which that sweep removes.
+        let recorded = self
+            .store
+            .write_with(|tx| -> Result<DocumentInfo, AppError> {
+                let info = writer.finish().map_err(|e| documents::vault_error(&e))?;
+                self.store
+                    .record_document_in(tx, &info, application_id.as_deref(), now)?;
+                if let Some(id) = &application_id {
+                    let app = applications::load_in(&self.store, tx, id)?;
+                    if app.state != State::Draft {
+                        self.queue_uploads_in(tx, app.id.as_str(), now)?;
+                    }
                 }
+                Ok(info)
+            });
+        let info = match recorded {
+            Ok(info) => info,
+            Err(e) => {
+                let _ = self.vault.delete(id);
+                return Err(e);
             }
-            Ok(())
-        });
-        if let Err(e) = recorded {
-            let _ = self.vault.delete(info.id);
-            return Err(e);
-        }
+        };
         self.notifier.notify(Topic::Documents);
         self.refresh_status();
         self.kick_sync();
@@ -487,28 +498,36 @@ impl AppCore {
         let reader = self
             .vault
             .open_document(id)
-            .map_err(|e| documents::vault_error(&e))?;
+            .map_err(|e| documents::export_error(&e, &view))?;
         Ok(Export { reader, view })
     }
 
     /// Decrypts a document to a file the user chose (written whole or not at all).
     pub fn export_to_file(&self, document_id: &str, out: &Path) -> Result<DocumentView, AppError> {
         let id = parse_document_id(document_id)?;
-        self.vault
-            .export(id, out)
-            .map_err(|e| documents::vault_error(&e))?;
-        self.document(document_id)
+        let view = self.document(document_id);
+        if let Err(e) = self.vault.export(id, out) {
+            return Err(match &view {
+                Ok(v) => documents::export_error(&e, v),
+                Err(_) => documents::vault_error(&e),
+            });
+        }
+        view
     }
 
-    /// Removes a document.
+    /// Removes a document: its record first, then its file (a kill in between leaves a file
+    /// without a record, which opening removes; never a record without its file). A record
+    /// kept after a key reset has no file.
     pub fn delete_document(&self, document_id: &str) -> Result<(), AppError> {
         let id = parse_document_id(document_id)?;
-        self.vault
-            .delete(id)
-            .map_err(|e| documents::vault_error(&e))?;
-        self.store
+        let forgotten = self
+            .store
             .forget_document(id)
             .map_err(|e| store_error(&e))?;
+        match self.vault.delete(id) {
+            Err(crate::vault::VaultError::NotFound { .. }) if forgotten => {}
+            other => other.map_err(|e| documents::vault_error(&e))?,
+        }
         self.notifier.notify(Topic::Documents);
         Ok(())
     }

@@ -23,6 +23,7 @@
 
 pub mod outbox;
 pub mod records;
+pub mod reset;
 pub mod schema;
 pub mod session;
 

@@ -29,7 +29,7 @@ pub enum VaultError {
     InvalidImage { reason: String },
     /// The install key is gone (keystore reset, app data restored elsewhere): documents must be captured again.
     #[error(
-        "加密密钥已丢失，已保存的证件无法再打开，请重新拍摄 / the encryption key is lost: saved documents cannot be opened any more, capture them again"
+        "加密密钥已丢失，已保存的证件无法再打开，请重置密钥后重新拍摄 / the encryption key is lost: saved documents cannot be opened any more; reset the key and capture them again"
     )]
     KeyLost,
     /// The key is right but the file is damaged or was altered.

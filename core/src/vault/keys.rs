@@ -24,6 +24,7 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// Length of every symmetric key used here (AES-256).
@@ -195,17 +196,9 @@ impl InstallKey {
         canary_path: &Path,
         keystore: &dyn Keystore,
     ) -> Result<InstallKey, VaultError> {
-        let raw = random_key()?;
-        let install = InstallKey {
-            key: aead_key(raw.as_ref())?,
-        };
-        let wrapped = keystore
-            .wrap_key(raw.to_vec())
-            .map_err(VaultError::Keystore)?;
-        let canary = install.seal(CANARY_AAD, CANARY_PLAINTEXT)?;
-        write_atomically(canary_path, &canary)?;
-        write_atomically(wrapped_path, &wrapped)?;
-        Ok(install)
+        let pending = PendingInstallKey::generate()?;
+        pending.write(wrapped_path, canary_path, keystore)?;
+        InstallKey::from_bytes(&pending.raw)
     }
 
     /// A key for tests and fuzzing that is not tied to any folder.
@@ -226,6 +219,63 @@ impl InstallKey {
         open_with(&self.key, aad, sealed).map_err(|_| VaultError::Corrupt {
             reason: "sealed field does not open".into(),
         })
+    }
+}
+
+/// A fresh install key that is not written yet: the reset after a lost key seals with it
+/// first and writes it last ([`PendingInstallKey::replace`]), so a reset killed halfway finds
+/// the key still lost and simply runs again.
+pub struct PendingInstallKey {
+    raw: Zeroizing<[u8; KEY_LEN]>,
+    install: Arc<InstallKey>,
+}
+
+impl fmt::Debug for PendingInstallKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PendingInstallKey(..)")
+    }
+}
+
+impl PendingInstallKey {
+    /// A new random install key, held in memory only.
+    pub fn generate() -> Result<PendingInstallKey, VaultError> {
+        let raw = random_key()?;
+        let install = Arc::new(InstallKey::from_bytes(&raw)?);
+        Ok(PendingInstallKey { raw, install })
+    }
+
+    /// The key, to seal with before it is written.
+    pub fn key(&self) -> Arc<InstallKey> {
+        Arc::clone(&self.install)
+    }
+
+    /// Writes the key as the folder's install key (the canary first, then the wrapped key,
+    /// replacing a lost one) and gives it back for use.
+    pub fn replace(
+        self,
+        data_dir: &Path,
+        keystore: &dyn Keystore,
+    ) -> Result<Arc<InstallKey>, VaultError> {
+        self.write(
+            &InstallKey::wrapped_path(data_dir),
+            &InstallKey::canary_path(data_dir),
+            keystore,
+        )?;
+        Ok(self.install)
+    }
+
+    fn write(
+        &self,
+        wrapped_path: &Path,
+        canary_path: &Path,
+        keystore: &dyn Keystore,
+    ) -> Result<(), VaultError> {
+        let wrapped = keystore
+            .wrap_key(self.raw.to_vec())
+            .map_err(VaultError::Keystore)?;
+        let canary = self.install.seal(CANARY_AAD, CANARY_PLAINTEXT)?;
+        write_atomically(canary_path, &canary)?;
+        write_atomically(wrapped_path, &wrapped)
     }
 }
 

@@ -32,7 +32,7 @@ pub mod writer;
 
 pub use error::VaultError;
 pub use format::{Limits, Media};
-pub use keys::{InstallKey, Keystore, KeystoreError, SoftwareKeystore};
+pub use keys::{InstallKey, Keystore, KeystoreError, PendingInstallKey, SoftwareKeystore};
 pub use reader::{DocumentReader, open_container};
 pub use writer::{DocumentInfo, DocumentWriter, SealingStream};
 
@@ -189,6 +189,49 @@ impl Vault {
         }
         out.sort_by_key(|d| d.id);
         Ok(out)
+    }
+
+    /// The ids of every sealed document file, by file name (headers not read).
+    pub fn sealed_ids(&self) -> Result<Vec<uuid::Uuid>, VaultError> {
+        let mut out: Vec<uuid::Uuid> = fs::read_dir(&self.dir)
+            .map_err(VaultError::io("list folder"))?
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let stem = name.strip_suffix(&format!(".{DOCUMENT_EXTENSION}"))?;
+                uuid::Uuid::parse_str(stem).ok()
+            })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// Removes every document file of a data folder whose install key is lost (sealed and
+    /// half-written alike: none of them can be opened any more). Gives back how many sealed
+    /// documents were removed.
+    pub fn remove_unreadable(data_dir: &Path) -> Result<usize, VaultError> {
+        let dir = data_dir.join("documents");
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => {
+                return Err(VaultError::Io {
+                    op: "list folder",
+                    source: e,
+                });
+            }
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let sealed = name.ends_with(&format!(".{DOCUMENT_EXTENSION}"));
+            if sealed || name.starts_with(TEMP_PREFIX) {
+                fs::remove_file(entry.path()).map_err(VaultError::io("remove"))?;
+                removed += usize::from(sealed);
+            }
+        }
+        fsutil::sync_dir(&dir)?;
+        Ok(removed)
     }
 
     /// Removes a document.

@@ -28,5 +28,15 @@ import uniffi.huoshui_ffi.PlatformKeystore
 fun HuoshuiCore.Companion.open(dataDir: String, platformUrl: String?, keystore: PlatformKeystore): HuoshuiCore =
     open(CoreConfig(dataDir = dataDir, platformUrl = platformUrl), keystore)
 
+/**
+ * Replaces the lost encryption key of [dataDir] (after [open] threw KeyUnavailable) and opens
+ * the app: what only the lost key could open is removed, the records of documents already on
+ * the platform stay, the user signs in again; `lastReset()` says what was lost.
+ *
+ * @throws HuoshuiException.Conflict when the key works (nothing to reset).
+ */
+fun HuoshuiCore.Companion.resetLostKey(dataDir: String, platformUrl: String?, keystore: PlatformKeystore): HuoshuiCore =
+    resetLostKey(CoreConfig(dataDir = dataDir, platformUrl = platformUrl), keystore)
+
 /** Chunk size the stream helpers hand to the vault and read back. */
 const val CHUNK_BYTES: Int = 256 * 1024
