@@ -40,7 +40,13 @@ if [ "$PROFILE" = release-mobile ]; then
   # shellcheck source=scripts/phone-env.sh
   source scripts/phone-env.sh
 fi
-cargo build --locked -q -p huoshui-ffi --lib --profile "$PROFILE" "${FEATURES[@]}"
+if [ "$PROFILE" = dev ]; then
+  cargo build --locked -q -p huoshui-ffi --lib --profile "$PROFILE" "${FEATURES[@]}"
+else
+  # only the phones' crate types: without the rlib, LTO drops what the FFI never reaches
+  # (the reason is in scripts/size-report.sh)
+  cargo rustc --locked -q -p huoshui-ffi --lib --crate-type cdylib,staticlib --profile "$PROFILE" "${FEATURES[@]}"
+fi
 
 # 3. the bindings
 KOTLIN_OUT=android/core/generated/uniffi
