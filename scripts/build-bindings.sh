@@ -40,15 +40,25 @@ if [ "$PROFILE" = release-mobile ]; then
   # shellcheck source=scripts/phone-env.sh
   source scripts/phone-env.sh
 fi
-cargo build --locked -q -p huoshui-ffi --lib --profile "$PROFILE" "${FEATURES[@]}"
+if [ "$PROFILE" = dev ]; then
+  cargo build --locked -q -p huoshui-ffi --lib --profile "$PROFILE" "${FEATURES[@]}"
+else
+  # only the phones' crate types: without the rlib, LTO drops what the FFI never reaches
+  # (the reason is in scripts/size-report.sh)
+  cargo rustc --locked -q -p huoshui-ffi --lib --crate-type cdylib,staticlib --profile "$PROFILE" "${FEATURES[@]}"
+fi
 
 # 3. the bindings
 KOTLIN_OUT=android/core/generated/uniffi
 SWIFT_OUT=ios/Generated/include
 rm -rf "$KOTLIN_OUT" ios/Generated ios/Sources/Huoshui/Generated
 mkdir -p "$KOTLIN_OUT" "$SWIFT_OUT" ios/Sources/Huoshui/Generated
-"$BINDGEN" generate --library "$LIB" --language kotlin --out-dir "$KOTLIN_OUT" --no-format
-"$BINDGEN" generate --library "$LIB" --language swift --out-dir "$SWIFT_OUT" --no-format
+# UniFFI reads its metadata from the symbol table, which the stripped phone library no longer
+# has: for the phone profile it reads the static library built beside it (same code, same name).
+META_LIB="$LIB"
+if [ "$PROFILE" != dev ]; then META_LIB="$OUT_DIR/libhuoshui_ffi.a"; fi
+"$BINDGEN" generate --library "$META_LIB" --language kotlin --out-dir "$KOTLIN_OUT" --no-format
+"$BINDGEN" generate --library "$META_LIB" --language swift --out-dir "$SWIFT_OUT" --no-format
 mv "$SWIFT_OUT/Huoshui.swift" ios/Sources/Huoshui/Generated/
 # UniFFI's Swift for several crates is meant to be compiled into one module (its helpers are
 # fileprivate; the FFI file uses the view models without an import).

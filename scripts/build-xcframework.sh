@@ -17,7 +17,8 @@ bash scripts/build-bindings.sh
 # shellcheck source=scripts/phone-env.sh
 source scripts/phone-env.sh
 for t in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios; do
-  cargo build --locked -p huoshui-ffi --lib --profile "$PROFILE" --target "$t"
+  # the staticlib alone (no rlib), as scripts/size-report.sh measures it
+  cargo rustc --locked -p huoshui-ffi --lib --crate-type staticlib --profile "$PROFILE" --target "$t"
 done
 
 WORK="$TARGET_DIR/xcframework"

@@ -58,6 +58,12 @@ if ! command -v cargo-machete >/dev/null 2>&1; then
 fi
 cargo machete
 
+# The phone library's budget (DESIGN.md §7: stripped ≤ 6 MB, read as 6,000,000 bytes). Its own
+# release-mobile build: about 4.5 CPU-minutes from clean (3–4 min on 2 cores), 1–2 min after a
+# change in the core.
+echo "== Phone library size (scripts/size-report.sh, release-mobile)"
+bash scripts/size-report.sh
+
 echo "== Platform API: schema-driven fuzzer against /v1/openapi.json"
 bash scripts/api-fuzz.sh
 
