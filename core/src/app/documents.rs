@@ -61,7 +61,7 @@ pub fn vault_error(e: &VaultError) -> AppError {
         }
         VaultError::Corrupt { .. } | VaultError::Crypto => ErrorAction::Internal,
     };
-    AppError::from_bilingual(action, &e.to_string())
+    AppError::new(action, e.message_zh(), e.message_en())
 }
 
 /// A vault error while reading a document back: a document the platform holds whose copy

@@ -48,16 +48,6 @@ impl AppError {
         }
     }
 
-    /// Splits a `"中文 / English"` display string into its two halves. Only the vault's errors
-    /// still come this way (they do not carry their halves as data yet); every other error
-    /// gives `message_zh()` and `message_en()`. Do not add callers.
-    pub(crate) fn from_bilingual(action: ErrorAction, text: &str) -> AppError {
-        match text.split_once(" / ") {
-            Some((zh, en)) => AppError::new(action, zh.trim(), en.trim()),
-            None => AppError::new(action, text, text),
-        }
-    }
-
     /// Bad input, with the two messages.
     pub fn invalid(zh: impl Into<String>, en: impl Into<String>) -> AppError {
         AppError::new(ErrorAction::InvalidInput, zh, en)
@@ -101,28 +91,22 @@ impl std::error::Error for AppError {}
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
-    fn a_core_message_is_split_into_its_chinese_and_english_halves() {
-        let e = AppError::from_bilingual(
-            ErrorAction::Retry,
-            "密钥库出错，请稍后重试 / the keystore failed, try again later",
+    fn a_vault_error_reaches_the_user_with_its_chinese_and_english_apart() {
+        let e = crate::app::documents::vault_error(&crate::vault::VaultError::TooLarge {
+            media: "PNG",
+            limit_bytes: 1000,
+        });
+        assert_eq!(e.message_zh, "文件太大（PNG 最大 1000 字节），请压缩后重试");
+        assert_eq!(
+            e.message_en,
+            "file too large (PNG at most 1000 bytes): compress it and try again"
         );
-        assert_eq!(e.message_zh, "密钥库出错，请稍后重试");
-        assert_eq!(e.message_en, "the keystore failed, try again later");
+        assert!(!e.message_zh.contains(" / ") && !e.message_en.contains('字'));
         assert_eq!(
             e.to_string(),
-            "密钥库出错，请稍后重试 / the keystore failed, try again later"
-        );
-    }
-
-    #[test]
-    fn a_message_without_english_is_shown_in_both_places() {
-        let e = AppError::from_bilingual(ErrorAction::Internal, "出错了");
-        assert_eq!(
-            (e.message_zh.as_str(), e.message_en.as_str()),
-            ("出错了", "出错了")
+            format!("{} / {}", e.message_zh, e.message_en)
         );
     }
 }

@@ -28,7 +28,7 @@ pub struct LossRecord {
     pub at_ms: i64,
     /// Documents kept on the phone and not uploaded yet: removed, to be taken again.
     pub documents_removed: u32,
-    /// Their kinds (wire codes), one per removed document.
+    /// Their kinds (wire codes), one per removed document, sorted by code.
     pub kinds_removed: Vec<String>,
     /// The applications those documents belonged to.
     pub applications_affected: Vec<String>,
@@ -107,10 +107,13 @@ impl Store {
                 lost.iter().filter_map(|(_, a)| a.clone()).collect();
             applications.sort();
             applications.dedup();
+            // Sorted by code: documents made in the same millisecond have no order of their own.
+            let mut kinds: Vec<String> = lost.iter().map(|(k, _)| k.clone()).collect();
+            kinds.sort();
             let record = LossRecord {
                 at_ms: ms(now),
                 documents_removed: u32::try_from(lost.len()).unwrap_or(u32::MAX),
-                kinds_removed: lost.into_iter().map(|(k, _)| k).collect(),
+                kinds_removed: kinds,
                 applications_affected: applications,
                 documents_kept: count(tx, "SELECT COUNT(*) FROM documents WHERE uploaded_at IS NOT NULL")?,
                 drafts_removed: count(tx, "SELECT COUNT(*) FROM drafts")?,

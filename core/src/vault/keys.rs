@@ -40,11 +40,35 @@ const TAG_LEN: usize = 16;
 pub enum KeystoreError {
     /// The keystore no longer holds its key (app reinstalled, device restored, lock screen
     /// removed …) or the wrapped bytes cannot be opened with it.
-    #[error("密钥库中的密钥已不可用：{reason} / the keystore key is no longer available: {reason}")]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     KeyUnavailable { reason: String },
     /// Any other failure of the keystore (busy, not unlocked yet …); trying again may help.
-    #[error("密钥库出错，请稍后重试：{reason} / the keystore failed, try again later: {reason}")]
+    #[error("{} / {}", self.message_zh(), self.message_en())]
     Failed { reason: String },
+}
+
+impl KeystoreError {
+    /// What the keystore reported and what to do, in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            KeystoreError::KeyUnavailable { reason } => {
+                format!("密钥库中的密钥已不可用：{reason}")
+            }
+            KeystoreError::Failed { reason } => format!("密钥库出错，请稍后重试：{reason}"),
+        }
+    }
+
+    /// What the keystore reported and what to do, in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            KeystoreError::KeyUnavailable { reason } => {
+                format!("the keystore key is no longer available: {reason}")
+            }
+            KeystoreError::Failed { reason } => {
+                format!("the keystore failed, try again later: {reason}")
+            }
+        }
+    }
 }
 
 /// The platform keystore that protects the install key.
