@@ -195,12 +195,14 @@ impl AppCore {
     }
 
     /// One task in full: the villager, the loan, the documents, the call and the actions.
+    /// Showing it tells the platform the task was opened ([`AppCore::task_opened`], once).
     pub fn task_screen(&self, application_id: &str) -> Result<TaskScreen, AppError> {
         let application = self
             .applications()?
             .into_iter()
             .find(|a| a.id == application_id)
             .ok_or_else(|| AppError::not_found("申请", "application", application_id))?;
+        self.task_opened(application_id)?;
         let task = self
             .manager_tasks()?
             .into_iter()
