@@ -200,6 +200,7 @@ pub fn view(
         sla: sla_at(app, policy, now),
         last_seq: app.last_seq,
         villager: None,
+        manager: None,
         timeline: with_events.then(|| {
             let china = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
             huoshui_core::domain::lifecycle::timeline(app, policy, &china, now)
@@ -465,6 +466,7 @@ pub async fn detail(
         if contacts::may_see_phone(&user, &app) {
             v.villager = contacts::release(conn, &keys, &app, &user, now.as_millisecond())?;
         }
+        v.manager = contacts::manager_for(conn, &keys, &app, &user)?;
         Ok(v)
     };
     if writes {
