@@ -14,6 +14,9 @@ import cn.huoshui.app.platform.HuoshuiApplication
 import cn.huoshui.app.platform.Phone
 import cn.huoshui.app.state.ScreenViewModel
 import cn.huoshui.ui.HuoshuiApp
+import cn.huoshui.ui.MarketFormHolder
+import cn.huoshui.ui.decodeMarketForm
+import cn.huoshui.ui.encode
 import cn.huoshui.ui.Shell
 import cn.huoshui.ui.restoreNavigator
 import cn.huoshui.ui.save
@@ -26,8 +29,8 @@ import uniffi.huoshui_core.Nav
  * what only Android can do: the dialer, the camera (CameraX, full screen over the app) or a picked
  * photo, the runtime permissions, and the live connection while in the foreground. Background
  * sync is WorkManager's ([SyncWorker]); pushes arrive through push/VendorPush.kt.
- * Screen state is not kept here: the back stack and the capture in flight are the
- * [ScreenViewModel]'s (the back stack in its SavedStateHandle, so it outlives process death).
+ * Screen state is not kept here: the back stack, the market form and the capture in flight are
+ * the [ScreenViewModel]'s (the first two in its SavedStateHandle, so they outlive process death).
  */
 class MainActivity : ComponentActivity(), Shell {
     private val core get() = (application as HuoshuiApplication).core
@@ -45,6 +48,8 @@ class MainActivity : ComponentActivity(), Shell {
         Phone.missing(this).takeIf { it.isNotEmpty() }?.let { askPermissions.launch(it.toTypedArray()) }
         val navigator = restoreNavigator(screens.route, Nav.SignIn)
         lifecycleScope.launch { snapshotFlow { navigator.save() }.collect { screens.route = it } }
+        decodeMarketForm(screens.marketForm)?.let { MarketFormHolder.form = it }
+        lifecycleScope.launch { snapshotFlow { MarketFormHolder.form.encode() }.collect { screens.marketForm = it } }
         setContent {
             val waiting by screens.capturing.collectAsState()
             if (waiting != null) {

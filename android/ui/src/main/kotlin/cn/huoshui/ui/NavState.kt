@@ -1,11 +1,14 @@
 package cn.huoshui.ui
 
+import uniffi.huoshui_core.MarketForm
 import uniffi.huoshui_core.Nav
+import uniffi.huoshui_core.SortKey
 
 /*
- * The back stack as plain strings, so a host can keep it where the system saves state (the
- * Android app keeps it in its ViewModel's SavedStateHandle, which outlives rotation and process
- * death). One string per screen: its name, then its ids after a colon, comma-separated.
+ * The back stack and the market form as plain strings, so a host can keep them where the system
+ * saves state (the Android app keeps them in its ViewModel's SavedStateHandle, which outlives
+ * rotation and process death). One string per screen: its name, then its ids after a colon,
+ * comma-separated. Never a login code, a token or a document.
  */
 
 /** One screen as a string: `Market`, `Timeline:<id>`, `Compare:<a>,<b>`. */
@@ -57,4 +60,31 @@ fun restoreNavigator(saved: List<String>?, start: Nav): Navigator {
     val navigator = Navigator(screens.firstOrNull() ?: start)
     screens.drop(1).forEach { navigator.stack.add(it) }
     return navigator
+}
+
+/** The market form as typed (amount, term, sort, chips, search), for the host to save. */
+fun MarketForm.encode(): HashMap<String, String> = hashMapOf(
+    "amount" to amountText,
+    "months" to monthsText,
+    "sort" to sort.name,
+    "search" to search,
+).apply {
+    industry?.let { put("industry", it) }
+    bank?.let { put("bank", it) }
+    badge?.let { put("badge", it) }
+}
+
+/** The market form [encode] saved; `null` when nothing usable was saved. */
+fun decodeMarketForm(saved: Map<String, String>?): MarketForm? {
+    val amount = saved?.get("amount") ?: return null
+    val months = saved["months"] ?: return null
+    return MarketForm(
+        amountText = amount,
+        monthsText = months,
+        sort = SortKey.entries.firstOrNull { it.name == saved["sort"] } ?: DefaultMarketForm.sort,
+        industry = saved["industry"],
+        bank = saved["bank"],
+        badge = saved["badge"],
+        search = saved["search"].orEmpty(),
+    )
 }

@@ -7,9 +7,9 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 
 /**
- * The Activity's screen state, kept out of the Activity: the back stack of screens (in the
- * SavedStateHandle, so it survives rotation and process death; the strings are
- * cn.huoshui.ui.Navigator.save's) and the document capture in flight (the camera screen shown
+ * The Activity's screen state, kept out of the Activity: the back stack of screens and the
+ * market form as typed (in the SavedStateHandle, so they survive rotation and process death;
+ * the strings are cn.huoshui.ui's, see NavState.kt) and the document capture in flight (the camera screen shown
  * over the app, or the system photo picker; it survives rotation, and after process death the
  * capture simply did not happen and the checklist still shows the document as missing).
  * Holds no core and no personal data.
@@ -20,6 +20,13 @@ class ScreenViewModel(private val handle: SavedStateHandle) : ViewModel() {
         get() = handle.get<ArrayList<String>>(KEY_ROUTE)
         set(value) {
             handle[KEY_ROUTE] = value?.let { ArrayList(it) }
+        }
+
+    /** The market form as typed (cn.huoshui.ui's MarketForm.encode); `null` the first time. */
+    var marketForm: Map<String, String>?
+        get() = handle.get<HashMap<String, String>>(KEY_MARKET_FORM)
+        set(value) {
+            handle[KEY_MARKET_FORM] = value?.let { HashMap(it) }
         }
 
     private val _capturing = MutableStateFlow<CompletableDeferred<ByteArray?>?>(null)
@@ -64,5 +71,6 @@ class ScreenViewModel(private val handle: SavedStateHandle) : ViewModel() {
 
     private companion object {
         const val KEY_ROUTE = "route"
+        const val KEY_MARKET_FORM = "market_form"
     }
 }
