@@ -81,5 +81,5 @@ if [ -f android/ui/pom.xml ]; then
   # above). Then the Android-only code that needs only the framework, against android-all.
   echo "== Compose screens on the JVM: android/ui (mvn test), android/app platform code (mvn compile)"
   (cd android/ui && mvn -B -ntp test -Dkotlin.compiler.daemon=false -Djava.awt.headless=true)
-  (cd android/app && mvn -B -ntp -q compile -Dkotlin.compiler.daemon=false)
+  bash scripts/android-app-check.sh
 fi

@@ -8,7 +8,8 @@
 //! shows, `…Response` an answer that is neither. Money is integer fen (`…_fen`), rates parts
 //! per million a year (`…_ppm`), times RFC 3339 UTC. Must never carry personal data a role may
 //! not see: a villager's phone number travels only in [`VillagerContact`], which the platform
-//! fills in for the assigned manager and administrators alone.
+//! fills in for the assigned manager and administrators alone; a manager's work phone only in
+//! [`ManagerContact`], for the villager who owns the application.
 
 use crate::domain::credit::Reason;
 use crate::domain::documents::DocumentKind;
@@ -250,6 +251,17 @@ pub struct VillagerContact {
     pub phone: String,
 }
 
+/// The assigned account manager's name and work phone: released by the platform only to the
+/// villager who owns the application (staff contact data for the call button; never logged,
+/// never in a push).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ManagerContact {
+    pub name: String,
+    /// The work number, for the call button (`tel:`).
+    pub phone: String,
+}
+
 /// An application as the platform shows it to one viewer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -281,6 +293,9 @@ pub struct ApplicationView {
     /// The villager to call (assigned manager and administrators only, detail view only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub villager: Option<VillagerContact>,
+    /// The assigned manager to call (the application's villager only, detail view only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<ManagerContact>,
     /// The events, oldest first (detail view only). A villager does not see the bank's
     /// internal contact notes.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -197,6 +197,7 @@ pub fn view(
         sla: sla_at(app, policy, now),
         last_seq: app.last_seq,
         villager: None,
+        manager: None,
         timeline: with_events.then(|| {
             let china = huoshui_core::domain::china::time_zone();
             huoshui_core::domain::lifecycle::timeline(app, policy, &china, now)
@@ -462,6 +463,7 @@ pub async fn detail(
         if contacts::may_see_phone(&user, &app) {
             v.villager = contacts::release(conn, &keys, &app, &user, now.as_millisecond())?;
         }
+        v.manager = contacts::manager_for(conn, &keys, &app, &user)?;
         Ok(v)
     };
     if writes {

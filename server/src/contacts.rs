@@ -4,12 +4,16 @@
 //! recorded (application, villager, viewer, time) in the same transaction that reads it.
 //! Must never release a number to a villager, to a manager the application is not assigned
 //! to (another of the bank's, or another bank's), nor log one.
+//!
+//! The other way round, [`manager_for`]: the assigned manager's name and work phone go to the
+//! villager who owns the application (staff contact data, for their call button), to no one
+//! else, and never into a log or a push.
 
 use crate::accounts::User;
 use crate::error::ApiError;
 use crate::keys::ServerKeys;
 use huoshui_core::domain::lifecycle::{Application, Role};
-use huoshui_core::wire::VillagerContact;
+use huoshui_core::wire::{ManagerContact, VillagerContact};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Whether `viewer` may have the villager's number for `app`.
@@ -46,4 +50,27 @@ pub fn release(
     )?
     .execute(params![app.id.as_str(), app.villager_id, viewer.id, now_ms])?;
     Ok(Some(VillagerContact { name, phone }))
+}
+
+/// The manager `app` is assigned to, with their work phone, for `viewer` when `viewer` is the
+/// villager who owns it; `None` for anyone else, while unassigned, or with no number on record.
+pub fn manager_for(
+    conn: &Connection,
+    keys: &ServerKeys,
+    app: &Application,
+    viewer: &User,
+) -> Result<Option<ManagerContact>, ApiError> {
+    let owner = viewer.role == Role::Villager && viewer.id == app.villager_id;
+    let Some(manager_id) = app.manager_id.as_deref().filter(|_| owner) else {
+        return Ok(None);
+    };
+    let row: Option<(String, Option<Vec<u8>>)> = conn
+        .prepare_cached("SELECT name, phone_sealed FROM users WHERE id = ?1")?
+        .query_row(params![manager_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((name, Some(sealed))) = row else {
+        return Ok(None);
+    };
+    let phone = keys.open_phone(manager_id, &sealed)?;
+    Ok(Some(ManagerContact { name, phone }))
 }

@@ -326,6 +326,46 @@ impl AppCore {
         ))
     }
 
+    /// Manager: the task is on screen. The first time for an application assigned to the
+    /// signed-in manager that still waits for its first call, records the opening on this
+    /// phone and queues `POST …/opened` in the same transaction (the platform's ladder then
+    /// does not text the manager); answers whether it queued. Opening again queues nothing.
+    pub fn task_opened(&self, application_id: &str) -> Result<bool, AppError> {
+        let signed = self.signed_as(Role::Manager)?;
+        let id = canonical(application_id)?;
+        let app = applications::load(&self.store, &id)?;
+        let mine = app.manager_id.as_deref() == Some(signed.actor.id.as_str());
+        if !mine || !matches!(app.state, State::Submitted | State::Assigned) {
+            return Ok(false);
+        }
+        let key = format!("{TASK_OPENED}{id}");
+        let now = self.now();
+        let queued = self.store.write_with(|tx| -> Result<bool, AppError> {
+            let seen: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?1)",
+                    [&key],
+                    |r| r.get(0),
+                )
+                .map_err(crate::store::StoreError::from)?;
+            if seen {
+                return Ok(false);
+            }
+            self.store.set_meta_in(tx, &key, &now.to_string())?;
+            OutboxCommand::OpenTask {
+                application_id: id.clone(),
+            }
+            .enqueue_in(&self.store, tx, now)?;
+            Ok(true)
+        })?;
+        if queued {
+            tracing::info!("task opening queued in the outbox");
+            self.refresh_status();
+            self.kick_sync();
+        }
+        Ok(queued)
+    }
+
     /// Queues an upload for every document of the application that is neither on the
     /// platform nor queued yet (inside the caller's transaction).
     pub(crate) fn queue_uploads_in(
@@ -362,6 +402,10 @@ impl AppCore {
         Ok(n)
     }
 }
+
+/// The `meta` key prefix recording that the manager opened a task on this phone (followed by
+/// the application id; cleared with the rest of `meta` at sign-out).
+const TASK_OPENED: &str = "task.opened.";
 
 /// An application id in its stored form (lower-case hyphenated).
 fn canonical(id: &str) -> Result<String, AppError> {

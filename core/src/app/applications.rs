@@ -135,6 +135,10 @@ impl Marks {
             let Some(cmd) = OutboxCommand::from_row(&item.kind, &item.payload_json) else {
                 continue;
             };
+            // A task's opening is no change the user waits to see confirmed.
+            if matches!(cmd, OutboxCommand::OpenTask { .. }) {
+                continue;
+            }
             let Some(app) = cmd.application_id() else {
                 continue;
             };

@@ -80,10 +80,14 @@ pub enum OutboxCommand {
         application_id: String,
         amount_fen: i64,
     },
+    /// Manager: the task was shown on the assigned manager's phone (`POST …/{id}/opened`), so
+    /// the platform's escalation ladder does not text them. Changes no state; a refusal is
+    /// dropped rather than shown (it is a hint to the platform, not the user's action).
+    OpenTask { application_id: String },
 }
 
 /// Every kind code this client sends.
-const KINDS: [&str; 11] = [
+const KINDS: [&str; 12] = [
     "submit",
     "withdraw",
     "accept_offer",
@@ -95,6 +99,7 @@ const KINDS: [&str; 11] = [
     "approve",
     "reject",
     "disburse",
+    "open_task",
 ];
 
 /// How a command goes on the wire.
@@ -125,6 +130,7 @@ impl OutboxCommand {
             OutboxCommand::Approve { .. } => "approve",
             OutboxCommand::Reject { .. } => "reject",
             OutboxCommand::Disburse { .. } => "disburse",
+            OutboxCommand::OpenTask { .. } => "open_task",
         }
     }
 
@@ -177,12 +183,13 @@ impl OutboxCommand {
             | OutboxCommand::RequestDocuments { application_id, .. }
             | OutboxCommand::Approve { application_id, .. }
             | OutboxCommand::Reject { application_id, .. }
-            | OutboxCommand::Disburse { application_id, .. } => Some(application_id),
+            | OutboxCommand::Disburse { application_id, .. }
+            | OutboxCommand::OpenTask { application_id } => Some(application_id),
         }
     }
 
     /// The lifecycle command this stands for (what the phone shows before the platform
-    /// confirms it); `None` for an upload, which changes no state.
+    /// confirms it); `None` for an upload or an opened task, which change no state.
     pub fn lifecycle(&self) -> Option<Command> {
         Some(match self {
             OutboxCommand::Submit { .. } => Command::Submit,
@@ -191,7 +198,7 @@ impl OutboxCommand {
             },
             OutboxCommand::AcceptOffer { .. } => Command::AcceptOffer,
             OutboxCommand::ProvideDocuments { .. } => Command::ProvideDocuments,
-            OutboxCommand::UploadDocument { .. } => return None,
+            OutboxCommand::UploadDocument { .. } | OutboxCommand::OpenTask { .. } => return None,
             OutboxCommand::LogContact { outcome, note, .. } => Command::LogContact {
                 note: note.clone(),
                 outcome: *outcome,
@@ -236,6 +243,7 @@ impl OutboxCommand {
             OutboxCommand::Approve { .. } => ("批准", "approving"),
             OutboxCommand::Reject { .. } => ("拒绝", "rejecting"),
             OutboxCommand::Disburse { .. } => ("登记放款", "recording the disbursement"),
+            OutboxCommand::OpenTask { .. } => ("打开任务", "opening the task"),
         }
     }
 
@@ -338,6 +346,7 @@ impl OutboxCommand {
                     amount_fen: *amount_fen,
                 }),
             ),
+            OutboxCommand::OpenTask { application_id } => (on(application_id, "opened")?, None),
         };
         Some(Request { path, body })
     }
@@ -399,9 +408,10 @@ mod tests {
                 reason: "r".into(),
             },
             OutboxCommand::Disburse {
-                application_id: id,
+                application_id: id.clone(),
                 amount_fen: 1,
             },
+            OutboxCommand::OpenTask { application_id: id },
         ]
     }
 
@@ -434,6 +444,12 @@ mod tests {
                 OutboxCommand::UploadDocument { .. } => {
                     assert!(cmd.request().is_none());
                     assert!(cmd.lifecycle().is_none());
+                }
+                OutboxCommand::OpenTask { .. } => {
+                    let req = cmd.request().unwrap();
+                    assert_eq!(req.path, format!("/v1/applications/{ID}/opened"));
+                    assert!(req.body.is_none());
+                    assert!(cmd.lifecycle().is_none(), "opening changes no state");
                 }
                 _ => {
                     let req = cmd.request().unwrap();

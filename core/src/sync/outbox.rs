@@ -94,6 +94,13 @@ impl SyncClient {
                         blocked.insert(a);
                     }
                 }
+                Sent::Refused(refusal) if matches!(command, OutboxCommand::OpenTask { .. }) => {
+                    // Only a hint to the platform's ladder (e.g. the task went to another
+                    // manager meanwhile): nothing for the user to do, so it is not kept.
+                    tracing::info!(code = %refusal.code, status = refusal.status, "platform did not take a task's opening; dropped");
+                    ctx.store.command_sent(item.id)?;
+                    report.sent += 1;
+                }
                 Sent::Refused(refusal) => {
                     tracing::info!(code = %refusal.code, status = refusal.status, kind = %item.kind, "platform refused a queued command");
                     self.fail(ctx, &item, Failure::Permanent, &refusal.to_text(), jitter)?;
@@ -189,6 +196,11 @@ impl SyncClient {
         item: &OutboxItem,
         body: &[u8],
     ) -> Result<(), SyncError> {
+        if body.is_empty() {
+            // `204 No Content` (an opened task): nothing to keep.
+            ctx.store.command_sent(item.id)?;
+            return Ok(());
+        }
         let view: Result<wire::ApplicationView, SyncError> = parse(body);
         let Ok(view) = view else {
             tracing::warn!(kind = %item.kind, "acknowledged command with an unreadable answer; the next pull catches up");

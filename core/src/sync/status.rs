@@ -65,6 +65,7 @@ pub(crate) fn keep_in(
     let mut summary = view.clone();
     summary.events = None;
     summary.timeline = None;
+    carry_contacts(ctx, id.as_str(), &mut summary)?;
     let summary = Zeroizing::new(serde_json::to_string(&summary).map_err(invalid)?);
     let Some(events) = &view.events else {
         // No history in this answer: keep the summary, leave the state to the events.
@@ -126,6 +127,31 @@ pub(crate) fn keep_in(
         None,
         view.updated_at,
     )
+}
+
+/// A list entry or a command's answer carries no contacts (only the detail does): keep the
+/// ones already on the phone while the application stays with the same manager.
+fn carry_contacts(
+    ctx: &Ctx<'_>,
+    id: &str,
+    summary: &mut wire::ApplicationView,
+) -> Result<(), StoreError> {
+    if summary.villager.is_some() && summary.manager.is_some() {
+        return Ok(());
+    }
+    let Some(old) = ctx
+        .store
+        .application(id)?
+        .and_then(|r| r.payload_json)
+        .and_then(|p| serde_json::from_str::<wire::ApplicationView>(&p).ok())
+    else {
+        return Ok(());
+    };
+    if old.manager_id == summary.manager_id {
+        summary.villager = summary.villager.take().or(old.villager);
+        summary.manager = summary.manager.take().or(old.manager);
+    }
+    Ok(())
 }
 
 fn write_event(

@@ -145,9 +145,10 @@ pub struct LoansScreen {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct TimelineScreen {
     pub view: TimelineView,
-    /// `客户经理：m-runchang-1` or `等待银行分配客户经理`.
+    /// `客户经理 张三` once the platform named the assigned manager, else `等待银行分配客户经理`.
     pub manager_zh: String,
-    /// `tel:…` when the platform gave a number to call (it does not yet send the manager's).
+    /// `tel:…`, the assigned manager's work phone (the platform gives it to the application's
+    /// villager only).
     pub call_uri: Option<String>,
     pub call_note_zh: String,
     pub actions: Vec<ActionButton>,
@@ -461,11 +462,16 @@ impl AppCore {
     pub fn timeline_screen(&self, application_id: &str) -> Result<TimelineScreen, AppError> {
         let view = self.timeline(application_id)?;
         let app = crate::app::applications::load(&self.store, application_id)?;
-        let manager_zh = match &app.manager_id {
-            Some(m) => format!("客户经理：{m}"),
-            None if app.state == State::Draft => "提交后由银行分配客户经理".to_owned(),
-            None => "等待银行分配客户经理".to_owned(),
+        let contact = crate::app::applications::summary(&self.store, application_id)?
+            .filter(|s| s.manager_id == app.manager_id)
+            .and_then(|s| s.manager);
+        let manager_zh = match (&app.manager_id, &contact) {
+            (Some(_), Some(c)) => format!("客户经理 {}", c.name),
+            (Some(_), None) => "已分配客户经理".to_owned(),
+            (None, _) if app.state == State::Draft => "提交后由银行分配客户经理".to_owned(),
+            (None, _) => "等待银行分配客户经理".to_owned(),
         };
+        let call_uri = contact.map(|c| format!("tel:{}", c.phone));
         let id = application_id.to_owned();
         let mut actions = Vec::new();
         let here = Nav::Timeline {
@@ -508,7 +514,7 @@ impl AppCore {
         }
         Ok(TimelineScreen {
             view,
-            call_uri: None,
+            call_uri,
             call_note_zh: if app.manager_id.is_some() {
                 "客户经理会打电话给您，请留意来电".to_owned()
             } else {

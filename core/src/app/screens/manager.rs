@@ -6,8 +6,8 @@
 //! decided by the domain and sent through the outbox.
 
 use super::{
-    ActionButton, LineView, Nav, Problem, ScreenAction, amount_and_term, button, line, money_both,
-    parse_amount, parse_months,
+    ActionButton, LineView, Nav, Problem, ScreenAction, button, line, money_both, parse_amount,
+    parse_months,
 };
 use crate::app::views::{
     ApplicationView, ChecklistItemView, ContactOutcomeView, TaskView, TimelineView,
@@ -22,7 +22,8 @@ use crate::domain::money::parse_percent;
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct InboxRow {
     pub task: TaskView,
-    /// `张三 · 50万元 · 36个月 · 酥梨贷`
+    /// `张三 · 酥梨贷`: who and what, under the task's title (`回电 · 50万元 · 36个月`), so
+    /// each fact shows once on the card.
     pub line_zh: String,
     pub open: Nav,
 }
@@ -167,11 +168,7 @@ impl AppCore {
             .map(|t| {
                 let who = t.villager_name.clone().unwrap_or_else(|| "村民".to_owned());
                 InboxRow {
-                    line_zh: format!(
-                        "{who} · {} · {}",
-                        amount_and_term(t.amount.fen, t.months),
-                        t.product_name_zh
-                    ),
+                    line_zh: format!("{who} · {}", t.product_name_zh),
                     open: Nav::Task {
                         application_id: t.application_id.clone(),
                     },
@@ -195,12 +192,14 @@ impl AppCore {
     }
 
     /// One task in full: the villager, the loan, the documents, the call and the actions.
+    /// Showing it tells the platform the task was opened ([`AppCore::task_opened`], once).
     pub fn task_screen(&self, application_id: &str) -> Result<TaskScreen, AppError> {
         let application = self
             .applications()?
             .into_iter()
             .find(|a| a.id == application_id)
             .ok_or_else(|| AppError::not_found("申请", "application", application_id))?;
+        self.task_opened(application_id)?;
         let task = self
             .manager_tasks()?
             .into_iter()

@@ -3,6 +3,7 @@ package cn.huoshui.ui
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.assertIsNotEnabled
 import androidx.compose.ui.test.hasTestTag
+import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.performClick
 import huoshui.Phone
 import huoshui.SharedPlatform
@@ -81,6 +82,10 @@ class ManagerUiTest {
         awaitText("项待办")
         shoot("inbox-pending")
         assertTouchTargets()
+        // each fact once per card: the amount (in the title) is not repeated in the line under it
+        listOf("10万元", "11万元", "12万元").forEach { amount ->
+            assertEquals(amount, 1, onAllNodes(hasText(amount, substring = true)).fetchSemanticsNodes().size)
+        }
         val model = core.inboxScreen()
         val left = model.rows.map { it.task.secondsLeft }
         assertEquals(left.sorted(), left)

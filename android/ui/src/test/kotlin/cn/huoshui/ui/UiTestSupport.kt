@@ -4,7 +4,9 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.ui.graphics.toAwtImage
+import androidx.compose.ui.semantics.SemanticsActions
 import androidx.compose.ui.semantics.SemanticsProperties
+import androidx.compose.ui.text.TextLayoutResult
 import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.test.ComposeUiTest
 import androidx.compose.ui.test.ExperimentalTestApi
@@ -116,6 +118,23 @@ fun ComposeUiTest.assertTouchTargets() {
         "$label ${n.size}"
     }
     check(small.isEmpty()) { "touch targets under 48 dp: $small" }
+}
+
+/** The font size in sp (before the font scale) of the first text drawn inside the node tagged [tag]. */
+@OptIn(ExperimentalTestApi::class)
+fun ComposeUiTest.textSpIn(tag: String): Float {
+    val root = onNode(hasTestTag(tag), useUnmergedTree = true).fetchSemanticsNode()
+    val queue = ArrayDeque(listOf(root))
+    while (queue.isNotEmpty()) {
+        val node = queue.removeFirst()
+        node.config.getOrNull(SemanticsActions.GetTextLayoutResult)?.action?.let { get ->
+            val results = mutableListOf<TextLayoutResult>()
+            get(results)
+            results.firstOrNull()?.let { return it.layoutInput.style.fontSize.value }
+        }
+        queue.addAll(node.children)
+    }
+    error("no text inside $tag")
 }
 
 /** The platform side of the tests: records calls, hands over a real JPEG for every capture. */

@@ -2,9 +2,11 @@ package cn.huoshui.ui
 
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.assertIsEnabled
+import androidx.compose.ui.test.assertHeightIsAtLeast
 import androidx.compose.ui.test.assertIsNotEnabled
 import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.performClick
+import androidx.compose.ui.unit.dp
 import huoshui.Phone
 import huoshui.SharedPlatform
 import kotlinx.coroutines.runBlocking
@@ -112,6 +114,16 @@ class VillagerJourneyUiTest {
         awaitTag("timeline")
         awaitText("客户经理", seconds = 30)
         shoot("timeline-opened")
+        // the assigned manager by name, with a call to their work phone (48 dp, 18 sp at least)
+        val managerId = platform.get("/v1/applications/${app.id}", platform.tokenFor("admin")).second!!["manager_id"].asText()
+        val manager = platform.demoAccounts.first { it["id"].asText() == managerId }
+        awaitText("客户经理 ${manager["name"].asText()}", substring = false)
+        val call = tagged("call")
+        call.assertHeightIsAtLeast(48.dp)
+        assertTrue("the call button's text is ${textSpIn("call")} sp", textSpIn("call") >= 18f)
+        call.performClick()
+        assertEquals(listOf("tel:${manager["phone"].asText()}"), shell.calls.toList())
+        shoot("timeline-manager")
 
         tagged("tab-信用").performClick()
         awaitText("积分来自县里的记录")
