@@ -32,10 +32,13 @@ fi
 
 # HUOSHUI_BENCH_PROFILE=debug uses the debug builds (quicker to build; figures are an upper bound).
 PROFILE="${HUOSHUI_BENCH_PROFILE:-release}"
+# Two builds: with `--example`, cargo builds only the example, not the `huoshui` binary.
 if [ "$PROFILE" = release ]; then
-  cargo build --release -p huoshui -p huoshui-server --example abuse >&2
+  cargo build --release -p huoshui --bin huoshui >&2
+  cargo build --release -p huoshui-server --example abuse >&2
 else
-  cargo build -p huoshui -p huoshui-server --example abuse >&2
+  cargo build -p huoshui --bin huoshui >&2
+  cargo build -p huoshui-server --example abuse >&2
   PROFILE=debug
 fi
 echo "# profile: $PROFILE"
@@ -51,14 +54,14 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; kill -TERM 
 BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do curl -sf "$BASE/v1/health" >/dev/null && break; sleep 0.1; done
 
-login() { # phone -> token (the development code provider prints the code to the log)
+login() { # phone -> token on its own line (the development code provider prints the code to the log)
   local before code
   before=$(grep -c 'code=[0-9]\{6\}' "$LOG" || true)
   curl -sf -X POST "$BASE/v1/auth/code" -H 'content-type: application/json' -d "{\"phone\":\"$1\"}" >/dev/null
   for _ in $(seq 1 50); do [ "$(grep -c 'code=[0-9]\{6\}' "$LOG" || true)" -gt "$before" ] && break; sleep 0.1; done
   code=$(grep -o 'code=[0-9]\{6\}' "$LOG" | tail -1 | cut -d= -f2)
   curl -sf -X POST "$BASE/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"phone\":\"$1\",\"code\":\"$code\"}" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/'
+    -d "{\"phone\":\"$1\",\"code\":\"$code\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
 }
 for i in $(seq -w 1 12); do login "138000000$i"; done >"$DATA/tokens"
 SUBMITTER=$(head -1 "$DATA/tokens")

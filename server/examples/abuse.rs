@@ -249,9 +249,11 @@ async fn load(run: Load) -> Res<()> {
     println!("submissions_acknowledged={}", subs.acked);
     println!("submissions_shed_503={}", subs.shed);
     println!("submissions_other={}", subs.other);
-    println!("login_flood_sent={}", flood.0);
-    println!("login_flood_accepted_202={}", flood.1);
-    println!("login_flood_refused_429={}", flood.2);
+    println!("login_flood_sent={}", flood[0]);
+    println!("login_flood_accepted_202={}", flood[1]);
+    println!("login_flood_refused_429_address_bucket={}", flood[2]);
+    println!("login_flood_refused_429_code_limits={}", flood[3]);
+    println!("login_flood_other={}", flood[4]);
     let mut lat = health.0;
     lat.sort_unstable();
     println!("health_probes={} health_failed={}", lat.len(), health.1);
@@ -342,34 +344,42 @@ async fn submissions(base: &str, run: &Load, until: Instant) -> Res<Subs> {
     Ok(s)
 }
 
-/// Login-code requests from one address, as fast as 32 connections go: (sent, 202, 429).
-async fn login_flood(base: String, until: Instant) -> Res<(u64, u64, u64)> {
+/// Login-code requests from one address for ever new phones, as fast as 32 connections go:
+/// (sent, 202, 429 from the address's bucket, 429 from the login-code limits, other).
+async fn login_flood(base: String, until: Instant) -> Res<[u64; 5]> {
     let client = client_from(IpAddr::V4(Ipv4Addr::new(127, 0, 4, 1)))?;
-    let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
+    let counts: Arc<[AtomicU64; 5]> = Arc::new(Default::default());
     let mut tasks = Vec::new();
     for _ in 0..32 {
         let (client, base, counts) = (client.clone(), base.clone(), counts.clone());
         tasks.push(tokio::spawn(async move {
             while Instant::now() < until {
+                let n = counts[0].fetch_add(1, Ordering::Relaxed);
                 let r = client
                     .post(format!("{base}/v1/auth/code"))
-                    .json(&serde_json::json!({"phone": "13800000001"}))
+                    .json(&serde_json::json!({"phone": format!("139{:08}", n)}))
                     .send()
                     .await;
-                counts[0].fetch_add(1, Ordering::Relaxed);
-                match r.map(|r| r.status().as_u16()) {
-                    Ok(202) => counts[1].fetch_add(1, Ordering::Relaxed),
-                    Ok(429) => counts[2].fetch_add(1, Ordering::Relaxed),
-                    _ => 0,
+                let slot = match r {
+                    Ok(r) if r.status().as_u16() == 202 => 1,
+                    Ok(r) if r.status().as_u16() == 429 => {
+                        let text = r.text().await.unwrap_or_default();
+                        if text.contains("too_many_codes") {
+                            3
+                        } else {
+                            2
+                        }
+                    }
+                    _ => 4,
                 };
+                counts[slot].fetch_add(1, Ordering::Relaxed);
             }
         }));
     }
     for t in tasks {
         let _ = t.await;
     }
-    let n = |i: usize| counts[i].load(Ordering::Relaxed);
-    Ok((n(0), n(1), n(2)))
+    Ok(std::array::from_fn(|i| counts[i].load(Ordering::Relaxed)))
 }
 
 /// A health probe every 20 ms: latencies in µs and failures.
