@@ -50,7 +50,8 @@ HUOSHUI_MAX_STREAMS_PER_USER=0 HUOSHUI_RATE_PER_VILLAGER=off \
   "$BIN" --data-dir "$DATA" serve --listen "127.0.0.1:$PORT" --log-level warn >"$DATA/stdout" 2>"$LOG" &
 PID=$!
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; kill -TERM $PID 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$DATA"' EXIT
+# HUOSHUI_BENCH_KEEP=1 keeps the data folder (the server's log, the ids) for a look afterwards.
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; kill -TERM $PID 2>/dev/null || true; wait 2>/dev/null || true; if [ "${HUOSHUI_BENCH_KEEP:-0}" = 1 ]; then echo "# kept: $DATA"; else rm -rf "$DATA"; fi' EXIT
 BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do curl -sf "$BASE/v1/health" >/dev/null && break; sleep 0.1; done
 
