@@ -25,8 +25,10 @@ TARGET="${CARGO_TARGET_DIR:-target}"
 HARD=$(ulimit -Hn)
 ulimit -n "$HARD"
 ASKED=$STREAMS
-if [ $((STREAMS + SLOW + 1000)) -gt "$HARD" ]; then
-  STREAMS=$((HARD - SLOW - 1000))
+# Besides the streams and the slow heads, the server needs up to 1,000 sockets for submissions in
+# flight (the generator's cap), the flood's 32, the probe, the database files and a margin.
+if [ $((STREAMS + SLOW + 2000)) -gt "$HARD" ]; then
+  STREAMS=$((HARD - SLOW - 2000))
   echo "# open files are capped at $HARD per process here: $STREAMS streams instead of $ASKED"
 fi
 

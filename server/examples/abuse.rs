@@ -283,6 +283,9 @@ struct Subs {
     ids: String,
 }
 
+/// Submissions in flight at most (the script reserves open files for them on the server).
+const IN_FLIGHT: usize = 1_000;
+
 /// 1,000 submissions a second, each with its own application id and Idempotency-Key.
 async fn submissions(base: &str, run: &Load, until: Instant) -> Res<Subs> {
     let clients: Vec<reqwest::Client> = (1..=4)
@@ -290,9 +293,13 @@ async fn submissions(base: &str, run: &Load, until: Instant) -> Res<Subs> {
         .collect::<Res<_>>()?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u16, String, String)>();
     let mut tick = tokio::time::interval(Duration::from_millis(1));
+    // At most this many submissions in flight (each may hold a connection): the server's open
+    // files are counted by the script, and a slower server is sent fewer, not more sockets.
+    let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut sent = 0u64;
     while Instant::now() < until {
         tick.tick().await;
+        let permit = in_flight.clone().acquire_owned().await?;
         sent += 1;
         let client = clients[(sent % 4) as usize].clone();
         let id = uuid::Uuid::new_v4().to_string();
@@ -305,6 +312,7 @@ async fn submissions(base: &str, run: &Load, until: Instant) -> Res<Subs> {
             .json(&body);
         let tx = tx.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             let (status, code) = match req.send().await {
                 Ok(r) => {
                     let status = r.status().as_u16();
