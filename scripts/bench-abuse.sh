@@ -13,7 +13,7 @@
 # Sources: streams from 127.0.1.x (500 per address, under the default per-address cap),
 # slow heads from 127.0.2.x, submissions from 127.0.3.1-4, the flood from 127.0.4.1, the probe
 # from 127.0.5.1. Limits are the defaults except: no cap on streams per user (the streams come
-# from the 12 demo villagers) and no per-villager bucket (one villager submits 1,000/s).
+# from 11 demo villagers) and no per-villager bucket (the first villager submits 1,000/s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STREAMS="${1:-20000}"
@@ -25,17 +25,22 @@ TARGET="${CARGO_TARGET_DIR:-target}"
 HARD=$(ulimit -Hn)
 ulimit -n "$HARD"
 ASKED=$STREAMS
-if [ $((STREAMS + SLOW + 1000)) -gt "$HARD" ]; then
-  STREAMS=$((HARD - SLOW - 1000))
+# Besides the streams and the slow heads, the server needs up to 1,000 sockets for submissions in
+# flight (the generator's cap), the flood's 32, the probe, the database files and a margin.
+if [ $((STREAMS + SLOW + 2000)) -gt "$HARD" ]; then
+  STREAMS=$((HARD - SLOW - 2000))
   echo "# open files are capped at $HARD per process here: $STREAMS streams instead of $ASKED"
 fi
 
 # HUOSHUI_BENCH_PROFILE=debug uses the debug builds (quicker to build; figures are an upper bound).
 PROFILE="${HUOSHUI_BENCH_PROFILE:-release}"
+# Two builds: with `--example`, cargo builds only the example, not the `huoshui` binary.
 if [ "$PROFILE" = release ]; then
-  cargo build --release -p huoshui -p huoshui-server --example abuse >&2
+  cargo build --release -p huoshui --bin huoshui >&2
+  cargo build --release -p huoshui-server --example abuse >&2
 else
-  cargo build -p huoshui -p huoshui-server --example abuse >&2
+  cargo build -p huoshui --bin huoshui >&2
+  cargo build -p huoshui-server --example abuse >&2
   PROFILE=debug
 fi
 echo "# profile: $PROFILE"
@@ -47,18 +52,19 @@ HUOSHUI_MAX_STREAMS_PER_USER=0 HUOSHUI_RATE_PER_VILLAGER=off \
   "$BIN" --data-dir "$DATA" serve --listen "127.0.0.1:$PORT" --log-level warn >"$DATA/stdout" 2>"$LOG" &
 PID=$!
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; kill -TERM $PID 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$DATA"' EXIT
+# HUOSHUI_BENCH_KEEP=1 keeps the data folder (the server's log, the ids) for a look afterwards.
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; kill -TERM $PID 2>/dev/null || true; wait 2>/dev/null || true; if [ "${HUOSHUI_BENCH_KEEP:-0}" = 1 ]; then echo "# kept: $DATA"; else rm -rf "$DATA"; fi' EXIT
 BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do curl -sf "$BASE/v1/health" >/dev/null && break; sleep 0.1; done
 
-login() { # phone -> token (the development code provider prints the code to the log)
+login() { # phone -> token on its own line (the development code provider prints the code to the log)
   local before code
   before=$(grep -c 'code=[0-9]\{6\}' "$LOG" || true)
   curl -sf -X POST "$BASE/v1/auth/code" -H 'content-type: application/json' -d "{\"phone\":\"$1\"}" >/dev/null
   for _ in $(seq 1 50); do [ "$(grep -c 'code=[0-9]\{6\}' "$LOG" || true)" -gt "$before" ] && break; sleep 0.1; done
   code=$(grep -o 'code=[0-9]\{6\}' "$LOG" | tail -1 | cut -d= -f2)
   curl -sf -X POST "$BASE/v1/auth/login" -H 'content-type: application/json' \
-    -d "{\"phone\":\"$1\",\"code\":\"$code\"}" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/'
+    -d "{\"phone\":\"$1\",\"code\":\"$code\"}" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
 }
 for i in $(seq -w 1 12); do login "138000000$i"; done >"$DATA/tokens"
 SUBMITTER=$(head -1 "$DATA/tokens")
@@ -68,7 +74,9 @@ rss() { awk "/^$1:/ {print \$2}" "/proc/$PID/status"; }
 echo "# $(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); open files $HARD"
 sleep 1
 RSS0=$(rss VmRSS)
-"$GEN" streams "127.0.0.1:$PORT" "$STREAMS" $((LOAD_SECONDS + 10)) "$DATA/tokens" >"$DATA/streams.out" &
+# The streams are the other eleven villagers' (idle: the submissions are the first villager's).
+tail -n +2 "$DATA/tokens" >"$DATA/stream_tokens"
+"$GEN" streams "127.0.0.1:$PORT" "$STREAMS" $((LOAD_SECONDS + 10)) "$DATA/stream_tokens" >"$DATA/streams.out" &
 PIDS+=($!)
 for _ in $(seq 1 600); do grep -q '^streams_open=' "$DATA/streams.out" && break; sleep 0.5; done
 sleep 3
@@ -115,6 +123,11 @@ a, s, o = stored(acked), stored(shed), stored(other)
 print(f"acknowledged={len(acked)} stored={a} missing={len(acked) - a}")
 print(f"shed={len(shed)} stored_anyway={s}")
 print(f"other_answers={len(other)} of_which_stored={o}")
+kinds = {}
+for l in lines:
+    if l[0] == "other":
+        kinds[l[1]] = kinds.get(l[1], 0) + 1
+print("other_answers_by_status_and_code=" + (" ".join(f"{k}x{v}" for k, v in sorted(kinds.items())) or "none"))
 print(f"applications_in_database={rows} distinct_ids={distinct} (= acknowledged + other stored: {len(acked) + o})")
 ok = len(acked) > 0 and a == len(acked) and s == 0 and rows == distinct == len(acked) + o
 print("CHECK", "OK: every acknowledged submission stored exactly once, nothing shed stored" if ok else "FAILED")

@@ -249,9 +249,11 @@ async fn load(run: Load) -> Res<()> {
     println!("submissions_acknowledged={}", subs.acked);
     println!("submissions_shed_503={}", subs.shed);
     println!("submissions_other={}", subs.other);
-    println!("login_flood_sent={}", flood.0);
-    println!("login_flood_accepted_202={}", flood.1);
-    println!("login_flood_refused_429={}", flood.2);
+    println!("login_flood_sent={}", flood[0]);
+    println!("login_flood_accepted_202={}", flood[1]);
+    println!("login_flood_refused_429_address_bucket={}", flood[2]);
+    println!("login_flood_refused_429_code_limits={}", flood[3]);
+    println!("login_flood_other={}", flood[4]);
     let mut lat = health.0;
     lat.sort_unstable();
     println!("health_probes={} health_failed={}", lat.len(), health.1);
@@ -281,6 +283,9 @@ struct Subs {
     ids: String,
 }
 
+/// Submissions in flight at most (the script reserves open files for them on the server).
+const IN_FLIGHT: usize = 1_000;
+
 /// 1,000 submissions a second, each with its own application id and Idempotency-Key.
 async fn submissions(base: &str, run: &Load, until: Instant) -> Res<Subs> {
     let clients: Vec<reqwest::Client> = (1..=4)
@@ -288,9 +293,13 @@ async fn submissions(base: &str, run: &Load, until: Instant) -> Res<Subs> {
         .collect::<Res<_>>()?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u16, String, String)>();
     let mut tick = tokio::time::interval(Duration::from_millis(1));
+    // At most this many submissions in flight (each may hold a connection): the server's open
+    // files are counted by the script, and a slower server is sent fewer, not more sockets.
+    let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut sent = 0u64;
     while Instant::now() < until {
         tick.tick().await;
+        let permit = in_flight.clone().acquire_owned().await?;
         sent += 1;
         let client = clients[(sent % 4) as usize].clone();
         let id = uuid::Uuid::new_v4().to_string();
@@ -303,6 +312,7 @@ async fn submissions(base: &str, run: &Load, until: Instant) -> Res<Subs> {
             .json(&body);
         let tx = tx.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             let (status, code) = match req.send().await {
                 Ok(r) => {
                     let status = r.status().as_u16();
@@ -342,34 +352,42 @@ async fn submissions(base: &str, run: &Load, until: Instant) -> Res<Subs> {
     Ok(s)
 }
 
-/// Login-code requests from one address, as fast as 32 connections go: (sent, 202, 429).
-async fn login_flood(base: String, until: Instant) -> Res<(u64, u64, u64)> {
+/// Login-code requests from one address for ever new phones, as fast as 32 connections go:
+/// (sent, 202, 429 from the address's bucket, 429 from the login-code limits, other).
+async fn login_flood(base: String, until: Instant) -> Res<[u64; 5]> {
     let client = client_from(IpAddr::V4(Ipv4Addr::new(127, 0, 4, 1)))?;
-    let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
+    let counts: Arc<[AtomicU64; 5]> = Arc::new(Default::default());
     let mut tasks = Vec::new();
     for _ in 0..32 {
         let (client, base, counts) = (client.clone(), base.clone(), counts.clone());
         tasks.push(tokio::spawn(async move {
             while Instant::now() < until {
+                let n = counts[0].fetch_add(1, Ordering::Relaxed);
                 let r = client
                     .post(format!("{base}/v1/auth/code"))
-                    .json(&serde_json::json!({"phone": "13800000001"}))
+                    .json(&serde_json::json!({"phone": format!("139{:08}", n)}))
                     .send()
                     .await;
-                counts[0].fetch_add(1, Ordering::Relaxed);
-                match r.map(|r| r.status().as_u16()) {
-                    Ok(202) => counts[1].fetch_add(1, Ordering::Relaxed),
-                    Ok(429) => counts[2].fetch_add(1, Ordering::Relaxed),
-                    _ => 0,
+                let slot = match r {
+                    Ok(r) if r.status().as_u16() == 202 => 1,
+                    Ok(r) if r.status().as_u16() == 429 => {
+                        let text = r.text().await.unwrap_or_default();
+                        if text.contains("too_many_codes") {
+                            3
+                        } else {
+                            2
+                        }
+                    }
+                    _ => 4,
                 };
+                counts[slot].fetch_add(1, Ordering::Relaxed);
             }
         }));
     }
     for t in tasks {
         let _ = t.await;
     }
-    let n = |i: usize| counts[i].load(Ordering::Relaxed);
-    Ok((n(0), n(1), n(2)))
+    Ok(std::array::from_fn(|i| counts[i].load(Ordering::Relaxed)))
 }
 
 /// A health probe every 20 ms: latencies in µs and failures.

@@ -511,19 +511,22 @@ pub async fn command(
                 .as_bytes(),
         )
     };
-    let (view, notices) = state
+    let (view, notices, new_task) = state
         .db
         .write(move |conn| {
             if let Some(key) = &key
                 && let Some(stored) = prior_answer(conn, &user.id, key, &request_hash)?
             {
-                return Ok((stored.body, Vec::new()));
+                return Ok((stored.body, Vec::new(), None));
             }
             let mut app = load(conn, &id)?.ok_or_else(ApiError::not_found)?;
             let bank = bank_of(conn, &id)?.unwrap_or_default();
             if !visible_to(&user, &app, &bank) {
                 return Err(ApiError::not_found());
             }
+            // A manager the task is (re)assigned to is pushed the new task (the ladder's step).
+            let assigning = matches!(what, Do::AssignTo(_));
+            let manager_before = app.manager_id.clone();
             let cmd = match what {
                 Do::Command(cmd) => cmd,
                 Do::AssignTo(target) => {
@@ -572,10 +575,18 @@ pub async fn command(
                     now,
                 )?;
             }
-            Ok((body, vec![published]))
+            let ms = now.as_millisecond();
+            let new_task = (assigning && app.manager_id != manager_before)
+                .then(|| {
+                    crate::ladder::claim_assigned(conn, id.as_str(), app.manager_id.as_deref(), ms)
+                })
+                .transpose()?
+                .flatten();
+            Ok((body, vec![published], new_task))
         })
         .await?;
     announce(state, notices);
+    crate::ladder::push_new_task(state, new_task);
     Ok(view)
 }
 

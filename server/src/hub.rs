@@ -7,8 +7,9 @@
 //! and must never block a writer: a slow listener misses wake-ups and re-syncs, it does not stall.
 
 use huoshui_core::wire::StreamMessage;
-use std::sync::Arc;
-use tokio::sync::broadcast;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, watch};
 
 /// A message and who may see it, as decided inside a write (before its feed rows exist).
 #[derive(Debug, Clone)]
@@ -30,10 +31,27 @@ impl Published {
     }
 }
 
-/// The hub: a broadcast channel; each stream keeps only the wake-ups addressed to its user.
+/// The hub: a broadcast channel for the streams that see many users' messages (the
+/// supervision page), and for each user with an open stream a watch of the newest feed id
+/// addressed to them, so that a message wakes only its recipients' streams (an idle stream
+/// costs nothing when other people's messages pass).
 #[derive(Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<Published>>,
+    users: Arc<Mutex<Users>>,
+}
+
+/// The watches of the users with open streams, and how many there were at the last sweep.
+#[derive(Default)]
+struct Users {
+    by_id: HashMap<String, watch::Sender<i64>>,
+    swept_at: usize,
+}
+
+fn lock(users: &Mutex<Users>) -> std::sync::MutexGuard<'_, Users> {
+    users
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Default for Hub {
@@ -45,15 +63,77 @@ impl Default for Hub {
 impl Hub {
     pub fn new() -> Hub {
         let (tx, _) = broadcast::channel(4096);
-        Hub { tx }
+        Hub {
+            tx,
+            users: Arc::default(),
+        }
     }
 
     /// Announces a committed message (no listener is fine: the feed is the truth).
     pub fn publish(&self, published: Published) {
+        {
+            let users = lock(&self.users);
+            for (user, id) in &published.entries {
+                if let Some(tx) = users.by_id.get(user) {
+                    tx.send_if_modified(|newest| {
+                        let later = *id > *newest;
+                        if later {
+                            *newest = *id;
+                        }
+                        later
+                    });
+                }
+            }
+        }
         let _ = self.tx.send(Arc::new(published));
     }
 
+    /// Every message, for a stream that sees many users' messages.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.tx.subscribe()
+    }
+
+    /// Wakes when a message for `user_id` is published after this call: the watch holds the
+    /// newest feed id addressed to them.
+    pub fn subscribe_user(&self, user_id: &str) -> watch::Receiver<i64> {
+        let mut users = lock(&self.users);
+        // Forget the users whose streams have all closed, now and then (amortised).
+        if users.by_id.len() >= 2 * users.swept_at.max(512) {
+            users.by_id.retain(|_, tx| tx.receiver_count() > 0);
+            users.swept_at = users.by_id.len();
+        }
+        match users.by_id.get(user_id) {
+            Some(tx) => tx.subscribe(),
+            None => {
+                let (tx, rx) = watch::channel(0);
+                users.by_id.insert(user_id.to_owned(), tx);
+                rx
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn a_message_wakes_only_its_recipients_streams() {
+        let hub = Hub::new();
+        let mut mine = hub.subscribe_user("v1");
+        let other = hub.subscribe_user("v2");
+        let published = |id| Published {
+            entries: vec![("v1".to_owned(), id), ("m1".to_owned(), id)],
+        };
+        hub.publish(published(7));
+        assert!(mine.has_changed().unwrap());
+        assert_eq!(*mine.borrow_and_update(), 7);
+        assert!(
+            !other.has_changed().unwrap(),
+            "another user's stream sleeps on"
+        );
+        hub.publish(published(5));
+        assert!(!mine.has_changed().unwrap(), "an older id wakes nothing");
     }
 }

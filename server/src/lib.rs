@@ -255,16 +255,16 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let app =
         api::router(state.clone()).merge(supervision::router(state.clone(), config.supervision));
     let app = limits::protect(app, &state);
-    // Plain HTTP goes through the accept loop of `limits` (header-read timeout, connections per
-    // address); HTTPS through axum-server's rustls acceptor (the per-request limits apply to both).
-    let serve = match config.tls {
-        None => {
-            let until = shutdown.clone();
-            let limits = config.limits;
-            tokio::spawn(async move { limits::serve::serve(listener, app, &limits, until).await })
-        }
-        Some(tls) => serving::spawn(listener, app, shutdown.clone(), Some(tls)).await?,
-    };
+    // Plain HTTP and HTTPS both go through the accept loop of `limits` (header-read timeout,
+    // connections per address; the TLS handshake under the same timeout).
+    let serve = serving::spawn(
+        listener,
+        app,
+        shutdown.clone(),
+        config.tls,
+        config.limits.clone(),
+    )
+    .await?;
     let sweeper = config.sla_poll.map(|every| {
         let state = state.clone();
         let mut stopped = shutdown.clone();

@@ -3,15 +3,16 @@
 //! (`insecure_http`, for a TLS-terminating reverse proxy in front). Also the production
 //! guard: a production start refuses the demo accounts and the development code provider.
 //! Owns the serving task and its graceful stop; every connection carries its peer address
-//! (for the login-code limits).
+//! (for the login-code limits), and HTTPS gets the same header-read timeout and connection cap
+//! per address as plain HTTP (one accept loop, [`crate::limits::serve`]).
 //! Must never serve plain HTTP on a non-loopback address by default, nor start production
 //! with demo accounts or printed codes.
 
+use crate::limits::Limits;
 use crate::{Config, StartError};
 use axum::Router;
-use std::net::SocketAddr;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// A TLS certificate chain and its private key, both PEM files.
 #[derive(Debug, Clone)]
@@ -42,25 +43,29 @@ pub fn check(config: &Config) -> Result<(), StartError> {
 
 type Served = tokio::task::JoinHandle<std::io::Result<()>>;
 
-/// Serves `app` on `listener` until `until` turns true: HTTPS when `tls` is given.
+/// Serves `app` on `listener` until `until` turns true, through the accept loop of
+/// [`crate::limits::serve`] (header-read timeout, connections per address): HTTPS when `tls` is
+/// given (HTTP/1.1 only, the handshake also under the header-read timeout), else plain HTTP.
 pub async fn spawn(
     listener: tokio::net::TcpListener,
     app: Router,
-    mut until: tokio::sync::watch::Receiver<bool>,
+    until: tokio::sync::watch::Receiver<bool>,
     tls: Option<TlsFiles>,
+    limits: Limits,
 ) -> Result<Served, StartError> {
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let Some(tls) = tls else {
-        return Ok(tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = until.wait_for(|stopped| *stopped).await;
-                })
-                .await
-        }));
+    let acceptor = match tls {
+        None => None,
+        Some(tls) => Some(acceptor(&tls).await?),
     };
+    Ok(tokio::spawn(async move {
+        crate::limits::serve::serve(listener, app, &limits, until, acceptor).await
+    }))
+}
+
+/// The rustls acceptor for the certificate and key files.
+async fn acceptor(tls: &TlsFiles) -> Result<RustlsAcceptor, StartError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+    let files = RustlsConfig::from_pem_file(&tls.cert, &tls.key)
         .await
         .map_err(|e| {
             StartError::Tls(format!(
@@ -69,18 +74,10 @@ pub async fn spawn(
                 tls.key.display()
             ))
         })?;
-    let listener = listener
-        .into_std()
-        .map_err(|e| StartError::Tls(e.to_string()))?;
-    let handle = axum_server::Handle::new();
-    let stopper = handle.clone();
-    tokio::spawn(async move {
-        let _ = until.wait_for(|stopped| *stopped).await;
-        stopper.graceful_shutdown(Some(Duration::from_secs(30)));
-    });
-    let server = axum_server::from_tcp_rustls(listener, rustls)
-        .map_err(|e| StartError::Tls(e.to_string()))?;
-    Ok(tokio::spawn(async move {
-        server.handle(handle).serve(app).await
-    }))
+    // The accept loop speaks HTTP/1.1 only: offer nothing else in the handshake.
+    let mut config = (*files.get_inner()).clone();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(RustlsAcceptor::new(RustlsConfig::from_config(
+        std::sync::Arc::new(config),
+    )))
 }

@@ -719,3 +719,32 @@ async fn behind_a_trusted_tls_proxy_the_cookie_is_secure_and_the_origin_is_https
     );
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_live_page_beyond_the_stream_cap_closes_the_administrators_oldest() {
+    let tmp = tempdir();
+    let p =
+        Platform::start_configured(tmp.path(), clock(), |c| c.limits.streams_per_user = 2).await;
+    let page = Page::new(&p);
+    let admin = page.sign_in(&p, "admin").await;
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        let r = page.get("/admin/live", Some(&admin.cookie)).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        streams.push(r);
+    }
+    let mut oldest = streams.remove(0);
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Ok(Some(_)) = oldest.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the oldest page stream ended");
+    let streams_of = |id: &str| p.running.state.limits.streams.open_of(id);
+    assert_eq!(streams_of("admin-page:admin"), 2);
+    // The page's streams are counted apart from the app's: the phone keeps its own.
+    let phone = p.login("admin").await.stream().await;
+    assert_eq!(streams_of("admin"), 1);
+    assert_eq!(streams_of("admin-page:admin"), 2);
+    drop((streams, phone));
+    p.stop().await;
+}

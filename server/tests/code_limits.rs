@@ -235,3 +235,87 @@ async fn the_sms_provider_texts_a_code_that_signs_in_and_a_failed_text_is_503() 
     assert_eq!(r.body["error"]["code"], "sms_unavailable");
     p.stop().await;
 }
+
+/// Asks for a code through the supervision page's form (`/admin/login/code`), as a browser
+/// behind `forwarded` would: (status, Retry-After).
+async fn ask_on_the_page(p: &Platform, phone: &str, forwarded: &str) -> (StatusCode, Option<u64>) {
+    let form = p
+        .http
+        .get(format!("{}/admin/login", p.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .find_map(|v| {
+            let v = v.to_str().unwrap();
+            v.strip_prefix("huoshui_admin_login=")
+                .map(|rest| rest.split(';').next().unwrap().to_owned())
+        })
+        .unwrap();
+    let html = form.text().await.unwrap();
+    let marker = r#"name="csrf" value=""#;
+    let rest = &html[html.find(marker).unwrap() + marker.len()..];
+    let csrf = &rest[..rest.find('"').unwrap()];
+    let r = p
+        .http
+        .post(format!("{}/admin/login/code", p.base))
+        .header("cookie", format!("huoshui_admin_login={cookie}"))
+        .header("origin", &p.base)
+        .header("x-forwarded-for", forwarded)
+        .form(&[("csrf", csrf), ("phone", phone)])
+        .send()
+        .await
+        .unwrap();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().parse().unwrap());
+    (r.status(), retry)
+}
+
+#[tokio::test]
+async fn the_supervision_pages_codes_count_against_the_client_address_like_the_apps() {
+    let tmp = tempdir();
+    let p = Platform::start_configured(
+        tmp.path(),
+        Arc::new(huoshui_server::clock::ManualClock::new(common::start_time())),
+        |c| {
+            c.sign_in.limits = CodeLimits {
+                per_client_per_hour: 3,
+                ..CodeLimits::default()
+            };
+            c.sign_in.client_header = Some(axum::http::HeaderName::from_static("x-forwarded-for"));
+        },
+    )
+    .await;
+    // Two codes asked in the app and one on the page, each for another phone, from one address.
+    assert_eq!(
+        ask(&p, "13300000001", Some("203.0.113.9")).await.status,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        ask(&p, "13300000002", Some("203.0.113.9")).await.status,
+        StatusCode::ACCEPTED
+    );
+    let admin = p.phone_of("admin");
+    assert_eq!(
+        ask_on_the_page(&p, &admin, "203.0.113.9").await.0,
+        StatusCode::OK
+    );
+    // The page's fourth code from that address is refused, though the phone asked for none.
+    let manager = p.phone_of("m-runchang-1");
+    let (status, retry) = ask_on_the_page(&p, &manager, "203.0.113.9").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(retry, Some(3600));
+    assert!(p.codes.latest(&manager).is_none(), "no code was sent");
+    assert_eq!(
+        ask_on_the_page(&p, &manager, "198.51.100.4").await.0,
+        StatusCode::OK,
+        "another address has its own count"
+    );
+    assert!(p.codes.latest(&manager).is_some());
+    p.stop().await;
+}

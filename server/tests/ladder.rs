@@ -253,3 +253,42 @@ async fn a_task_called_back_in_time_gets_neither_text_nor_alert() {
     assert_eq!(push.alerts().len(), 1, "only the new task");
     p.stop().await;
 }
+
+#[tokio::test]
+async fn a_task_reassigned_to_another_manager_is_pushed_to_that_manager_once() {
+    let tmp = tempdir();
+    let (p, push, _sms) = start(tmp.path(), Arc::new(ManualClock::new(common::start_time()))).await;
+    let v = p.login("v001").await;
+    let id = v.apply(&p.product_of_bank("runchang").await).await;
+    let first = v.get(&format!("/v1/applications/{id}")).await.body["manager_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = ["m-runchang-1", "m-runchang-2"]
+        .into_iter()
+        .find(|m| *m != first)
+        .unwrap();
+    let admin = p.login("admin").await;
+    let reassign = format!("/v1/admin/applications/{id}/reassign");
+    let moved = admin.post(&reassign, json!({"manager_id": other})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert_eq!(moved.body["manager_id"], other);
+    let new_task = |m: &str| {
+        (
+            m.to_owned(),
+            Notice::NewTask {
+                task_id: id.clone(),
+            },
+        )
+    };
+    assert_eq!(
+        push.alerts(),
+        vec![new_task(&first), new_task(other)],
+        "the new manager is pushed the task"
+    );
+    // Reassigning to the manager who has it already pushes nothing more.
+    let again = admin.post(&reassign, json!({"manager_id": other})).await;
+    assert!(!again.status.is_server_error(), "{}", again.text);
+    assert_eq!(push.alerts().len(), 2);
+    p.stop().await;
+}

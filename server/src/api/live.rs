@@ -111,8 +111,8 @@ pub(super) async fn events(
 ) -> Result<Sse<impl futures_util::Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     // Subscribe BEFORE reading where the feed stands: a message committed in between wakes
     // this stream and is read from the feed, so nothing falls in the gap.
-    let rx = state.hub.subscribe();
     let user_id = who.user.id;
+    let rx = state.hub.subscribe_user(&user_id);
     let asked = headers
         .get("last-event-id")
         .map(|v| v.to_str().ok().and_then(|t| t.trim().parse::<i64>().ok()));
@@ -162,7 +162,8 @@ fn resync_event() -> SseEvent {
 /// One user's open stream: where it stands in their feed and what is ready to send.
 struct LiveFeed {
     state: AppState,
-    rx: tokio::sync::broadcast::Receiver<std::sync::Arc<crate::hub::Published>>,
+    /// The newest feed id addressed to this user (woken only by their own messages).
+    rx: tokio::sync::watch::Receiver<i64>,
     shutdown: tokio::sync::watch::Receiver<bool>,
     user_id: String,
     /// The last feed id sent (or the starting point); only later rows are sent.
@@ -216,18 +217,12 @@ impl LiveFeed {
                     changed = f.shutdown.changed() => {
                         if changed.is_err() || *f.shutdown.borrow() { return None; }
                     }
-                    got = f.rx.recv() => match got {
-                        Ok(p) => {
-                            if p.entries.iter().any(|(u, id)| *u == f.user_id && *id > f.last) {
-                                f.catch_up = true;
-                            }
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                            // Wake-ups were missed: say so, then read the feed (nothing is lost).
-                            f.pending.push_back(resync_event());
+                    got = f.rx.changed() => {
+                        if got.is_err() { return None; }
+                        // The watch keeps only the newest id: nothing is missed, never lagged.
+                        if *f.rx.borrow_and_update() > f.last {
                             f.catch_up = true;
                         }
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                     }
                 }
             }

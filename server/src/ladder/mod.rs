@@ -1,5 +1,6 @@
 //! The escalation ladder of a new task (issue 10): the assigned manager is pushed
-//! `Notice::NewTask` at submission; if they have not opened the task within the county's
+//! `Notice::NewTask` at submission (and a manager the task is later assigned or reassigned to,
+//! when they get it); if they have not opened the task within the county's
 //! `unopened_sms_minutes` (catalog `sla`, 2 by default), a text message
 //! (`SmsMessage::TaskWaiting`) goes to them; when the SLA sweep escalates the task (the
 //! catalog's `escalation_minutes`, 10), every administrator gets `Notice::Escalation` by push
@@ -70,7 +71,34 @@ pub fn claim_new_task(
     Ok(None)
 }
 
-/// After the submission's commit: the push claimed by [`claim_new_task`].
+/// Inside the write that assigned or reassigned the task to `manager_id` (by an administrator):
+/// claims the new-task push to that manager. A task never pushed before claims the
+/// submission's step; otherwise the step is per manager (`new_task_push:<manager>`), so each
+/// new assignee is pushed once. Answers what [`push_new_task`] sends after the commit.
+pub fn claim_assigned(
+    conn: &Connection,
+    application_id: &str,
+    manager_id: Option<&str>,
+    now_ms: i64,
+) -> Result<Option<(String, String)>, ApiError> {
+    let Some(manager) = manager_id else {
+        return Ok(None);
+    };
+    let first = claim(conn, application_id, NEW_TASK_PUSH, now_ms)?;
+    if first
+        || claim(
+            conn,
+            application_id,
+            &format!("{NEW_TASK_PUSH}:{manager}"),
+            now_ms,
+        )?
+    {
+        return Ok(Some((manager.to_owned(), application_id.to_owned())));
+    }
+    Ok(None)
+}
+
+/// After the commit: the push claimed by [`claim_new_task`] or [`claim_assigned`].
 pub fn push_new_task(state: &AppState, claimed: Option<(String, String)>) {
     if let Some((manager, task_id)) = claimed {
         state.push.notify(&manager, &Notice::NewTask { task_id });

@@ -4,19 +4,23 @@
 //! sends no next request). Stops gracefully: on the stop signal it accepts nothing more, tells
 //! every connection to finish its request in flight, and returns when they have.
 //!
-//! [`serve`] is one function taking a listener, the router and the limits, so that TLS (another
-//! part) can wrap each accepted stream before it is served. Must never block the loop on one
-//! client (the refusal is written from its own task, under a short deadline).
+//! [`serve`] is one loop for plain HTTP and HTTPS: with a TLS acceptor, each accepted connection
+//! is counted against its address first, then its handshake must finish within the header-read
+//! timeout, then it is served exactly like a plain one (HTTP/1.1). Must never block the loop on
+//! one client (the refusal and the handshake run in the connection's own task, under deadlines).
 
 use super::bucket::Counters;
 use super::settings::Limits;
 use axum::extract::ConnectInfo;
+use axum_server::accept::Accept;
+use axum_server::tls_rustls::RustlsAcceptor;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use std::net::IpAddr;
+use hyper_util::server::graceful::Watcher;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
@@ -45,17 +49,19 @@ async fn refuse(mut stream: TcpStream) {
     .await;
 }
 
-/// Serves `app` on `listener` under `limits` until `stop` turns true.
+/// Serves `app` on `listener` under `limits` until `stop` turns true; HTTPS when `tls` is given.
 pub async fn serve(
     listener: TcpListener,
     app: axum::Router,
     limits: &Limits,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    tls: Option<RustlsAcceptor>,
 ) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read)
         .keep_alive(true);
+    let tls = tls.map(|t| t.handshake_timeout(limits.header_read));
     let per_address = Counters::<IpAddr>::new(limits.connections_per_address);
     let graceful = GracefulShutdown::new();
     let stopped = async move {
@@ -76,22 +82,68 @@ pub async fn serve(
             () = &mut stopped => break,
         };
         let Some(slot) = per_address.enter(peer.ip()) else {
-            tokio::spawn(refuse(stream));
+            // Over the cap: a plain answer on a plain port; on a TLS port just the close.
+            if tls.is_none() {
+                tokio::spawn(refuse(stream));
+            }
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(req.map(axum::body::Body::new))
-        });
-        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
-            let _slot = slot;
-            let _ = conn.await;
-        });
+        let one = One {
+            http: http.clone(),
+            app: app.clone(),
+            peer,
+            watcher: graceful.watcher(),
+        };
+        match &tls {
+            None => {
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    one.serve(stream).await;
+                });
+            }
+            Some(tls) => {
+                let handshake = tls.accept(stream, ());
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    // A failed or too slow handshake (header-read timeout) just closes.
+                    if let Ok((stream, _)) = handshake.await {
+                        one.serve(stream).await;
+                    }
+                });
+            }
+        }
     }
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// One accepted connection, ready to be served.
+struct One {
+    http: hyper::server::conn::http1::Builder,
+    app: axum::Router,
+    peer: SocketAddr,
+    watcher: Watcher,
+}
+
+impl One {
+    async fn serve<I>(self, io: I)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let One {
+            http,
+            app,
+            peer,
+            watcher,
+        } = self;
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(req.map(axum::body::Body::new))
+        });
+        let _ = watcher
+            .watch(http.serve_connection(TokioIo::new(io), service))
+            .await;
+    }
 }

@@ -32,7 +32,6 @@ use serde::Deserialize;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Most escalations listed on the page (the oldest first; the tile counts them all).
 pub const ESCALATIONS_SHOWN: u32 = 50;
@@ -133,19 +132,21 @@ fn check_login_form(headers: &HeaderMap, https: bool, form: &LoginForm) -> Resul
 }
 
 /// `POST /admin/login/code`: sends a one-time code (if the phone has an account) and shows
-/// the form again with the phone filled in.
+/// the form again with the phone filled in. Counted like the app's codes: per phone and per
+/// client address (a refusal is the form again, 429, with the wait in words).
 async fn request_code(
     State(state): State<AppState>,
     Extension(settings): Extension<Arc<Settings>>,
     uri: Uri,
     headers: HeaderMap,
+    client: crate::code_limits::ClientAddr,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Result<Response, Refusal> {
     let Form(form) = form.map_err(|_| Refusal::Forged)?;
     let (https, _) = secure_for(&uri, &headers, &settings);
     check_login_form(&headers, https, &form)?;
     let phone = form.phone.trim().to_owned();
-    match auth::request_code(&state, phone.clone()).await {
+    match auth::request_code_from(&state, phone.clone(), client.0).await {
         Ok(()) => Ok(pages::page_response(
             StatusCode::OK,
             pages::login_page(
@@ -158,15 +159,22 @@ async fn request_code(
                 None,
             ),
         )),
-        Err(e) if e.status.is_client_error() => Ok(pages::page_response(
-            e.status,
-            pages::login_page(
-                &form.csrf,
-                &phone,
-                None,
-                Some((&e.message_zh, &e.message_en)),
-            ),
-        )),
+        Err(e) if e.status.is_client_error() => {
+            let mut page = pages::page_response(
+                e.status,
+                pages::login_page(
+                    &form.csrf,
+                    &phone,
+                    None,
+                    Some((&e.message_zh, &e.message_en)),
+                ),
+            );
+            if let Some(wait) = e.retry_after {
+                page.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, wait.into());
+            }
+            Ok(page)
+        }
         Err(e) => Err(fault(e)),
     }
 }
@@ -484,7 +492,12 @@ async fn live_stream(
         catch_up: resume.is_some(),
     }
     .into_stream();
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    // Capped like the app's streams (one too many closes the oldest), counted apart from them
+    // so that a manager's open page never closes the phone's stream.
+    let page_user = format!("admin-page:{}", viewer.user.id);
+    let stream = state.limits.streams.admit(&page_user, stream);
+    let every = state.limits.settings.stream_keep_alive;
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(every)))
 }
 
 /// `GET /admin/export/{table}.csv`.
