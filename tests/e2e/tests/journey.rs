@@ -168,12 +168,15 @@ async fn a_submission_made_offline_reaches_the_platform_once_under_the_phones_id
         SyncMark::Draft,
         "a draft is on the phone only"
     );
+    // Offline before the captures: each capture starts a background sync, and one started
+    // online could still be running (having reached the platform) when the submission's sync
+    // below joins it.
+    relay.set_online(false);
     let photo = png(64, 48);
     let paper = pdf(40_000);
     let photo_sha = capture(&phone, DocumentKind::IdCardFront, &draft.id, &photo);
     let paper_sha = capture(&phone, DocumentKind::LandContract, &draft.id, &paper);
 
-    relay.set_online(false);
     let timeline = phone.core.submit(&draft.id).unwrap();
     assert_eq!(timeline.application.sync_mark, SyncMark::Waiting);
     assert!(
