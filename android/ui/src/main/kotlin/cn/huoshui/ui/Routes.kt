@@ -189,8 +189,9 @@ fun InboxRoute(core: HuoshuiCore, nav: (Nav) -> Unit) {
 
 @Composable
 fun TaskRoute(core: HuoshuiCore, shell: Shell, applicationId: String, nav: (Nav) -> Unit) {
-    var version by remember { mutableIntStateOf(0) }
-    var form by remember { mutableStateOf<ReviewForm?>(null) }
+    // Keyed by the task: a form opened on one task never shows (or is sent) on another.
+    var version by remember(applicationId) { mutableIntStateOf(0) }
+    var form by remember(applicationId) { mutableStateOf<ReviewForm?>(null) }
     val act = rememberAct()
     Shown(load(applicationId, version) { core.taskScreen(applicationId) }.value) { m ->
         val problem = form?.let { core.reviewProblem(it) }

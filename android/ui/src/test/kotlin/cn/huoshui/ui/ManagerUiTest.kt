@@ -1,6 +1,7 @@
 package cn.huoshui.ui
 
 import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.assertIsEnabled
 import androidx.compose.ui.test.assertIsNotEnabled
 import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.hasText
@@ -188,5 +189,10 @@ class ManagerUiTest {
         }
         go(navigator, Nav.Task(id))
         awaitTag("action-APPROVE")
+        // The buttons stay disabled while the previous task's action is still being written;
+        // a tap on a disabled button is lost, so wait until they take taps.
+        waitFor("the review actions enabled", 20) {
+            runCatching { tagged("action-APPROVE").assertIsEnabled() }.isSuccess
+        }
     }
 }
