@@ -100,8 +100,11 @@ const LOCAL_APPLICATIONS: &str = "SELECT a.id FROM applications a WHERE NOT EXIS
     (SELECT 1 FROM application_events e WHERE e.application_id = a.id AND e.local = 0) ORDER BY a.id";
 
 /// Of those, the ones that survive: every event clear, no sealed summary, no document that
-/// goes with the key (a draft or an unsent submission without documents).
+/// goes with the key, and either a draft or a submission whose clear `submit` command still
+/// waits (so nothing kept is stranded without the command that sends it).
 const KEPT_APPLICATIONS: &str = "SELECT a.id FROM applications a WHERE a.sealed_payload IS NULL
+    AND (a.state = 'draft' OR EXISTS (SELECT 1 FROM outbox o WHERE o.state != 'done'
+         AND o.kind = 'submit' AND json_extract(o.clear_payload, '$.id') = a.id))
     AND EXISTS (SELECT 1 FROM application_events e WHERE e.application_id = a.id)
     AND NOT EXISTS (SELECT 1 FROM application_events e WHERE e.application_id = a.id
                     AND (e.local = 0 OR e.clear_event IS NULL))
