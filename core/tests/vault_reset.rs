@@ -324,6 +324,11 @@ fn a_draft_and_an_unsent_submission_without_documents_survive_the_reset_with_the
     let with_paper = core.create_draft(&input).unwrap().id;
     capture(&core, DocumentKind::IdCardFront, Some(&with_paper), "front");
     core.submit(&with_paper).unwrap();
+    // A fourth goes too: its withdrawal carries a typed reason, sealed (it names a person).
+    let withdrawn = core.create_draft(&input).unwrap().id;
+    core.submit(&withdrawn).unwrap();
+    core.withdraw(&withdrawn, Some("张三 13800000001 不要了".into()))
+        .unwrap();
     let before = side_store(dir).outbox().unwrap();
     let submit_key = before
         .iter()
@@ -367,10 +372,13 @@ fn a_draft_and_an_unsent_submission_without_documents_survive_the_reset_with_the
     assert_eq!(lost.documents_removed, 1);
     assert_eq!(lost.applications_affected, vec![with_paper]);
     assert_eq!(
-        lost.applications_unsent, 1,
-        "the one with the lost document"
+        lost.applications_unsent, 2,
+        "the one with the lost document and the withdrawn one"
     );
-    assert_eq!(lost.commands_removed, 2, "its submission and its upload");
+    assert_eq!(
+        lost.commands_removed, 4,
+        "a submission and its upload; a submission and its withdrawal"
+    );
     assert_eq!((lost.drafts_kept, lost.commands_kept), (1, 1));
     assert_eq!(lost.drafts_removed, 0);
     assert!(lost.summary_en.contains("Kept: 0 document(s) already on the platform, which need not be taken again; 1 draft(s); 1 unsent action(s), sent after you sign in"), "{}", lost.summary_en);
