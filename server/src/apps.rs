@@ -14,6 +14,7 @@ use crate::contacts;
 use crate::error::ApiError;
 use crate::feed;
 use crate::hub::{Notice, Published};
+use crate::repo::{IdempotencyKeys, KeptAnswer};
 use crate::state::AppState;
 use axum::http::StatusCode;
 use huoshui_core::domain::lifecycle::{
@@ -264,14 +265,10 @@ fn prior_answer(
     key: &str,
     request_hash: &str,
 ) -> Result<Option<Stored>, ApiError> {
-    let prior: Option<(String, i64, String)> = conn
-        .prepare_cached("SELECT request_hash, status, response FROM idempotency WHERE user_id = ?1 AND key = ?2")?
-        .query_row(params![user_id, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    let Some((hash, status, body)) = prior else {
+    let Some(kept) = IdempotencyKeys::kept_answer(&mut { conn }, user_id, key)? else {
         return Ok(None);
     };
-    if hash != request_hash {
+    if kept.request_hash != request_hash {
         return Err(ApiError::unprocessable(
             "idempotency_key_reused",
             "同一个 Idempotency-Key 已用于另一个不同的请求，请换一个新的键",
@@ -279,8 +276,8 @@ fn prior_answer(
         ));
     }
     Ok(Some(Stored {
-        status: u16::try_from(status).unwrap_or(200),
-        body: serde_json::from_str(&body)?,
+        status: kept.status,
+        body: serde_json::from_str(&kept.response)?,
     }))
 }
 
@@ -293,11 +290,12 @@ fn store_answer(
     stored: &Stored,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    conn.prepare_cached(
-        "INSERT INTO idempotency (user_id, key, request_hash, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![user_id, key, request_hash, stored.status, serde_json::to_string(&stored.body)?, now.as_millisecond()])?;
-    Ok(())
+    let kept = KeptAnswer {
+        request_hash: request_hash.to_owned(),
+        status: stored.status,
+        response: serde_json::to_string(&stored.body)?,
+    };
+    IdempotencyKeys::keep_answer(&mut { conn }, user_id, key, &kept, now.as_millisecond())
 }
 
 /// Whether an application (anyone's) already has this id.

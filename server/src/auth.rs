@@ -128,7 +128,7 @@ pub async fn request_code_from(
     let known = state
         .db
         .write(move |conn| {
-            crate::code_limits::admit(conn, &limits, &mac, client.as_deref(), now_ms)?;
+            crate::code_limits::admit(&mut { conn }, &limits, &mac, client.as_deref(), now_ms)?;
             if accounts::find_by_phone_mac(conn, &mac)?.is_none() {
                 return Ok(false);
             }

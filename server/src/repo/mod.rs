@@ -1,0 +1,101 @@
+//! The storage seam (issue 13, first slice): the statements that must work the same on the
+//! embedded SQLite database and on PostgreSQL shared by several nodes. Owns the traits, one per
+//! area ([`CodeRequests`] for the login-code limits, [`IdempotencyKeys`] for the stored answers
+//! of idempotent commands), [`Store`] (a transaction that has them all) and [`Repository`] (a
+//! handle that runs a closure in one transaction of its backend). The decisions stay where they
+//! were (`crate::code_limits`, `crate::apps`), written once over these traits.
+//! Must never decide anything itself (it only reads and writes rows), never hold state in a
+//! node's memory (a second node on the same database must see every row at once), and never
+//! store a phone number, a code or a client address in the clear (only their keyed MACs).
+
+use crate::error::ApiError;
+use std::future::Future;
+
+pub mod pg;
+pub mod pg_schema;
+pub mod sqlite;
+
+/// What a login-code limit counts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKey {
+    /// The phone's keyed MAC.
+    Phone,
+    /// The client address's keyed MAC.
+    Client,
+}
+
+impl CodeKey {
+    /// The column of `code_requests` (the same name on both backends).
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            CodeKey::Phone => "phone_mac",
+            CodeKey::Client => "client_mac",
+        }
+    }
+}
+
+/// The rows of `code_requests`, inside the transaction that issues a code.
+pub trait CodeRequests {
+    /// Holds the phone's (and the client's) limits until the end of the transaction, so two
+    /// nodes deciding for the same phone at once decide one after the other.
+    fn hold_code_limits(
+        &mut self,
+        phone_mac: &str,
+        client_mac: Option<&str>,
+    ) -> Result<(), ApiError>;
+    /// Forgets the requests made at or before `before_ms`.
+    fn prune_code_requests(&mut self, before_ms: i64) -> Result<(), ApiError>;
+    /// The time of the `n`-th newest request (1-based, `n >= 1`) with `by = key` after `since_ms`.
+    fn nth_newest_code_request(
+        &mut self,
+        by: CodeKey,
+        key: &str,
+        since_ms: i64,
+        n: u32,
+    ) -> Result<Option<i64>, ApiError>;
+    /// Counts one code issued now.
+    fn insert_code_request(
+        &mut self,
+        phone_mac: &str,
+        client_mac: Option<&str>,
+        at_ms: i64,
+    ) -> Result<(), ApiError>;
+}
+
+/// The answer kept for a (user, Idempotency-Key): the request it answered (a hash), the status
+/// and the response's JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptAnswer {
+    pub request_hash: String,
+    pub status: u16,
+    pub response: String,
+}
+
+/// The rows of `idempotency`, inside the transaction of the command they answer.
+pub trait IdempotencyKeys {
+    /// The answer kept for (user, key), if any. Holds the key until the end of the
+    /// transaction, so the same key sent to two nodes at once runs the command once.
+    fn kept_answer(&mut self, user_id: &str, key: &str) -> Result<Option<KeptAnswer>, ApiError>;
+    /// Keeps the answer for (user, key), in the same transaction as the change it answers.
+    fn keep_answer(
+        &mut self,
+        user_id: &str,
+        key: &str,
+        answer: &KeptAnswer,
+        at_ms: i64,
+    ) -> Result<(), ApiError>;
+}
+
+/// One transaction of a backend, with every area of the seam.
+pub trait Store: CodeRequests + IdempotencyKeys {}
+
+impl<T: CodeRequests + IdempotencyKeys + ?Sized> Store for T {}
+
+/// A handle on one database (one per node); cheap to clone.
+pub trait Repository: Clone + Send + Sync + 'static {
+    /// Runs `f` in one transaction: committed when it answers `Ok`, rolled back on `Err`.
+    fn transact<T, F>(&self, f: F) -> impl Future<Output = Result<T, ApiError>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Store) -> Result<T, ApiError> + Send + 'static;
+}

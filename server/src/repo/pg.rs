@@ -1,0 +1,219 @@
+//! The seam on PostgreSQL (issue 13): the same statements as `super::sqlite` on a transaction
+//! of the synchronous `postgres` client, and [`PgRepo`], a pool of connections (one per node)
+//! that runs each closure in its own transaction on the blocking pool. Where SQLite's single
+//! writer makes decisions one after the other, here transaction-scoped advisory locks do, so
+//! several nodes on one database decide as one.
+//! Must never keep state in the node (every row is in the database), never run on an async
+//! worker thread (the client blocks), and never log a connection URL (it may hold a password).
+
+use super::{CodeKey, CodeRequests, IdempotencyKeys, KeptAnswer, Repository, Store};
+use crate::error::ApiError;
+use r2d2_postgres::PostgresConnectionManager;
+pub use r2d2_postgres::postgres;
+use r2d2_postgres::postgres::{Config, NoTls, Transaction};
+use r2d2_postgres::r2d2::Pool;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What can go wrong opening PostgreSQL; said so an operator knows what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    #[error(
+        "PostgreSQL 地址无效：{0}（应为 postgres://用户@主机:端口/库名） / the PostgreSQL URL is invalid: {0} (expected postgres://user@host:port/dbname)"
+    )]
+    Url(postgres::Error),
+    #[error("无法连接 PostgreSQL：{0} / cannot connect to PostgreSQL: {0}")]
+    Connect(String),
+    #[error(
+        "PostgreSQL 数据库版本 {found} 比本程序（{supported}）新，请升级 huoshui / the PostgreSQL schema is version {found}, newer than this build ({supported}); upgrade huoshui"
+    )]
+    TooNew { found: i32, supported: i32 },
+    #[error("PostgreSQL 迁移失败：{0} / migrating PostgreSQL failed: {0}")]
+    Migrate(postgres::Error),
+}
+
+fn fault(e: postgres::Error) -> ApiError {
+    ApiError::internal(&format!("postgres: {e}"))
+}
+
+/// A key for a transaction-scoped advisory lock: `what` and `key` hashed by the server.
+const LOCK: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))";
+
+impl CodeRequests for Transaction<'_> {
+    fn hold_code_limits(
+        &mut self,
+        phone_mac: &str,
+        client_mac: Option<&str>,
+    ) -> Result<(), ApiError> {
+        // Always the phone first, then the client: two requests never wait on each other in turn.
+        self.execute(LOCK, &[&format!("code-phone:{phone_mac}")])
+            .map_err(fault)?;
+        if let Some(client) = client_mac {
+            self.execute(LOCK, &[&format!("code-client:{client}")])
+                .map_err(fault)?;
+        }
+        Ok(())
+    }
+
+    fn prune_code_requests(&mut self, before_ms: i64) -> Result<(), ApiError> {
+        self.execute("DELETE FROM code_requests WHERE at <= $1", &[&before_ms])
+            .map_err(fault)?;
+        Ok(())
+    }
+
+    fn nth_newest_code_request(
+        &mut self,
+        by: CodeKey,
+        key: &str,
+        since_ms: i64,
+        n: u32,
+    ) -> Result<Option<i64>, ApiError> {
+        let sql = format!(
+            "SELECT at FROM code_requests WHERE {} = $1 AND at > $2 ORDER BY at DESC LIMIT 1 OFFSET $3",
+            by.column()
+        );
+        let offset = i64::from(n) - 1;
+        let row = self
+            .query_opt(&sql, &[&key, &since_ms, &offset])
+            .map_err(fault)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn insert_code_request(
+        &mut self,
+        phone_mac: &str,
+        client_mac: Option<&str>,
+        at_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.execute(
+            "INSERT INTO code_requests (phone_mac, client_mac, at) VALUES ($1, $2, $3)",
+            &[&phone_mac, &client_mac, &at_ms],
+        )
+        .map_err(fault)?;
+        Ok(())
+    }
+}
+
+impl IdempotencyKeys for Transaction<'_> {
+    fn kept_answer(&mut self, user_id: &str, key: &str) -> Result<Option<KeptAnswer>, ApiError> {
+        self.execute(LOCK, &[&format!("idempotency:{user_id}:{key}")])
+            .map_err(fault)?;
+        let row = self
+            .query_opt(
+                "SELECT request_hash, status, response FROM idempotency WHERE user_id = $1 AND key = $2",
+                &[&user_id, &key],
+            )
+            .map_err(fault)?;
+        Ok(row.map(|r| KeptAnswer {
+            request_hash: r.get(0),
+            status: u16::try_from(r.get::<_, i32>(1)).unwrap_or(200),
+            response: r.get(2),
+        }))
+    }
+
+    fn keep_answer(
+        &mut self,
+        user_id: &str,
+        key: &str,
+        answer: &KeptAnswer,
+        at_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.execute(
+            "INSERT INTO idempotency (user_id, key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&user_id, &key, &answer.request_hash, &i32::from(answer.status), &answer.response, &at_ms],
+        )
+        .map_err(fault)?;
+        Ok(())
+    }
+}
+
+type PgPool = Pool<PostgresConnectionManager<NoTls>>;
+
+/// PostgreSQL as a [`Repository`]: a pool of connections of one node.
+#[derive(Clone)]
+pub struct PgRepo {
+    pool: Arc<Closing>,
+}
+
+/// The pool, closed on a thread of its own: closing a connection of the synchronous client
+/// blocks, which an async worker thread must never do (the last handle may be dropped there).
+struct Closing(Option<PgPool>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            let closed = std::thread::Builder::new()
+                .name("huoshui-pg-close".into())
+                .spawn(move || drop(pool));
+            if let Err(e) = closed {
+                tracing::warn!(error = %e, "postgres connections left to the server's timeout");
+            }
+        }
+    }
+}
+
+impl Closing {
+    fn pool(&self) -> Result<&PgPool, ApiError> {
+        self.0
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("postgres pool closed"))
+    }
+}
+
+impl PgRepo {
+    /// Connects to `url` (with `search_path` set to `schema` when given), brings the schema up
+    /// to date and keeps up to `connections` connections.
+    pub async fn open(
+        url: &str,
+        schema: Option<&str>,
+        connections: u32,
+    ) -> Result<PgRepo, PgError> {
+        let mut config: Config = url.parse().map_err(PgError::Url)?;
+        if let Some(schema) = schema {
+            config.options(&format!("-c search_path={schema}"));
+        }
+        config.connect_timeout(Duration::from_secs(10));
+        tokio::task::spawn_blocking(move || {
+            let manager = PostgresConnectionManager::new(config, NoTls);
+            let pool = Pool::builder()
+                .max_size(connections.max(1))
+                .min_idle(Some(0))
+                .connection_timeout(Duration::from_secs(10))
+                .build(manager)
+                .map_err(|e| PgError::Connect(e.to_string()))?;
+            let mut client = pool.get().map_err(|e| PgError::Connect(e.to_string()))?;
+            super::pg_schema::migrate(&mut client)?;
+            drop(client);
+            Ok(PgRepo {
+                pool: Arc::new(Closing(Some(pool))),
+            })
+        })
+        .await
+        .map_err(|e| PgError::Connect(e.to_string()))?
+    }
+}
+
+impl Repository for PgRepo {
+    fn transact<T, F>(&self, f: F) -> impl Future<Output = Result<T, ApiError>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut client = pool
+                    .pool()?
+                    .get()
+                    .map_err(|e| ApiError::internal(&format!("postgres pool: {e}")))?;
+                let mut tx = client.transaction().map_err(fault)?;
+                let answer = f(&mut tx)?;
+                tx.commit().map_err(fault)?;
+                Ok(answer)
+            })
+            .await
+            .map_err(|_| ApiError::internal("postgres task failed"))?
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The seam on the embedded SQLite database: the statements of today, on the connection of the
+//! single writer (`crate::db`), and [`SqliteRepo`], which runs a closure in the writer's
+//! group transaction. Must never write outside the writer.
+
+use super::{CodeKey, CodeRequests, IdempotencyKeys, KeptAnswer, Repository, Store};
+use crate::db::Db;
+use crate::error::ApiError;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::future::Future;
+
+impl CodeRequests for &Connection {
+    fn hold_code_limits(&mut self, _: &str, _: Option<&str>) -> Result<(), ApiError> {
+        // One writer: every decision is already made one after the other.
+        Ok(())
+    }
+
+    fn prune_code_requests(&mut self, before_ms: i64) -> Result<(), ApiError> {
+        self.prepare_cached("DELETE FROM code_requests WHERE at <= ?1")?
+            .execute(params![before_ms])?;
+        Ok(())
+    }
+
+    fn nth_newest_code_request(
+        &mut self,
+        by: CodeKey,
+        key: &str,
+        since_ms: i64,
+        n: u32,
+    ) -> Result<Option<i64>, ApiError> {
+        let sql = format!(
+            "SELECT at FROM code_requests WHERE {} = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3",
+            by.column()
+        );
+        Ok(self
+            .prepare_cached(&sql)?
+            .query_row(params![key, since_ms, i64::from(n) - 1], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn insert_code_request(
+        &mut self,
+        phone_mac: &str,
+        client_mac: Option<&str>,
+        at_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.prepare_cached(
+            "INSERT INTO code_requests (phone_mac, client_mac, at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![phone_mac, client_mac, at_ms])?;
+        Ok(())
+    }
+}
+
+impl IdempotencyKeys for &Connection {
+    fn kept_answer(&mut self, user_id: &str, key: &str) -> Result<Option<KeptAnswer>, ApiError> {
+        let row: Option<(String, i64, String)> = self
+            .prepare_cached(
+                "SELECT request_hash, status, response FROM idempotency WHERE user_id = ?1 AND key = ?2",
+            )?
+            .query_row(params![user_id, key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        Ok(row.map(|(request_hash, status, response)| KeptAnswer {
+            request_hash,
+            status: u16::try_from(status).unwrap_or(200),
+            response,
+        }))
+    }
+
+    fn keep_answer(
+        &mut self,
+        user_id: &str,
+        key: &str,
+        answer: &KeptAnswer,
+        at_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.prepare_cached(
+            "INSERT INTO idempotency (user_id, key, request_hash, status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            user_id,
+            key,
+            answer.request_hash,
+            answer.status,
+            answer.response,
+            at_ms
+        ])?;
+        Ok(())
+    }
+}
+
+/// The embedded database as a [`Repository`]: every closure runs on the single writer.
+#[derive(Clone)]
+pub struct SqliteRepo {
+    pub db: Db,
+}
+
+impl Repository for SqliteRepo {
+    fn transact<T, F>(&self, f: F) -> impl Future<Output = Result<T, ApiError>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        async move {
+            db.write(move |conn: &Connection| {
+                let mut tx = conn;
+                f(&mut tx)
+            })
+            .await
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! The storage seam's contract (issue 13): the same statements about the login-code limits and
+//! the idempotency keys, run on the embedded SQLite database and on PostgreSQL. Two handles on
+//! one database stand for two nodes: what one counts or keeps, the other sees.
+//!
+//! PostgreSQL comes from `scripts/pg.sh` (`HUOSHUI_TEST_PG_URL`); each test makes its own schema
+//! `t_<random>` and drops it at the end. Without the URL these tests skip with a message, or
+//! fail when `HUOSHUI_REQUIRE_PG=1` (the test command sets it).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use huoshui_server::code_limits::{CodeLimits, admit};
+use huoshui_server::db::Db;
+use huoshui_server::error::ApiError;
+use huoshui_server::repo::pg::{PgRepo, postgres};
+use huoshui_server::repo::sqlite::SqliteRepo;
+use huoshui_server::repo::{KeptAnswer, Repository};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const T0: i64 = 1_790_000_000_000;
+const MINUTE: i64 = 60_000;
+const DAY: i64 = 24 * 60 * MINUTE;
+
+/// Asks for a code for `phone` from `client` at `now_ms`, through the seam.
+async fn ask<R: Repository>(
+    node: &R,
+    limits: CodeLimits,
+    phone: &str,
+    client: Option<&str>,
+    now_ms: i64,
+) -> Result<(), ApiError> {
+    let (phone, client) = (phone.to_owned(), client.map(str::to_owned));
+    node.transact(move |s| admit(s, &limits, &phone, client.as_deref(), now_ms))
+        .await
+}
+
+/// Runs a command once per (user, key): the kept answer if there is one, else `response`
+/// (counting the run) kept in the same transaction.
+async fn answer_once<R: Repository>(
+    node: &R,
+    runs: &Arc<AtomicUsize>,
+    user: &str,
+    key: &str,
+    response: &str,
+) -> Result<KeptAnswer, ApiError> {
+    let (user, key, runs) = (user.to_owned(), key.to_owned(), runs.clone());
+    let answer = KeptAnswer {
+        request_hash: "hash-of-the-request".into(),
+        status: 201,
+        response: response.to_owned(),
+    };
+    node.transact(move |s| {
+        if let Some(kept) = s.kept_answer(&user, &key)? {
+            return Ok(kept);
+        }
+        runs.fetch_add(1, Ordering::SeqCst);
+        s.keep_answer(&user, &key, &answer, T0)?;
+        Ok(answer)
+    })
+    .await
+}
+
+async fn a_second_code_within_a_minute_waits_for_the_rest_of_it<R: Repository>(nodes: &[R]) {
+    let limits = CodeLimits::default();
+    ask(&nodes[0], limits, "phone-a", None, T0).await.unwrap();
+    let refused = ask(&nodes[0], limits, "phone-a", None, T0 + 20_000)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "too_many_codes");
+    assert_eq!(refused.retry_after, Some(40));
+    ask(&nodes[0], limits, "phone-b", None, T0 + 20_000)
+        .await
+        .unwrap();
+    ask(&nodes[0], limits, "phone-a", None, T0 + MINUTE + 1)
+        .await
+        .unwrap();
+}
+
+async fn the_eleventh_code_in_a_day_waits_until_the_first_is_a_day_old<R: Repository>(nodes: &[R]) {
+    let limits = CodeLimits::default();
+    for i in 0..10 {
+        let node = &nodes[i % nodes.len()];
+        ask(node, limits, "phone-a", None, T0 + i as i64 * 2 * MINUTE)
+            .await
+            .unwrap();
+    }
+    let at = T0 + 20 * MINUTE;
+    let refused = ask(&nodes[0], limits, "phone-a", None, at)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.retry_after,
+        Some(u64::try_from((DAY - 20 * MINUTE) / 1000).unwrap())
+    );
+    ask(&nodes[0], limits, "phone-a", None, T0 + DAY + 1)
+        .await
+        .unwrap();
+}
+
+async fn a_code_counted_on_one_node_is_seen_by_the_other<R: Repository>(nodes: &[R]) {
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let limits = CodeLimits {
+        per_client_per_hour: 2,
+        ..CodeLimits::default()
+    };
+    ask(a, limits, "phone-a", Some("client-x"), T0)
+        .await
+        .unwrap();
+    let refused = ask(b, limits, "phone-a", Some("client-y"), T0 + 1_000)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.retry_after, Some(59));
+    ask(b, limits, "phone-b", Some("client-x"), T0 + 2_000)
+        .await
+        .unwrap();
+    let refused = ask(a, limits, "phone-c", Some("client-x"), T0 + 3_000)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code, "too_many_codes",
+        "the client's third code in the hour"
+    );
+}
+
+async fn codes_asked_for_one_phone_on_two_nodes_at_once_issue_one<R: Repository>(nodes: &[R]) {
+    let limits = CodeLimits::default();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let node = nodes[i % nodes.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            ask(&node, limits, "phone-a", None, T0 + i as i64).await
+        }));
+    }
+    let mut issued = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => issued += 1,
+            Err(e) => assert_eq!(e.code, "too_many_codes"),
+        }
+    }
+    assert_eq!(issued, 1);
+}
+
+async fn an_answer_kept_on_one_node_is_replayed_by_the_other<R: Repository>(nodes: &[R]) {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let first = answer_once(&nodes[0], &runs, "villager-1", "key-1", "first")
+        .await
+        .unwrap();
+    let again = answer_once(&nodes[1], &runs, "villager-1", "key-1", "second")
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    assert_eq!(again.response, "first");
+    assert_eq!(again.status, 201);
+    let other = answer_once(&nodes[1], &runs, "villager-2", "key-1", "theirs")
+        .await
+        .unwrap();
+    assert_eq!(other.response, "theirs", "a key is the user's own");
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+async fn one_key_sent_to_two_nodes_at_once_runs_the_command_once<R: Repository>(nodes: &[R]) {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (node, runs) = (nodes[i % nodes.len()].clone(), runs.clone());
+        tasks.push(tokio::spawn(async move {
+            answer_once(&node, &runs, "villager-1", "key-1", &format!("from {i}")).await
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap().unwrap());
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+}
+
+async fn an_answer_is_kept_only_when_its_change_commits<R: Repository>(nodes: &[R]) {
+    let failed = nodes[0]
+        .transact(|s| {
+            let answer = KeptAnswer {
+                request_hash: "h".into(),
+                status: 201,
+                response: "lost".into(),
+            };
+            s.keep_answer("villager-1", "key-1", &answer, T0)?;
+            Err::<(), _>(ApiError::bad_request("refused", "拒绝", "refused"))
+        })
+        .await;
+    assert!(failed.is_err());
+    let kept = nodes[1]
+        .transact(|s| s.kept_answer("villager-1", "key-1"))
+        .await
+        .unwrap();
+    assert_eq!(kept, None);
+}
+
+/// Two SQLite handles on one file (two writers: the file's lock orders them).
+fn sqlite_nodes() -> (Vec<SqliteRepo>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.sqlite3");
+    let nodes = (0..2)
+        .map(|_| SqliteRepo {
+            db: Db::open(&path).unwrap(),
+        })
+        .collect();
+    (nodes, dir)
+}
+
+/// Two PostgreSQL handles on a fresh schema of the test server, or `None` (skip).
+struct PgNodes {
+    url: String,
+    schema: String,
+    nodes: Vec<PgRepo>,
+}
+
+async fn pg_admin(url: String, sql: String) {
+    tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client.batch_execute(&sql).unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+async fn pg_nodes() -> Option<PgNodes> {
+    let Ok(url) = std::env::var("HUOSHUI_TEST_PG_URL") else {
+        assert!(
+            std::env::var("HUOSHUI_REQUIRE_PG").as_deref() != Ok("1"),
+            "HUOSHUI_TEST_PG_URL is not set: run `eval \"$(bash scripts/pg.sh start)\"`"
+        );
+        eprintln!("skipped: no PostgreSQL (eval \"$(bash scripts/pg.sh start)\" to run it)");
+        return None;
+    };
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    pg_admin(url.clone(), format!("CREATE SCHEMA {schema}")).await;
+    let (a, b) = tokio::join!(
+        PgRepo::open(&url, Some(&schema), 4),
+        PgRepo::open(&url, Some(&schema), 4)
+    );
+    Some(PgNodes {
+        url,
+        schema,
+        nodes: vec![a.unwrap(), b.unwrap()],
+    })
+}
+
+impl PgNodes {
+    async fn drop_schema(self) {
+        let PgNodes { url, schema, nodes } = self;
+        drop(nodes);
+        pg_admin(url, format!("DROP SCHEMA {schema} CASCADE")).await;
+    }
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (nodes, _dir) = super::sqlite_nodes();
+                    super::$name(&nodes).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(pg) = super::pg_nodes().await else { return };
+                    super::$name(&pg.nodes).await;
+                    pg.drop_schema().await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    a_second_code_within_a_minute_waits_for_the_rest_of_it,
+    the_eleventh_code_in_a_day_waits_until_the_first_is_a_day_old,
+    a_code_counted_on_one_node_is_seen_by_the_other,
+    codes_asked_for_one_phone_on_two_nodes_at_once_issue_one,
+    an_answer_kept_on_one_node_is_replayed_by_the_other,
+    one_key_sent_to_two_nodes_at_once_runs_the_command_once,
+    an_answer_is_kept_only_when_its_change_commits,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_schema_newer_than_this_build_is_refused_in_words() {
+    let Some(pg) = pg_nodes().await else { return };
+    pg_admin(
+        pg.url.clone(),
+        format!(
+            "INSERT INTO {}.huoshui_schema (version) VALUES (99)",
+            pg.schema
+        ),
+    )
+    .await;
+    let err = PgRepo::open(&pg.url, Some(&pg.schema), 1)
+        .await
+        .err()
+        .unwrap();
+    let said = err.to_string();
+    assert!(
+        said.contains("升级 huoshui") && said.contains("upgrade huoshui"),
+        "{said}"
+    );
+    pg.drop_schema().await;
+}
