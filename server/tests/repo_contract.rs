@@ -1,5 +1,5 @@
 //! The storage seam's contract (issue 13): the same statements about the login-code limits and
-//! the idempotency keys, run on the embedded SQLite database and on PostgreSQL. Two handles on
+//! the idempotency keys, the login codes and the sessions, run on the embedded SQLite database and on PostgreSQL. Two handles on
 //! one database stand for two nodes: what one counts or keeps, the other sees.
 //!
 //! PostgreSQL comes from `scripts/pg.sh` (`HUOSHUI_TEST_PG_URL`); each test makes its own schema
@@ -7,6 +7,7 @@
 //! fail when `HUOSHUI_REQUIRE_PG=1` (the test command sets it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use huoshui_server::auth::{MAX_ATTEMPTS, use_code};
 use huoshui_server::code_limits::{CodeLimits, admit};
 use huoshui_server::db::Db;
 use huoshui_server::error::ApiError;
@@ -195,6 +196,94 @@ async fn an_answer_is_kept_only_when_its_change_commits<R: Repository>(nodes: &[
     assert_eq!(kept, None);
 }
 
+async fn a_code_kept_on_one_node_is_used_once_on_the_other<R: Repository>(nodes: &[R]) {
+    let (a, b) = (&nodes[0], &nodes[1]);
+    a.transact(|s| s.put_login_code("phone-a", "hash-of-123456", T0 + 5 * MINUTE))
+        .await
+        .unwrap();
+    let wrong = b
+        .transact(|s| use_code(s, "phone-a", "hash-of-000000", T0))
+        .await
+        .unwrap();
+    assert!(!wrong);
+    let tries = a.transact(|s| s.login_code("phone-a")).await.unwrap();
+    assert_eq!(
+        tries.unwrap().attempts,
+        1,
+        "the wrong try counted on the other node"
+    );
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let node = nodes[i % nodes.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            node.transact(|s| use_code(s, "phone-a", "hash-of-123456", T0 + 1))
+                .await
+        }));
+    }
+    let mut used = 0;
+    for t in tasks {
+        used += usize::from(t.await.unwrap().unwrap());
+    }
+    assert_eq!(used, 1, "a code typed on two nodes at once signs in once");
+}
+
+async fn an_expired_or_exhausted_code_is_forgotten<R: Repository>(nodes: &[R]) {
+    let node = &nodes[0];
+    node.transact(|s| s.put_login_code("phone-a", "right", T0 + MINUTE))
+        .await
+        .unwrap();
+    let late = node
+        .transact(|s| use_code(s, "phone-a", "right", T0 + MINUTE + 1))
+        .await
+        .unwrap();
+    assert!(!late);
+    assert_eq!(
+        node.transact(|s| s.login_code("phone-a")).await.unwrap(),
+        None
+    );
+    node.transact(|s| s.put_login_code("phone-b", "right", T0 + MINUTE))
+        .await
+        .unwrap();
+    for _ in 0..MAX_ATTEMPTS {
+        let tried = node.transact(|s| use_code(s, "phone-b", "wrong", T0)).await;
+        assert!(!tried.unwrap());
+    }
+    let exhausted = node
+        .transact(|s| use_code(s, "phone-b", "right", T0))
+        .await
+        .unwrap();
+    assert!(
+        !exhausted,
+        "the right code after five wrong tries does not sign in"
+    );
+}
+
+async fn a_session_opened_on_one_node_works_and_ends_on_the_other<R: Repository>(nodes: &[R]) {
+    let (a, b) = (&nodes[0], &nodes[1]);
+    a.transact(|s| s.open_session("token-hash-1", "villager-1", T0 + DAY))
+        .await
+        .unwrap();
+    let seen = b
+        .transact(|s| s.session_user("token-hash-1", T0))
+        .await
+        .unwrap();
+    assert_eq!(seen.as_deref(), Some("villager-1"));
+    let after_its_end = b
+        .transact(|s| s.session_user("token-hash-1", T0 + DAY))
+        .await
+        .unwrap();
+    assert_eq!(after_its_end, None);
+    b.transact(|s| s.end_session("token-hash-1")).await.unwrap();
+    let ended = a
+        .transact(|s| s.session_user("token-hash-1", T0))
+        .await
+        .unwrap();
+    assert_eq!(
+        ended, None,
+        "logged out on one node, the token stops on the other"
+    );
+}
+
 /// Two SQLite handles on one file (two writers: the file's lock orders them).
 fn sqlite_nodes() -> (Vec<SqliteRepo>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -285,6 +374,9 @@ contract!(
     an_answer_kept_on_one_node_is_replayed_by_the_other,
     one_key_sent_to_two_nodes_at_once_runs_the_command_once,
     an_answer_is_kept_only_when_its_change_commits,
+    a_code_kept_on_one_node_is_used_once_on_the_other,
+    an_expired_or_exhausted_code_is_forgotten,
+    a_session_opened_on_one_node_works_and_ends_on_the_other,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! The storage seam (issue 13, first slice): the statements that must work the same on the
 //! embedded SQLite database and on PostgreSQL shared by several nodes. Owns the traits, one per
 //! area ([`CodeRequests`] for the login-code limits, [`IdempotencyKeys`] for the stored answers
-//! of idempotent commands), [`Store`] (a transaction that has them all) and [`Repository`] (a
+//! of idempotent commands, [`LoginCodes`] and [`Sessions`] for signing in), [`Store`] (a transaction that has them all) and [`Repository`] (a
 //! handle that runs a closure in one transaction of its backend). The decisions stay where they
 //! were (`crate::code_limits`, `crate::apps`), written once over these traits.
 //! Must never decide anything itself (it only reads and writes rows), never hold state in a
@@ -86,10 +86,51 @@ pub trait IdempotencyKeys {
     ) -> Result<(), ApiError>;
 }
 
-/// One transaction of a backend, with every area of the seam.
-pub trait Store: CodeRequests + IdempotencyKeys {}
+/// A login code waiting to be typed: the keyed hash of the code, its end and the wrong tries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCode {
+    pub code_hash: String,
+    pub expires_ms: i64,
+    pub attempts: i64,
+}
 
-impl<T: CodeRequests + IdempotencyKeys + ?Sized> Store for T {}
+/// The rows of `login_codes` (one code per phone; a new one replaces the old).
+pub trait LoginCodes {
+    /// Keeps `code_hash` as the phone's code until `expires_ms`, with no wrong tries yet.
+    fn put_login_code(
+        &mut self,
+        phone_mac: &str,
+        code_hash: &str,
+        expires_ms: i64,
+    ) -> Result<(), ApiError>;
+    /// The phone's code, held until the end of the transaction, so a code typed on two nodes
+    /// at once is used once.
+    fn login_code(&mut self, phone_mac: &str) -> Result<Option<PendingCode>, ApiError>;
+    /// Counts a wrong try.
+    fn count_wrong_try(&mut self, phone_mac: &str) -> Result<(), ApiError>;
+    /// Forgets the phone's code (used up, expired or exhausted).
+    fn drop_login_code(&mut self, phone_mac: &str) -> Result<(), ApiError>;
+}
+
+/// The rows of `sessions`: a token's hash (never the token), its user and its end.
+pub trait Sessions {
+    /// Opens a session until `expires_ms`.
+    fn open_session(
+        &mut self,
+        token_hash: &str,
+        user_id: &str,
+        expires_ms: i64,
+    ) -> Result<(), ApiError>;
+    /// The user of a session that has not ended by `now_ms`.
+    fn session_user(&mut self, token_hash: &str, now_ms: i64) -> Result<Option<String>, ApiError>;
+    /// Ends a session at once.
+    fn end_session(&mut self, token_hash: &str) -> Result<(), ApiError>;
+}
+
+/// One transaction of a backend, with every area of the seam.
+pub trait Store: CodeRequests + IdempotencyKeys + LoginCodes + Sessions {}
+
+impl<T: CodeRequests + IdempotencyKeys + LoginCodes + Sessions + ?Sized> Store for T {}
 
 /// A handle on one database (one per node); cheap to clone.
 pub trait Repository: Clone + Send + Sync + 'static {

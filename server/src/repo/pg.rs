@@ -6,7 +6,10 @@
 //! Must never keep state in the node (every row is in the database), never run on an async
 //! worker thread (the client blocks), and never log a connection URL (it may hold a password).
 
-use super::{CodeKey, CodeRequests, IdempotencyKeys, KeptAnswer, Repository, Store};
+use super::{
+    CodeKey, CodeRequests, IdempotencyKeys, KeptAnswer, LoginCodes, PendingCode, Repository,
+    Sessions, Store,
+};
 use crate::error::ApiError;
 use r2d2_postgres::PostgresConnectionManager;
 pub use r2d2_postgres::postgres;
@@ -124,6 +127,87 @@ impl IdempotencyKeys for Transaction<'_> {
             &[&user_id, &key, &answer.request_hash, &i32::from(answer.status), &answer.response, &at_ms],
         )
         .map_err(fault)?;
+        Ok(())
+    }
+}
+
+impl LoginCodes for Transaction<'_> {
+    fn put_login_code(
+        &mut self,
+        phone_mac: &str,
+        code_hash: &str,
+        expires_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.execute(
+            "INSERT INTO login_codes (phone_mac, code_hash, expires_at, attempts) VALUES ($1, $2, $3, 0)
+             ON CONFLICT (phone_mac) DO UPDATE SET code_hash = $2, expires_at = $3, attempts = 0",
+            &[&phone_mac, &code_hash, &expires_ms],
+        )
+        .map_err(fault)?;
+        Ok(())
+    }
+
+    fn login_code(&mut self, phone_mac: &str) -> Result<Option<PendingCode>, ApiError> {
+        let row = self
+            .query_opt(
+                "SELECT code_hash, expires_at, attempts FROM login_codes WHERE phone_mac = $1 FOR UPDATE",
+                &[&phone_mac],
+            )
+            .map_err(fault)?;
+        Ok(row.map(|r| PendingCode {
+            code_hash: r.get(0),
+            expires_ms: r.get(1),
+            attempts: i64::from(r.get::<_, i32>(2)),
+        }))
+    }
+
+    fn count_wrong_try(&mut self, phone_mac: &str) -> Result<(), ApiError> {
+        self.execute(
+            "UPDATE login_codes SET attempts = attempts + 1 WHERE phone_mac = $1",
+            &[&phone_mac],
+        )
+        .map_err(fault)?;
+        Ok(())
+    }
+
+    fn drop_login_code(&mut self, phone_mac: &str) -> Result<(), ApiError> {
+        self.execute(
+            "DELETE FROM login_codes WHERE phone_mac = $1",
+            &[&phone_mac],
+        )
+        .map_err(fault)?;
+        Ok(())
+    }
+}
+
+impl Sessions for Transaction<'_> {
+    fn open_session(
+        &mut self,
+        token_hash: &str,
+        user_id: &str,
+        expires_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.execute(
+            "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+            &[&token_hash, &user_id, &expires_ms],
+        )
+        .map_err(fault)?;
+        Ok(())
+    }
+
+    fn session_user(&mut self, token_hash: &str, now_ms: i64) -> Result<Option<String>, ApiError> {
+        let row = self
+            .query_opt(
+                "SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+                &[&token_hash, &now_ms],
+            )
+            .map_err(fault)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn end_session(&mut self, token_hash: &str) -> Result<(), ApiError> {
+        self.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
+            .map_err(fault)?;
         Ok(())
     }
 }

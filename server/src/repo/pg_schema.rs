@@ -8,7 +8,7 @@ use super::pg::PgError;
 use r2d2_postgres::postgres::Client;
 
 /// The schema version this build writes on PostgreSQL.
-pub const VERSION: i32 = 1;
+pub const VERSION: i32 = 2;
 
 /// The advisory lock every migration takes (any number; the same on every node).
 const MIGRATION_LOCK: i64 = 0x6875_6f73_6875_6900;
@@ -35,6 +35,21 @@ const MIGRATIONS: &[&str] = &[
         created_at BIGINT NOT NULL,
         PRIMARY KEY (user_id, key)
     );
+    ",
+    // v2: the login codes waiting to be typed and the sessions (signing in on any node).
+    "
+    CREATE TABLE login_codes (
+        phone_mac TEXT PRIMARY KEY,
+        code_hash TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
     ",
 ];
 

@@ -2,7 +2,10 @@
 //! single writer (`crate::db`), and [`SqliteRepo`], which runs a closure in the writer's
 //! group transaction. Must never write outside the writer.
 
-use super::{CodeKey, CodeRequests, IdempotencyKeys, KeptAnswer, Repository, Store};
+use super::{
+    CodeKey, CodeRequests, IdempotencyKeys, KeptAnswer, LoginCodes, PendingCode, Repository,
+    Sessions, Store,
+};
 use crate::db::Db;
 use crate::error::ApiError;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -86,6 +89,79 @@ impl IdempotencyKeys for &Connection {
             answer.response,
             at_ms
         ])?;
+        Ok(())
+    }
+}
+
+impl LoginCodes for &Connection {
+    fn put_login_code(
+        &mut self,
+        phone_mac: &str,
+        code_hash: &str,
+        expires_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.prepare_cached(
+            "INSERT INTO login_codes (phone_mac, code_hash, expires_at, attempts) VALUES (?1, ?2, ?3, 0)
+             ON CONFLICT (phone_mac) DO UPDATE SET code_hash = ?2, expires_at = ?3, attempts = 0",
+        )?
+        .execute(params![phone_mac, code_hash, expires_ms])?;
+        Ok(())
+    }
+
+    fn login_code(&mut self, phone_mac: &str) -> Result<Option<PendingCode>, ApiError> {
+        Ok(self
+            .prepare_cached(
+                "SELECT code_hash, expires_at, attempts FROM login_codes WHERE phone_mac = ?1",
+            )?
+            .query_row(params![phone_mac], |r| {
+                Ok(PendingCode {
+                    code_hash: r.get(0)?,
+                    expires_ms: r.get(1)?,
+                    attempts: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn count_wrong_try(&mut self, phone_mac: &str) -> Result<(), ApiError> {
+        self.prepare_cached("UPDATE login_codes SET attempts = attempts + 1 WHERE phone_mac = ?1")?
+            .execute(params![phone_mac])?;
+        Ok(())
+    }
+
+    fn drop_login_code(&mut self, phone_mac: &str) -> Result<(), ApiError> {
+        self.prepare_cached("DELETE FROM login_codes WHERE phone_mac = ?1")?
+            .execute(params![phone_mac])?;
+        Ok(())
+    }
+}
+
+impl Sessions for &Connection {
+    fn open_session(
+        &mut self,
+        token_hash: &str,
+        user_id: &str,
+        expires_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.prepare_cached(
+            "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![token_hash, user_id, expires_ms])?;
+        Ok(())
+    }
+
+    fn session_user(&mut self, token_hash: &str, now_ms: i64) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .prepare_cached(
+                "SELECT user_id FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
+            )?
+            .query_row(params![token_hash, now_ms], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn end_session(&mut self, token_hash: &str) -> Result<(), ApiError> {
+        self.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+            .execute(params![token_hash])?;
         Ok(())
     }
 }
