@@ -12,6 +12,7 @@ use huoshui_server::code_limits::{CodeLimits, admit};
 use huoshui_server::db::Db;
 use huoshui_server::error::ApiError;
 use huoshui_server::repo::pg::{PgRepo, postgres};
+use huoshui_server::repo::pg_schema;
 use huoshui_server::repo::sqlite::SqliteRepo;
 use huoshui_server::repo::{KeptAnswer, Repository};
 use std::sync::Arc;
@@ -312,6 +313,33 @@ async fn pg_admin(url: String, sql: String) {
     .unwrap();
 }
 
+/// Drops the schemas that failed tests left behind over an hour ago (a schema's name starts
+/// with its UUIDv7, whose first 12 hex digits are the milliseconds it was made at).
+async fn drop_stale_schemas(url: String) {
+    tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let hour_ago = jiff::Timestamp::now().as_millisecond() - 3_600_000;
+        let rows = client
+            .query(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'",
+                &[],
+            )
+            .unwrap();
+        for row in rows {
+            let name: String = row.get(0);
+            let made = name
+                .get(2..14)
+                .and_then(|h| i64::from_str_radix(h, 16).ok());
+            if made.is_some_and(|ms| ms < hour_ago) {
+                // Another test may be dropping it at the same moment: either way it goes.
+                let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
+            }
+        }
+    })
+    .await
+    .unwrap();
+}
+
 async fn pg_nodes() -> Option<PgNodes> {
     let Ok(url) = std::env::var("HUOSHUI_TEST_PG_URL") else {
         assert!(
@@ -321,7 +349,8 @@ async fn pg_nodes() -> Option<PgNodes> {
         eprintln!("skipped: no PostgreSQL (eval \"$(bash scripts/pg.sh start)\" to run it)");
         return None;
     };
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    drop_stale_schemas(url.clone()).await;
+    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
     pg_admin(url.clone(), format!("CREATE SCHEMA {schema}")).await;
     let (a, b) = tokio::join!(
         PgRepo::open(&url, Some(&schema), 4),
@@ -399,5 +428,49 @@ async fn a_postgres_schema_newer_than_this_build_is_refused_in_words() {
         said.contains("升级 huoshui") && said.contains("upgrade huoshui"),
         "{said}"
     );
+    pg.drop_schema().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_schema_of_an_older_build_is_upgraded_with_its_rows() {
+    let Some(pg) = pg_nodes().await else { return };
+    let schema = format!("{}_old", pg.schema);
+    pg_admin(pg.url.clone(), format!("CREATE SCHEMA {schema}")).await;
+    let (url, name) = (pg.url.clone(), schema.clone());
+    tokio::task::spawn_blocking(move || {
+        let mut config: postgres::Config = url.parse().unwrap();
+        config.options(&format!("-c search_path={name}"));
+        let mut client = config.connect(postgres::NoTls).unwrap();
+        assert_eq!(pg_schema::migrate_to(&mut client, 1).unwrap(), 0);
+        client
+            .execute(
+                "INSERT INTO code_requests (phone_mac, client_mac, at) VALUES ('phone-a', NULL, $1)",
+                &[&T0],
+            )
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let upgraded = PgRepo::open(&pg.url, Some(&schema), 2).await.unwrap();
+    let refused = ask(
+        &upgraded,
+        CodeLimits::default(),
+        "phone-a",
+        None,
+        T0 + 1_000,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        refused.retry_after,
+        Some(59),
+        "the v1 row counts after the upgrade"
+    );
+    upgraded
+        .transact(|s| s.open_session("token-hash-1", "villager-1", T0 + DAY))
+        .await
+        .unwrap();
+    drop(upgraded);
+    pg_admin(pg.url.clone(), format!("DROP SCHEMA {schema} CASCADE")).await;
     pg.drop_schema().await;
 }

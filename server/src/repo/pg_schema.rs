@@ -56,8 +56,14 @@ const MIGRATIONS: &[&str] = &[
 /// Brings the schema (of the connection's `search_path`) up to [`VERSION`]; answers the
 /// version found.
 pub fn migrate(client: &mut Client) -> Result<i32, PgError> {
+    migrate_to(client, VERSION)
+}
+
+/// Brings the schema up to `target` (at most [`VERSION`]): what an older build left behind is
+/// upgraded step by step. Answers the version found.
+pub fn migrate_to(client: &mut Client, target: i32) -> Result<i32, PgError> {
     let mut found = None;
-    for next in 1..=VERSION {
+    for next in 1..=target.min(VERSION) {
         let mut tx = client.transaction().map_err(PgError::Migrate)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .map_err(PgError::Migrate)?;
