@@ -1,5 +1,5 @@
 //! The storage seam's contract (issue 13): the same statements about the login-code limits and
-//! the idempotency keys, the login codes and the sessions, run on the embedded SQLite database and on PostgreSQL. Two handles on
+//! the idempotency keys, the login codes and both kinds of sessions, run on the embedded SQLite database and on PostgreSQL. Two handles on
 //! one database stand for two nodes: what one counts or keeps, the other sees.
 //!
 //! PostgreSQL comes from `scripts/pg.sh` (`HUOSHUI_TEST_PG_URL`); each test makes its own schema
@@ -285,6 +285,41 @@ async fn a_session_opened_on_one_node_works_and_ends_on_the_other<R: Repository>
     );
 }
 
+async fn a_browser_session_keeps_its_csrf_across_nodes_and_ends_on_both<R: Repository>(
+    nodes: &[R],
+) {
+    let (a, b) = (&nodes[0], &nodes[1]);
+    a.transact(|s| s.open_browser_session("cookie-hash-1", "admin-1", "csrf-1", T0, T0 + DAY))
+        .await
+        .unwrap();
+    let seen = b
+        .transact(|s| s.browser_session("cookie-hash-1", T0 + 1))
+        .await
+        .unwrap();
+    assert_eq!(seen, Some(("admin-1".to_owned(), "csrf-1".to_owned())));
+    let later = T0 + DAY;
+    assert_eq!(
+        b.transact(move |s| s.browser_session("cookie-hash-1", later))
+            .await
+            .unwrap(),
+        None,
+        "a session has ended at its end"
+    );
+    b.transact(move |s| {
+        s.open_browser_session("cookie-hash-2", "admin-1", "csrf-2", later, later + DAY)
+    })
+    .await
+    .unwrap();
+    a.transact(|s| s.end_browser_session("cookie-hash-2"))
+        .await
+        .unwrap();
+    let ended = b
+        .transact(move |s| s.browser_session("cookie-hash-2", later))
+        .await
+        .unwrap();
+    assert_eq!(ended, None);
+}
+
 /// Two SQLite handles on one file (two writers: the file's lock orders them).
 fn sqlite_nodes() -> (Vec<SqliteRepo>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -406,6 +441,7 @@ contract!(
     a_code_kept_on_one_node_is_used_once_on_the_other,
     an_expired_or_exhausted_code_is_forgotten,
     a_session_opened_on_one_node_works_and_ends_on_the_other,
+    a_browser_session_keeps_its_csrf_across_nodes_and_ends_on_both,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -467,7 +503,10 @@ async fn a_postgres_schema_of_an_older_build_is_upgraded_with_its_rows() {
         "the v1 row counts after the upgrade"
     );
     upgraded
-        .transact(|s| s.open_session("token-hash-1", "villager-1", T0 + DAY))
+        .transact(|s| {
+            s.open_session("token-hash-1", "villager-1", T0 + DAY)?;
+            s.open_browser_session("cookie-hash-1", "admin-1", "csrf-1", T0, T0 + DAY)
+        })
         .await
         .unwrap();
     drop(upgraded);

@@ -1,7 +1,8 @@
 //! The storage seam (issue 13, first slice): the statements that must work the same on the
 //! embedded SQLite database and on PostgreSQL shared by several nodes. Owns the traits, one per
 //! area ([`CodeRequests`] for the login-code limits, [`IdempotencyKeys`] for the stored answers
-//! of idempotent commands, [`LoginCodes`] and [`Sessions`] for signing in), [`Store`] (a transaction that has them all) and [`Repository`] (a
+//! of idempotent commands, [`LoginCodes`], [`Sessions`] and [`BrowserSessions`] for
+//! signing in), [`Store`] (a transaction that has them all) and [`Repository`] (a
 //! handle that runs a closure in one transaction of its backend). The decisions stay where they
 //! were (`crate::code_limits`, `crate::apps`), written once over these traits.
 //! Must never decide anything itself (it only reads and writes rows), never hold state in a
@@ -127,10 +128,35 @@ pub trait Sessions {
     fn end_session(&mut self, token_hash: &str) -> Result<(), ApiError>;
 }
 
-/// One transaction of a backend, with every area of the seam.
-pub trait Store: CodeRequests + IdempotencyKeys + LoginCodes + Sessions {}
+/// The rows of `admin_sessions`: the supervision page's browser sessions (a cookie's hash,
+/// never the cookie), each with its CSRF token.
+pub trait BrowserSessions {
+    /// Opens a browser session from `now_ms` until `expires_ms`, forgetting the ended ones.
+    fn open_browser_session(
+        &mut self,
+        token_hash: &str,
+        user_id: &str,
+        csrf: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<(), ApiError>;
+    /// The user and CSRF token of a browser session that has not ended by `now_ms`.
+    fn browser_session(
+        &mut self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(String, String)>, ApiError>;
+    /// Ends a browser session at once.
+    fn end_browser_session(&mut self, token_hash: &str) -> Result<(), ApiError>;
+}
 
-impl<T: CodeRequests + IdempotencyKeys + LoginCodes + Sessions + ?Sized> Store for T {}
+/// One transaction of a backend, with every area of the seam.
+pub trait Store: CodeRequests + IdempotencyKeys + LoginCodes + Sessions + BrowserSessions {}
+
+impl<T> Store for T where
+    T: CodeRequests + IdempotencyKeys + LoginCodes + Sessions + BrowserSessions + ?Sized
+{
+}
 
 /// A handle on one database (one per node); cheap to clone.
 pub trait Repository: Clone + Send + Sync + 'static {

@@ -6,6 +6,7 @@
 //! Must never keep state in the node (every row is in the database), never run on an async
 //! worker thread (the client blocks), and never log a connection URL (it may hold a password).
 
+use super::BrowserSessions;
 use super::{
     CodeKey, CodeRequests, IdempotencyKeys, KeptAnswer, LoginCodes, PendingCode, Repository,
     Sessions, Store,
@@ -208,6 +209,53 @@ impl Sessions for Transaction<'_> {
     fn end_session(&mut self, token_hash: &str) -> Result<(), ApiError> {
         self.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])
             .map_err(fault)?;
+        Ok(())
+    }
+}
+
+impl BrowserSessions for Transaction<'_> {
+    fn open_browser_session(
+        &mut self,
+        token_hash: &str,
+        user_id: &str,
+        csrf: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.execute(
+            "DELETE FROM admin_sessions WHERE expires_at <= $1",
+            &[&now_ms],
+        )
+        .map_err(fault)?;
+        self.execute(
+            "INSERT INTO admin_sessions (token_hash, user_id, csrf, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&token_hash, &user_id, &csrf, &now_ms, &expires_ms],
+        )
+        .map_err(fault)?;
+        Ok(())
+    }
+
+    fn browser_session(
+        &mut self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(String, String)>, ApiError> {
+        let row = self
+            .query_opt(
+                "SELECT user_id, csrf FROM admin_sessions WHERE token_hash = $1 AND expires_at > $2",
+                &[&token_hash, &now_ms],
+            )
+            .map_err(fault)?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    fn end_browser_session(&mut self, token_hash: &str) -> Result<(), ApiError> {
+        self.execute(
+            "DELETE FROM admin_sessions WHERE token_hash = $1",
+            &[&token_hash],
+        )
+        .map_err(fault)?;
         Ok(())
     }
 }

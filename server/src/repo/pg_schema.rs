@@ -8,7 +8,7 @@ use super::pg::PgError;
 use r2d2_postgres::postgres::Client;
 
 /// The schema version this build writes on PostgreSQL.
-pub const VERSION: i32 = 2;
+pub const VERSION: i32 = 3;
 
 /// The advisory lock every migration takes (any number; the same on every node).
 const MIGRATION_LOCK: i64 = 0x6875_6f73_6875_6900;
@@ -50,6 +50,17 @@ const MIGRATIONS: &[&str] = &[
         expires_at BIGINT NOT NULL
     );
     CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+    ",
+    // v3: the supervision page's browser sessions.
+    "
+    CREATE TABLE admin_sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );
+    CREATE INDEX admin_sessions_by_expiry ON admin_sessions (expires_at);
     ",
 ];
 

@@ -2,6 +2,7 @@
 //! single writer (`crate::db`), and [`SqliteRepo`], which runs a closure in the writer's
 //! group transaction. Must never write outside the writer.
 
+use super::BrowserSessions;
 use super::{
     CodeKey, CodeRequests, IdempotencyKeys, KeptAnswer, LoginCodes, PendingCode, Repository,
     Sessions, Store,
@@ -161,6 +162,45 @@ impl Sessions for &Connection {
 
     fn end_session(&mut self, token_hash: &str) -> Result<(), ApiError> {
         self.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+            .execute(params![token_hash])?;
+        Ok(())
+    }
+}
+
+impl BrowserSessions for &Connection {
+    fn open_browser_session(
+        &mut self,
+        token_hash: &str,
+        user_id: &str,
+        csrf: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<(), ApiError> {
+        self.prepare_cached("DELETE FROM admin_sessions WHERE expires_at <= ?1")?
+            .execute(params![now_ms])?;
+        self.prepare_cached(
+            "INSERT INTO admin_sessions (token_hash, user_id, csrf, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![token_hash, user_id, csrf, now_ms, expires_ms])?;
+        Ok(())
+    }
+
+    fn browser_session(
+        &mut self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(String, String)>, ApiError> {
+        Ok(self
+            .prepare_cached(
+                "SELECT user_id, csrf FROM admin_sessions WHERE token_hash = ?1 AND expires_at > ?2",
+            )?
+            .query_row(params![token_hash, now_ms], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn end_browser_session(&mut self, token_hash: &str) -> Result<(), ApiError> {
+        self.prepare_cached("DELETE FROM admin_sessions WHERE token_hash = ?1")?
             .execute(params![token_hash])?;
         Ok(())
     }
