@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL for the tests, on loopback only (issue 13): Debian's PostgreSQL with its own data
-# folder under target/pg, trust authentication for the role `huoshui` only, listening on
-# 127.0.0.1 on a free port with its unix socket in its own folder.
+# folder under target/pg (or /tmp, see below), trust authentication for the role `huoshui` only,
+# listening on 127.0.0.1 on a free port with its unix socket in its own folder.
 #
 #   eval "$(bash scripts/pg.sh start)"   # installs if missing (root), inits, starts; prints
 #                                        # export HUOSHUI_TEST_PG_URL=postgres://huoshui@127.0.0.1:PORT/huoshui
@@ -15,6 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DIR="$(pwd)/target/pg"
+# As root the server runs as `postgres`, who must be able to reach the data folder: when this
+# checkout is somewhere it cannot (under /root, say), the folder moves to /tmp, named after it.
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 &&
+  ! runuser -u postgres -- test -x "$(pwd)" 2>/dev/null; then
+  DIR="/tmp/huoshui-pg-$(pwd | sha256sum | cut -c1-12)"
+fi
 DATA="$DIR/data"
 SOCK="$DIR/sock"
 LOG="$DIR/server.log"
@@ -48,7 +54,7 @@ ensure_installed() {
 # Runs a PostgreSQL program as the user who may: ourselves, or `postgres` when we are root.
 as_owner() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi

@@ -513,3 +513,14 @@ async fn a_postgres_schema_of_an_older_build_is_upgraded_with_its_rows() {
     pg_admin(pg.url.clone(), format!("DROP SCHEMA {schema} CASCADE")).await;
     pg.drop_schema().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_schema_name_that_is_not_plain_is_refused_before_connecting() {
+    let url = "postgres://huoshui@127.0.0.1:1/huoshui";
+    let err = PgRepo::open(url, Some("t_x; DROP"), 1).await.err().unwrap();
+    let said = err.to_string();
+    assert!(
+        said.contains("模式名") && said.contains("underscores only"),
+        "{said}"
+    );
+}

@@ -33,6 +33,10 @@ pub enum PgError {
         "PostgreSQL 数据库版本 {found} 比本程序（{supported}）新，请升级 huoshui / the PostgreSQL schema is version {found}, newer than this build ({supported}); upgrade huoshui"
     )]
     TooNew { found: i32, supported: i32 },
+    #[error(
+        "PostgreSQL 模式名 {0:?} 无效：只能用字母、数字和下划线 / the PostgreSQL schema name {0:?} is invalid: use letters, digits and underscores only"
+    )]
+    Schema(String),
     #[error("PostgreSQL 迁移失败：{0} / migrating PostgreSQL failed: {0}")]
     Migrate(postgres::Error),
 }
@@ -303,6 +307,13 @@ impl PgRepo {
     ) -> Result<PgRepo, PgError> {
         let mut config: Config = url.parse().map_err(PgError::Url)?;
         if let Some(schema) = schema {
+            let plain = !schema.is_empty()
+                && schema
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            if !plain {
+                return Err(PgError::Schema(schema.to_owned()));
+            }
             config.options(&format!("-c search_path={schema}"));
         }
         config.connect_timeout(Duration::from_secs(10));
