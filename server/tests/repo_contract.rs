@@ -1,5 +1,5 @@
 //! The storage seam's contract (issue 13): the same statements about the login-code limits and
-//! the idempotency keys, the login codes and both kinds of sessions, run on the embedded SQLite database and on PostgreSQL. Two handles on
+//! the idempotency keys, the login codes, both kinds of sessions and the users, run on the embedded SQLite database and on PostgreSQL. Two handles on
 //! one database stand for two nodes: what one counts or keeps, the other sees.
 //!
 //! PostgreSQL comes from `scripts/pg.sh` (`HUOSHUI_TEST_PG_URL`); each test makes its own schema
@@ -7,6 +7,7 @@
 //! fail when `HUOSHUI_REQUIRE_PG=1` (the test command sets it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use huoshui_core::domain::lifecycle::Role;
 use huoshui_server::auth::{MAX_ATTEMPTS, use_code};
 use huoshui_server::code_limits::{CodeLimits, admit};
 use huoshui_server::db::Db;
@@ -14,7 +15,7 @@ use huoshui_server::error::ApiError;
 use huoshui_server::repo::pg::{PgRepo, postgres};
 use huoshui_server::repo::pg_schema;
 use huoshui_server::repo::sqlite::SqliteRepo;
-use huoshui_server::repo::{KeptAnswer, Repository};
+use huoshui_server::repo::{KeptAnswer, Repository, UserRow};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -320,6 +321,102 @@ async fn a_browser_session_keeps_its_csrf_across_nodes_and_ends_on_both<R: Repos
     assert_eq!(ended, None);
 }
 
+fn manager_row() -> UserRow {
+    UserRow {
+        id: "m-1".into(),
+        role: Role::Manager,
+        phone_mac: "mac-of-the-managers-phone".into(),
+        phone_masked: "138****0001".into(),
+        name: "客户经理".into(),
+        town: None,
+        bank_id: Some("bank-1".into()),
+        points: None,
+        phone_sealed: vec![7; 40],
+        towns: vec!["town-b".into(), "town-a".into()],
+    }
+}
+
+async fn a_user_seeded_on_one_node_is_found_on_the_other_once<R: Repository>(nodes: &[R]) {
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let node = nodes[i % nodes.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            node.transact(|s| s.seed_user(&manager_row())).await
+        }));
+    }
+    let mut added = 0;
+    for t in tasks {
+        added += usize::from(t.await.unwrap().unwrap());
+    }
+    assert_eq!(added, 1, "seeding on two nodes at once adds the user once");
+    let user = nodes[1].transact(|s| s.user("m-1")).await.unwrap().unwrap();
+    assert_eq!(user.role, Role::Manager);
+    assert_eq!(
+        (user.name.as_str(), user.phone.as_str()),
+        ("客户经理", "138****0001")
+    );
+    assert_eq!(user.bank_id.as_deref(), Some("bank-1"));
+    assert_eq!(user.towns, ["town-a", "town-b"]);
+    let by_phone = nodes[0]
+        .transact(|s| s.user_by_phone_mac("mac-of-the-managers-phone"))
+        .await
+        .unwrap();
+    assert_eq!(by_phone.as_deref(), Some("m-1"));
+    assert!(
+        nodes[0]
+            .transact(|s| s.user("m-2"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn a_villager_asks_for_a_code_on_one_node_and_signs_in_on_the_other<R: Repository>(
+    nodes: &[R],
+) {
+    let (a, b) = (&nodes[0], &nodes[1]);
+    let villager = UserRow {
+        id: "v-1".into(),
+        role: Role::Villager,
+        phone_mac: "mac-v".into(),
+        town: Some("town-a".into()),
+        bank_id: None,
+        points: Some(120),
+        towns: Vec::new(),
+        ..manager_row()
+    };
+    a.transact(move |s| s.seed_user(&villager)).await.unwrap();
+    a.transact(|s| {
+        admit(s, &CodeLimits::default(), "mac-v", None, T0)?;
+        s.put_login_code("mac-v", "hash-of-code", T0 + 5 * MINUTE)
+    })
+    .await
+    .unwrap();
+    let signed_in = b
+        .transact(|s| {
+            if !use_code(s, "mac-v", "hash-of-code", T0 + MINUTE)? {
+                return Ok(None);
+            }
+            let Some(id) = s.user_by_phone_mac("mac-v")? else {
+                return Ok(None);
+            };
+            s.open_session("token-hash-v", &id, T0 + DAY)?;
+            Ok(Some(id))
+        })
+        .await
+        .unwrap();
+    assert_eq!(signed_in.as_deref(), Some("v-1"));
+    let who = a
+        .transact(|s| match s.session_user("token-hash-v", T0 + 2 * MINUTE)? {
+            Some(id) => s.user(&id),
+            None => Ok(None),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((who.id.as_str(), who.points), ("v-1", Some(120)));
+}
+
 /// Two SQLite handles on one file (two writers: the file's lock orders them).
 fn sqlite_nodes() -> (Vec<SqliteRepo>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -442,6 +539,8 @@ contract!(
     an_expired_or_exhausted_code_is_forgotten,
     a_session_opened_on_one_node_works_and_ends_on_the_other,
     a_browser_session_keeps_its_csrf_across_nodes_and_ends_on_both,
+    a_user_seeded_on_one_node_is_found_on_the_other_once,
+    a_villager_asks_for_a_code_on_one_node_and_signs_in_on_the_other,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,14 +2,16 @@
 //! embedded SQLite database and on PostgreSQL shared by several nodes. Owns the traits, one per
 //! area ([`CodeRequests`] for the login-code limits, [`IdempotencyKeys`] for the stored answers
 //! of idempotent commands, [`LoginCodes`], [`Sessions`] and [`BrowserSessions`] for
-//! signing in), [`Store`] (a transaction that has them all) and [`Repository`] (a
+//! signing in, [`Accounts`] for the users), [`Store`] (a transaction that has them all) and [`Repository`] (a
 //! handle that runs a closure in one transaction of its backend). The decisions stay where they
 //! were (`crate::code_limits`, `crate::apps`), written once over these traits.
 //! Must never decide anything itself (it only reads and writes rows), never hold state in a
 //! node's memory (a second node on the same database must see every row at once), and never
 //! store a phone number, a code or a client address in the clear (only their keyed MACs).
 
+use crate::accounts::User;
 use crate::error::ApiError;
+use huoshui_core::domain::lifecycle::Role;
 use std::future::Future;
 
 pub mod pg;
@@ -150,11 +152,41 @@ pub trait BrowserSessions {
     fn end_browser_session(&mut self, token_hash: &str) -> Result<(), ApiError>;
 }
 
+/// A user as the platform is seeded with them: every column of `users` (the phone only as its
+/// keyed MAC, its masked form and sealed) and a manager's towns.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: String,
+    pub role: Role,
+    pub phone_mac: String,
+    pub phone_masked: String,
+    pub name: String,
+    pub town: Option<String>,
+    pub bank_id: Option<String>,
+    pub points: Option<u32>,
+    pub phone_sealed: Vec<u8>,
+    pub towns: Vec<String>,
+}
+
+/// The rows of `users` and `manager_towns`.
+pub trait Accounts {
+    /// Adds the user unless their id is on record (answers whether it was added), fills in
+    /// the sealed phone and the points an older record lacks, and adds the manager's towns.
+    fn seed_user(&mut self, row: &UserRow) -> Result<bool, ApiError>;
+    /// A user by id, with a manager's towns in order.
+    fn user(&mut self, id: &str) -> Result<Option<User>, ApiError>;
+    /// The id of the user behind a phone's keyed MAC.
+    fn user_by_phone_mac(&mut self, phone_mac: &str) -> Result<Option<String>, ApiError>;
+}
+
 /// One transaction of a backend, with every area of the seam.
-pub trait Store: CodeRequests + IdempotencyKeys + LoginCodes + Sessions + BrowserSessions {}
+pub trait Store:
+    CodeRequests + IdempotencyKeys + LoginCodes + Sessions + BrowserSessions + Accounts
+{
+}
 
 impl<T> Store for T where
-    T: CodeRequests + IdempotencyKeys + LoginCodes + Sessions + BrowserSessions + ?Sized
+    T: CodeRequests + IdempotencyKeys + LoginCodes + Sessions + BrowserSessions + Accounts + ?Sized
 {
 }
 

@@ -6,12 +6,14 @@
 //! Must never keep state in the node (every row is in the database), never run on an async
 //! worker thread (the client blocks), and never log a connection URL (it may hold a password).
 
-use super::BrowserSessions;
+use super::{Accounts, BrowserSessions, UserRow};
 use super::{
     CodeKey, CodeRequests, IdempotencyKeys, KeptAnswer, LoginCodes, PendingCode, Repository,
     Sessions, Store,
 };
+use crate::accounts::{User, role_code, role_from};
 use crate::error::ApiError;
+use huoshui_core::domain::lifecycle::Role;
 use r2d2_postgres::PostgresConnectionManager;
 pub use r2d2_postgres::postgres;
 use r2d2_postgres::postgres::{Config, NoTls, Transaction};
@@ -261,6 +263,86 @@ impl BrowserSessions for Transaction<'_> {
         )
         .map_err(fault)?;
         Ok(())
+    }
+}
+
+impl Accounts for Transaction<'_> {
+    fn seed_user(&mut self, row: &UserRow) -> Result<bool, ApiError> {
+        let points = row.points.map(i64::from);
+        let added = self
+            .execute(
+                "INSERT INTO users (id, role, phone_mac, phone_masked, name, town, bank_id, points, phone_sealed)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
+                &[
+                    &row.id,
+                    &role_code(row.role),
+                    &row.phone_mac,
+                    &row.phone_masked,
+                    &row.name,
+                    &row.town,
+                    &row.bank_id,
+                    &points,
+                    &row.phone_sealed,
+                ],
+            )
+            .map_err(fault)?;
+        self.execute(
+            "UPDATE users SET phone_sealed = $2 WHERE id = $1 AND phone_sealed IS NULL",
+            &[&row.id, &row.phone_sealed],
+        )
+        .map_err(fault)?;
+        self.execute(
+            "UPDATE users SET points = $2 WHERE id = $1 AND points IS NULL",
+            &[&row.id, &points],
+        )
+        .map_err(fault)?;
+        for town in &row.towns {
+            self.execute(
+                "INSERT INTO manager_towns (manager_id, town) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&row.id, town],
+            )
+            .map_err(fault)?;
+        }
+        Ok(added > 0)
+    }
+
+    fn user(&mut self, id: &str) -> Result<Option<User>, ApiError> {
+        let row = self
+            .query_opt(
+                "SELECT id, role, name, phone_masked, town, bank_id, points FROM users WHERE id = $1",
+                &[&id],
+            )
+            .map_err(fault)?;
+        let Some(r) = row else { return Ok(None) };
+        let mut user = User {
+            id: r.get(0),
+            role: role_from(r.get(1)),
+            name: r.get(2),
+            phone: r.get(3),
+            town: r.get(4),
+            bank_id: r.get(5),
+            towns: Vec::new(),
+            points: r
+                .get::<_, Option<i64>>(6)
+                .and_then(|p| u32::try_from(p).ok()),
+        };
+        if user.role == Role::Manager {
+            let towns = self
+                .query(
+                    "SELECT town FROM manager_towns WHERE manager_id = $1 ORDER BY town",
+                    &[&id],
+                )
+                .map_err(fault)?;
+            user.towns = towns.iter().map(|t| t.get(0)).collect();
+        }
+        Ok(Some(user))
+    }
+
+    fn user_by_phone_mac(&mut self, phone_mac: &str) -> Result<Option<String>, ApiError> {
+        let row = self
+            .query_opt("SELECT id FROM users WHERE phone_mac = $1", &[&phone_mac])
+            .map_err(fault)?;
+        Ok(row.map(|r| r.get(0)))
     }
 }
 

@@ -8,7 +8,7 @@ use super::pg::PgError;
 use r2d2_postgres::postgres::Client;
 
 /// The schema version this build writes on PostgreSQL.
-pub const VERSION: i32 = 3;
+pub const VERSION: i32 = 4;
 
 /// The advisory lock every migration takes (any number; the same on every node).
 const MIGRATION_LOCK: i64 = 0x6875_6f73_6875_6900;
@@ -61,6 +61,25 @@ const MIGRATIONS: &[&str] = &[
         expires_at BIGINT NOT NULL
     );
     CREATE INDEX admin_sessions_by_expiry ON admin_sessions (expires_at);
+    ",
+    // v4: the users (the phone as its keyed MAC, masked and sealed) and the managers' towns.
+    "
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        phone_mac TEXT NOT NULL UNIQUE,
+        phone_masked TEXT NOT NULL,
+        name TEXT NOT NULL,
+        town TEXT,
+        bank_id TEXT,
+        points BIGINT,
+        phone_sealed BYTEA
+    );
+    CREATE TABLE manager_towns (
+        manager_id TEXT NOT NULL,
+        town TEXT NOT NULL,
+        PRIMARY KEY (manager_id, town)
+    );
     ",
 ];
 

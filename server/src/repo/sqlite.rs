@@ -2,11 +2,12 @@
 //! single writer (`crate::db`), and [`SqliteRepo`], which runs a closure in the writer's
 //! group transaction. Must never write outside the writer.
 
-use super::BrowserSessions;
+use super::{Accounts, BrowserSessions, UserRow};
 use super::{
     CodeKey, CodeRequests, IdempotencyKeys, KeptAnswer, LoginCodes, PendingCode, Repository,
     Sessions, Store,
 };
+use crate::accounts::{User, role_code, role_from};
 use crate::db::Db;
 use crate::error::ApiError;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -203,6 +204,82 @@ impl BrowserSessions for &Connection {
         self.prepare_cached("DELETE FROM admin_sessions WHERE token_hash = ?1")?
             .execute(params![token_hash])?;
         Ok(())
+    }
+}
+
+impl Accounts for &Connection {
+    fn seed_user(&mut self, row: &UserRow) -> Result<bool, ApiError> {
+        let added = self
+            .prepare_cached(
+                "INSERT OR IGNORE INTO users (id, role, phone_mac, phone_masked, name, town, bank_id, points, phone_sealed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                row.id,
+                role_code(row.role),
+                row.phone_mac,
+                row.phone_masked,
+                row.name,
+                row.town,
+                row.bank_id,
+                row.points,
+                row.phone_sealed
+            ])?;
+        self.prepare_cached(
+            "UPDATE users SET phone_sealed = ?2 WHERE id = ?1 AND phone_sealed IS NULL",
+        )?
+        .execute(params![row.id, row.phone_sealed])?;
+        self.prepare_cached("UPDATE users SET points = ?2 WHERE id = ?1 AND points IS NULL")?
+            .execute(params![row.id, row.points])?;
+        for town in &row.towns {
+            self.prepare_cached(
+                "INSERT OR IGNORE INTO manager_towns (manager_id, town) VALUES (?1, ?2)",
+            )?
+            .execute(params![row.id, town])?;
+        }
+        Ok(added > 0)
+    }
+
+    fn user(&mut self, id: &str) -> Result<Option<User>, ApiError> {
+        let found = self
+            .prepare_cached(
+                "SELECT id, role, name, phone_masked, town, bank_id, points FROM users WHERE id = ?1",
+            )?
+            .query_row(params![id], |r| {
+                Ok(User {
+                    id: r.get(0)?,
+                    role: role_from(&r.get::<_, String>(1)?),
+                    name: r.get(2)?,
+                    phone: r.get(3)?,
+                    town: r.get(4)?,
+                    bank_id: r.get(5)?,
+                    towns: Vec::new(),
+                    points: r
+                        .get::<_, Option<i64>>(6)?
+                        .and_then(|p| u32::try_from(p).ok()),
+                })
+            })
+            .optional()?;
+        let Some(mut user) = found else {
+            return Ok(None);
+        };
+        if user.role == huoshui_core::domain::lifecycle::Role::Manager {
+            let mut stmt = self.prepare_cached(
+                "SELECT town FROM manager_towns WHERE manager_id = ?1 ORDER BY town",
+            )?;
+            let towns = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
+            for t in towns {
+                user.towns.push(t?);
+            }
+        }
+        Ok(Some(user))
+    }
+
+    fn user_by_phone_mac(&mut self, phone_mac: &str) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .prepare_cached("SELECT id FROM users WHERE phone_mac = ?1")?
+            .query_row(params![phone_mac], |r| r.get(0))
+            .optional()?)
     }
 }
 
