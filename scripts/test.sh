@@ -37,6 +37,19 @@ if ! browser_present; then
     echo "warning: chromium/chromium-driver/fonts-noto-cjk missing; install them, or the browser tests skip" >&2
   fi
 fi
+# PostgreSQL for the storage seam's contract tests (issue 13, server/tests/repo_contract.rs):
+# Debian's, on 127.0.0.1 with its own data folder under target/pg (scripts/pg.sh installs it
+# when missing, as root), stopped when this script ends.
+if pg_env="$(bash scripts/pg.sh start)"; then
+  eval "$pg_env"
+  trap 'bash scripts/pg.sh stop' EXIT
+  export HUOSHUI_REQUIRE_PG=1
+elif [ "${CI:-}" = true ]; then
+  echo "error: PostgreSQL could not be started (scripts/pg.sh); see target/pg/server.log" >&2
+  exit 1
+else
+  echo "warning: PostgreSQL could not be started; the PostgreSQL contract tests skip" >&2
+fi
 if [ "${CI:-}" = true ]; then
   export HUOSHUI_REQUIRE_HEIC_TOOLS=1
   export HUOSHUI_REQUIRE_BROWSER=1

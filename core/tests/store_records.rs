@@ -295,3 +295,29 @@ fn the_checklist_of_an_application_counts_only_its_own_documents() {
         ]
     );
 }
+
+#[test]
+fn a_draft_of_list_codes_opens_without_the_install_key_and_one_with_free_text_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = store(dir.path());
+        let at = t("2026-03-07T09:00:00Z");
+        s.save_draft("codes", Some("pear-loan"), r#"{"industry":"pear"}"#, at)
+            .unwrap();
+        s.save_draft("typed", Some("pear-loan"), r#"{"note":"张三"}"#, at)
+            .unwrap();
+    }
+    let other_key = Store::open(
+        dir.path(),
+        Arc::new(InstallKey::from_bytes(&[1; 32]).unwrap()),
+        t("2026-03-07T08:00:00Z"),
+    )
+    .unwrap()
+    .store;
+    // The typed one is sealed: reading every draft fails on it under another key.
+    assert!(other_key.drafts().is_err());
+    other_key.delete_draft("typed").unwrap();
+    let kept = other_key.drafts().unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].payload_json.as_str(), r#"{"industry":"pear"}"#);
+}

@@ -275,3 +275,58 @@ fn a_database_with_damaged_pages_is_moved_aside_too() {
         "a fresh store took its place"
     );
 }
+
+#[test]
+fn rows_sealed_before_version_5_still_open_with_their_key_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let key = key();
+    let draft = r#"{"industry":"pear"}"#;
+    let submit = r#"{"kind":"submit","product_id":"p","amount_fen":1,"months":1}"#;
+    let outbox_key = "6f1c1d9e-8a36-4c8e-9d5c-3b1f4a2e7c10";
+    {
+        // A version-4 database as the app left it: every payload sealed.
+        let mut conn = Connection::open(&path).unwrap();
+        for v in 0..4 {
+            let tx = conn.transaction().unwrap();
+            schema::upgrade_step(&tx, v).unwrap();
+            tx.pragma_update(None, "user_version", v + 1).unwrap();
+            tx.commit().unwrap();
+        }
+        let sealed_draft = key
+            .seal(b"huoshui/store/drafts/d1", draft.as_bytes())
+            .unwrap();
+        let sealed_submit = key
+            .seal(
+                format!("huoshui/store/outbox/{outbox_key}").as_bytes(),
+                submit.as_bytes(),
+            )
+            .unwrap();
+        conn.execute(
+            "INSERT INTO drafts (id, product_id, sealed_payload, updated_at) VALUES ('d1', 'p', ?1, 0)",
+            [sealed_draft],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO outbox (idempotency_key, kind, sealed_payload, attempts, next_attempt_at, state, created_at)
+             VALUES (?1, 'submit', ?2, 0, 0, 'pending', 0)",
+            rusqlite::params![outbox_key, sealed_submit],
+        )
+        .unwrap();
+    }
+    let store = Store::open(dir.path(), key, now()).unwrap().store;
+    assert_eq!(store.drafts().unwrap()[0].payload_json.as_str(), draft);
+    let queued = store.outbox().unwrap();
+    assert_eq!(queued[0].payload_json.as_str(), submit);
+    assert_eq!(queued[0].idempotency_key.to_string(), outbox_key);
+    // They stay sealed (not rewritten): another key cannot read them.
+    drop(store);
+    let other = Store::open(
+        dir.path(),
+        Arc::new(InstallKey::from_bytes(&[8; 32]).unwrap()),
+        now(),
+    )
+    .unwrap()
+    .store;
+    assert!(other.drafts().is_err() && other.outbox().is_err());
+}

@@ -6,7 +6,7 @@
 use huoshui_core::app::views::DraftInput;
 use huoshui_core::app::{AppCore, ErrorAction};
 use huoshui_core::domain::documents::DocumentKind;
-use huoshui_core::domain::lifecycle::Role;
+use huoshui_core::domain::lifecycle::{Role, State};
 use huoshui_core::store::Store;
 use huoshui_core::vault::{InstallKey, Keystore, KeystoreError, SoftwareKeystore};
 use huoshui_core::wire::UserView;
@@ -37,11 +37,15 @@ fn side_store(dir: &Path) -> Store {
 
 /// v001 signed in (the session the platform would have given), without a platform.
 fn signed_in_villager(dir: &Path) {
+    signed_in_villager_with_phone(dir, "138****0001");
+}
+
+fn signed_in_villager_with_phone(dir: &Path, phone: &str) {
     let profile = UserView {
         id: "v001".into(),
         role: Role::Villager,
         name: "张三".into(),
-        phone: "138****0001".into(),
+        phone: phone.into(),
         town: Some("chongwen".into()),
         bank_id: None,
         towns: Vec::new(),
@@ -242,4 +246,140 @@ fn a_reset_killed_before_its_new_key_was_written_runs_again_without_losing_the_r
     assert_eq!(lost.documents_removed, 1, "the first run's record is kept");
     assert_eq!(lost.kinds_removed, vec![DocumentKind::Lease]);
     assert_eq!(sealed_files(dir), 0);
+}
+
+/// Every file of the data folder (the store with its write-ahead log, the keys, the vault).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Which of `needles` occur in some file of the data folder.
+fn found_in_files(dir: &Path, needles: &[&str]) -> Vec<String> {
+    let files: Vec<Vec<u8>> = files_under(dir)
+        .iter()
+        .map(|f| std::fs::read(f).unwrap())
+        .collect();
+    needles
+        .iter()
+        .filter(|n| {
+            files
+                .iter()
+                .any(|b| b.windows(n.len()).any(|w| w == n.as_bytes()))
+        })
+        .map(|n| (*n).to_owned())
+        .collect()
+}
+
+fn draft_input(core: &AppCore) -> DraftInput {
+    let catalog = core.catalog();
+    let industry = catalog.data().industries[0].id.clone();
+    let product = catalog.product("runchang-suli").unwrap();
+    let purpose = catalog
+        .data()
+        .purposes
+        .iter()
+        .find(|p| product.purposes.is_empty() || product.purposes.contains(&p.id))
+        .unwrap()
+        .id
+        .clone();
+    DraftInput {
+        product_id: product.id.clone(),
+        amount_fen: 10_000_000,
+        months: 48,
+        town: String::new(),
+        industry: Some(industry),
+        purpose: Some(purpose),
+    }
+}
+
+#[test]
+fn a_draft_and_an_unsent_submission_without_documents_survive_the_reset_with_their_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    signed_in_villager_with_phone(dir, "13800000001");
+    let core = AppCore::open_with_clock(dir, None, keystore(dir), clock()).unwrap();
+    let input = draft_input(&core);
+    // A purpose is chosen from the product's list, never typed: a draft holds no free text.
+    let typed = DraftInput {
+        purpose: Some("给张三买化肥".into()),
+        ..input.clone()
+    };
+    assert_eq!(
+        core.create_draft(&typed).unwrap_err().action,
+        ErrorAction::InvalidInput
+    );
+    let draft = core.create_draft(&input).unwrap().id;
+    let sent = core.create_draft(&input).unwrap().id;
+    core.submit(&sent).unwrap();
+    // A third one goes with the key: its document was never uploaded.
+    let with_paper = core.create_draft(&input).unwrap().id;
+    capture(&core, DocumentKind::IdCardFront, Some(&with_paper), "front");
+    core.submit(&with_paper).unwrap();
+    // A fourth goes too: its withdrawal carries a typed reason, sealed (it names a person).
+    let withdrawn = core.create_draft(&input).unwrap().id;
+    core.submit(&withdrawn).unwrap();
+    core.withdraw(&withdrawn, Some("张三 13800000001 不要了".into()))
+        .unwrap();
+    let before = side_store(dir).outbox().unwrap();
+    let submit_key = before
+        .iter()
+        .find(|c| c.kind == "submit" && c.payload_json.contains(&sent))
+        .unwrap()
+        .idempotency_key;
+    drop(core);
+
+    // Whoever copies the folder finds the villager's phone, name and token nowhere, although
+    // the kept rows are readable without the key (the product code is there in the clear).
+    let clear = found_in_files(
+        dir,
+        &["13800000001", "张三", &"t".repeat(64), &input.product_id],
+    );
+    assert_eq!(clear, vec![input.product_id.clone()]);
+
+    std::fs::remove_file(keystore_path(dir)).unwrap();
+    let core = AppCore::reset_lost_key_with_clock(dir, None, keystore(dir), clock()).unwrap();
+    let mut kept: Vec<(String, State)> = core
+        .applications()
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.id, a.state))
+        .collect();
+    kept.sort();
+    let mut expected = vec![
+        (draft.clone(), State::Draft),
+        (sent.clone(), State::Submitted),
+    ];
+    expected.sort();
+    assert_eq!(kept, expected);
+    let after = side_store(dir).outbox().unwrap();
+    assert_eq!(after.len(), 1, "only the clean submission waits: {after:?}");
+    assert_eq!(
+        after[0].idempotency_key, submit_key,
+        "sent once, never twice"
+    );
+    assert_eq!(core.sync_status().unwrap().pending, 1);
+
+    let lost = core.last_reset().unwrap().unwrap();
+    assert_eq!(lost.documents_removed, 1);
+    assert_eq!(lost.applications_affected, vec![with_paper]);
+    assert_eq!(
+        lost.applications_unsent, 2,
+        "the one with the lost document and the withdrawn one"
+    );
+    assert_eq!(
+        lost.commands_removed, 4,
+        "a submission and its upload; a submission and its withdrawal"
+    );
+    assert_eq!((lost.drafts_kept, lost.commands_kept), (1, 1));
+    assert_eq!(lost.drafts_removed, 0);
+    assert!(lost.summary_en.contains("Kept: 0 document(s) already on the platform, which need not be taken again; 1 draft(s); 1 unsent action(s), sent after you sign in"), "{}", lost.summary_en);
 }

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::keys::{ServerKeys, mask_phone};
 use huoshui_core::domain::lifecycle::{Actor, Role};
 use huoshui_core::wire::UserView;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 /// A signed-in person as the platform keeps them (shown as [`UserView`]).
@@ -67,7 +67,7 @@ pub fn role_code(role: Role) -> &'static str {
     }
 }
 
-fn role_from(code: &str) -> Role {
+pub(crate) fn role_from(code: &str) -> Role {
     match code {
         "villager" => Role::Villager,
         "manager" => Role::Manager,
@@ -76,45 +76,14 @@ fn role_from(code: &str) -> Role {
     }
 }
 
-/// Loads a user by id.
+/// Loads a user by id (through the storage seam, [`crate::repo::Accounts`]).
 pub fn load(conn: &Connection, id: &str) -> Result<Option<User>, ApiError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT id, role, name, phone_masked, town, bank_id, points FROM users WHERE id = ?1",
-        )?
-        .query_row(params![id], |r| {
-            Ok(User {
-                id: r.get(0)?,
-                role: role_from(&r.get::<_, String>(1)?),
-                name: r.get(2)?,
-                phone: r.get(3)?,
-                town: r.get(4)?,
-                bank_id: r.get(5)?,
-                towns: Vec::new(),
-                points: r
-                    .get::<_, Option<i64>>(6)?
-                    .and_then(|p| u32::try_from(p).ok()),
-            })
-        })
-        .optional()?;
-    let Some(mut user) = row else { return Ok(None) };
-    if user.role == Role::Manager {
-        let mut stmt = conn
-            .prepare_cached("SELECT town FROM manager_towns WHERE manager_id = ?1 ORDER BY town")?;
-        let towns = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
-        for t in towns {
-            user.towns.push(t?);
-        }
-    }
-    Ok(Some(user))
+    crate::repo::Accounts::user(&mut { conn }, id)
 }
 
 /// The user id behind a phone MAC.
 pub fn find_by_phone_mac(conn: &Connection, mac: &str) -> Result<Option<String>, ApiError> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM users WHERE phone_mac = ?1")?
-        .query_row(params![mac], |r| r.get(0))
-        .optional()?)
+    crate::repo::Accounts::user_by_phone_mac(&mut { conn }, mac)
 }
 
 /// The administrator escalations go to (the first by id).
@@ -248,27 +217,19 @@ pub async fn seed(
     db.write(move |conn| {
         let mut added = 0usize;
         for a in &accounts {
-            let mac = keys.phone_mac(&a.phone);
-            let sealed = keys.seal_phone(&a.id, &a.phone)?;
-            added += conn.execute(
-                "INSERT OR IGNORE INTO users (id, role, phone_mac, phone_masked, name, town, bank_id, points, phone_sealed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![a.id, role_code(a.role), mac, mask_phone(&a.phone), a.name, a.town, a.bank_id, a.points, sealed],
-            )?;
-            conn.execute(
-                "UPDATE users SET phone_sealed = ?2 WHERE id = ?1 AND phone_sealed IS NULL",
-                params![a.id, sealed],
-            )?;
-            conn.execute(
-                "UPDATE users SET points = ?2 WHERE id = ?1 AND points IS NULL",
-                params![a.id, a.points],
-            )?;
-            for t in &a.towns {
-                conn.execute(
-                    "INSERT OR IGNORE INTO manager_towns (manager_id, town) VALUES (?1, ?2)",
-                    params![a.id, t],
-                )?;
-            }
+            let row = crate::repo::UserRow {
+                id: a.id.clone(),
+                role: a.role,
+                phone_mac: keys.phone_mac(&a.phone),
+                phone_masked: mask_phone(&a.phone),
+                name: a.name.clone(),
+                town: a.town.clone(),
+                bank_id: a.bank_id.clone(),
+                points: a.points,
+                phone_sealed: keys.seal_phone(&a.id, &a.phone)?,
+                towns: a.towns.clone(),
+            };
+            added += usize::from(crate::repo::Accounts::seed_user(&mut { conn }, &row)?);
         }
         Ok(added)
     })

@@ -11,11 +11,11 @@
 use crate::accounts::{self, User};
 use crate::error::ApiError;
 use crate::keys::{hex, mask_phone, sha256_hex};
+use crate::repo::{LoginCodes, Sessions};
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use huoshui_core::wire::SessionResponse;
-use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -128,15 +128,11 @@ pub async fn request_code_from(
     let known = state
         .db
         .write(move |conn| {
-            crate::code_limits::admit(conn, &limits, &mac, client.as_deref(), now_ms)?;
+            crate::code_limits::admit(&mut { conn }, &limits, &mac, client.as_deref(), now_ms)?;
             if accounts::find_by_phone_mac(conn, &mac)?.is_none() {
                 return Ok(false);
             }
-            conn.execute(
-                "INSERT INTO login_codes (phone_mac, code_hash, expires_at, attempts) VALUES (?1, ?2, ?3, 0)
-                 ON CONFLICT (phone_mac) DO UPDATE SET code_hash = ?2, expires_at = ?3, attempts = 0",
-                params![mac, hash, expires],
-            )?;
+            LoginCodes::put_login_code(&mut { conn }, &mac, &hash, expires)?;
             Ok(true)
         })
         .await?;
@@ -166,36 +162,41 @@ pub fn given_code_hash(state: &AppState, phone: &str, code: &str) -> Option<(Str
     Some((mac, hash))
 }
 
-/// Inside a write: checks a code against the stored one and uses it up. Answers the user id
-/// when it matches; a wrong code counts an attempt, an expired or exhausted one is deleted.
+/// Inside a write: checks a code against the stored one and uses it up. Answers whether it
+/// matched; a wrong code counts a try, an expired or exhausted one is forgotten. Written once
+/// over the storage seam ([`LoginCodes`]): the same on SQLite and on PostgreSQL.
+pub fn use_code<S: LoginCodes + ?Sized>(
+    store: &mut S,
+    mac: &str,
+    given: &str,
+    now_ms: i64,
+) -> Result<bool, ApiError> {
+    let Some(pending) = store.login_code(mac)? else {
+        return Ok(false);
+    };
+    if pending.expires_ms < now_ms || pending.attempts >= MAX_ATTEMPTS {
+        store.drop_login_code(mac)?;
+        return Ok(false);
+    }
+    // Both sides are SHA-256 digests of secret material, so comparing them leaks nothing useful.
+    if pending.code_hash != given {
+        store.count_wrong_try(mac)?;
+        return Ok(false);
+    }
+    store.drop_login_code(mac)?;
+    Ok(true)
+}
+
+/// Inside a write: [`use_code`], then the user id of the phone when the code matched.
 pub fn take_code(
     conn: &rusqlite::Connection,
     mac: &str,
     given: &str,
     now_ms: i64,
 ) -> Result<Option<String>, ApiError> {
-    let row: Option<(String, i64, i64)> = conn
-        .prepare_cached(
-            "SELECT code_hash, expires_at, attempts FROM login_codes WHERE phone_mac = ?1",
-        )?
-        .query_row(params![mac], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .optional()?;
-    let Some((stored, expires, attempts)) = row else {
-        return Ok(None);
-    };
-    if expires < now_ms || attempts >= MAX_ATTEMPTS {
-        conn.execute("DELETE FROM login_codes WHERE phone_mac = ?1", params![mac])?;
+    if !use_code(&mut { conn }, mac, given, now_ms)? {
         return Ok(None);
     }
-    // Both sides are SHA-256 digests of secret material, so comparing them leaks nothing useful.
-    if stored != given {
-        conn.execute(
-            "UPDATE login_codes SET attempts = attempts + 1 WHERE phone_mac = ?1",
-            params![mac],
-        )?;
-        return Ok(None);
-    }
-    conn.execute("DELETE FROM login_codes WHERE phone_mac = ?1", params![mac])?;
     accounts::find_by_phone_mac(conn, mac)
 }
 
@@ -225,10 +226,7 @@ pub async fn login(
             let Some(user_id) = take_code(conn, &mac, &given, now_ms)? else {
                 return Ok(None);
             };
-            conn.execute(
-                "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
-                params![token_hash, user_id, exp_ms],
-            )?;
+            Sessions::open_session(&mut { conn }, &token_hash, &user_id, exp_ms)?;
             accounts::load(conn, &user_id)
         })
         .await?;
@@ -244,11 +242,7 @@ pub async fn login(
 /// Ends the session of `token_hash` (the token stops working at once), inside the caller's
 /// write, so that what goes with the session (its push devices) goes in the same transaction.
 pub fn end_session(conn: &rusqlite::Connection, token_hash: &str) -> Result<(), ApiError> {
-    conn.execute(
-        "DELETE FROM sessions WHERE token_hash = ?1",
-        params![token_hash],
-    )?;
-    Ok(())
+    Sessions::end_session(&mut { conn }, token_hash)
 }
 
 /// The signed-in user of a request, and the hash of their token (for logout).
@@ -283,18 +277,12 @@ impl FromRequestParts<AppState> for AuthUser {
         let th = token_hash.clone();
         let user = state
             .db
-            .read(move |conn| {
-                let row: Option<(String, i64)> = conn
-                    .prepare_cached(
-                        "SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1",
-                    )?
-                    .query_row(params![th], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                match row {
-                    Some((id, exp)) if exp > now_ms => accounts::load(conn, &id),
-                    _ => Ok(None),
-                }
-            })
+            .read(
+                move |conn| match Sessions::session_user(&mut { conn }, &th, now_ms)? {
+                    Some(id) => accounts::load(conn, &id),
+                    None => Ok(None),
+                },
+            )
             .await?;
         let user = user.ok_or_else(ApiError::unauthorized)?;
         Ok(AuthUser { user, token_hash })

@@ -11,12 +11,12 @@
 
 use crate::auth::{CodeFuture, CodeProvider};
 use crate::error::ApiError;
+use crate::repo::{CodeKey, CodeRequests};
 use crate::sms::{SmsError, SmsMessage, SmsSender};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -55,10 +55,11 @@ pub struct SignIn {
     pub client_header: Option<axum::http::HeaderName>,
 }
 
-/// The `at` of the `n`-th newest row (1-based) matching `column = key` since `since`.
-fn nth_newest(
-    conn: &Connection,
-    column: &str,
+/// The `at` of the `n`-th newest request counted by `by = key` since `since` (`n = 0`: no
+/// code at all is allowed, so the limit is reached now).
+fn nth_newest<S: CodeRequests + ?Sized>(
+    store: &mut S,
+    by: CodeKey,
     key: &str,
     since: i64,
     n: u32,
@@ -66,57 +67,43 @@ fn nth_newest(
     if n == 0 {
         return Ok(Some(since));
     }
-    let sql = format!(
-        "SELECT at FROM code_requests WHERE {column} = ?1 AND at > ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3"
-    );
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row(params![key, since, i64::from(n) - 1], |r| r.get(0))
-        .optional()?)
+    store.nth_newest_code_request(by, key, since, n)
 }
 
 /// Inside the write that issues a code: refuses with 429 if a limit is reached, else counts
-/// this code. `client` is the keyed MAC of the client's address, when known.
-pub fn admit(
-    conn: &Connection,
+/// this code. `client` is the keyed MAC of the client's address, when known. Written once over
+/// the storage seam ([`CodeRequests`]): the same decision on SQLite and on PostgreSQL.
+pub fn admit<S: CodeRequests + ?Sized>(
+    store: &mut S,
     limits: &CodeLimits,
     phone_mac: &str,
     client: Option<&str>,
     now_ms: i64,
 ) -> Result<(), ApiError> {
-    conn.prepare_cached("DELETE FROM code_requests WHERE at <= ?1")?
-        .execute(params![now_ms - DAY_MS])?;
+    store.hold_code_limits(phone_mac, client)?;
+    store.prune_code_requests(now_ms - DAY_MS)?;
     let interval = i64::from(limits.per_phone_interval_seconds) * 1000;
     let mut free_at: Option<i64> = None;
     let mut later = |at: i64| free_at = Some(free_at.map_or(at, |f: i64| f.max(at)));
     if interval > 0
-        && let Some(last) = nth_newest(conn, "phone_mac", phone_mac, now_ms - interval, 1)?
+        && let Some(last) = nth_newest(store, CodeKey::Phone, phone_mac, now_ms - interval, 1)?
     {
         later(last + interval);
     }
-    if let Some(at) = nth_newest(
-        conn,
-        "phone_mac",
-        phone_mac,
-        now_ms - DAY_MS,
-        limits.per_phone_per_day,
-    )? {
+    let per_day = limits.per_phone_per_day;
+    if let Some(at) = nth_newest(store, CodeKey::Phone, phone_mac, now_ms - DAY_MS, per_day)? {
         later(at + DAY_MS);
     }
     if let Some(client) = client {
         let n = limits.per_client_per_hour;
-        if let Some(at) = nth_newest(conn, "client_mac", client, now_ms - HOUR_MS, n)? {
+        if let Some(at) = nth_newest(store, CodeKey::Client, client, now_ms - HOUR_MS, n)? {
             later(at + HOUR_MS);
         }
     }
     if let Some(at) = free_at {
         return Err(too_many(at.saturating_sub(now_ms)));
     }
-    conn.prepare_cached(
-        "INSERT INTO code_requests (phone_mac, client_mac, at) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![phone_mac, client, now_ms])?;
-    Ok(())
+    store.insert_code_request(phone_mac, client, now_ms)
 }
 
 /// A wait in words: seconds under a minute, else minutes (rounded up), with hours over an hour.

@@ -49,6 +49,7 @@ pub mod openapi;
 pub mod ops_schema;
 pub mod push;
 pub mod repayments;
+pub mod repo;
 pub mod serving;
 pub mod settings;
 pub mod sms;

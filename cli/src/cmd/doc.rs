@@ -298,7 +298,9 @@ fn reset(ctx: &Context) -> Result<(), CliError> {
             "applications_affected": r.applications_affected,
             "documents_kept": r.documents_kept,
             "drafts_removed": r.drafts_removed,
+            "drafts_kept": r.drafts_kept,
             "commands_removed": r.commands_removed,
+            "commands_kept": r.commands_kept,
             "applications_unsent": r.applications_unsent,
             "summary_zh": r.summary_zh,
             "summary_en": r.summary_en,
@@ -323,6 +325,10 @@ fn reset(ctx: &Context) -> Result<(), CliError> {
     println!(
         "仍记录在本机 kept: {} 份已上传到平台的证件，不用重拍 / document(s) already on the platform, not asked for again",
         r.documents_kept
+    );
+    println!(
+        "保留 kept: {} 份草稿 drafts; {} 项未发送的操作，重新登录后发送 unsent actions, sent after you sign in again",
+        r.drafts_kept, r.commands_kept
     );
     println!("请重新登录：huoshui account login / sign in again: huoshui account login");
     Ok(())

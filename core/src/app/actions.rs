@@ -31,6 +31,35 @@ struct DraftExtras {
     purpose: Option<String>,
 }
 
+/// The catalog code of a draft's purpose, chosen from the product's list (by code or Chinese
+/// name): never free text, so the draft can be kept readable without the install key.
+fn purpose_code(
+    catalog: &crate::domain::catalog::Catalog,
+    product_id: &str,
+    text: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let Some(text) = text.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let allowed = catalog
+        .product(product_id)
+        .map(|p| p.purposes.clone())
+        .unwrap_or_default();
+    catalog
+        .data()
+        .purposes
+        .iter()
+        .filter(|p| allowed.is_empty() || allowed.contains(&p.id))
+        .find(|p| p.id == text || p.name_zh == text)
+        .map(|p| Some(p.id.clone()))
+        .ok_or_else(|| {
+            AppError::invalid(
+                format!("没有这个贷款用途：{text}，请从列表中选择"),
+                format!("unknown loan purpose: {text}; choose one from the list"),
+            )
+        })
+}
+
 /// Where the uploads of an application's documents go relative to the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Uploads {
@@ -90,7 +119,7 @@ impl AppCore {
         };
         let extras = DraftExtras {
             industry,
-            purpose: input.purpose.clone().filter(|p| !p.trim().is_empty()),
+            purpose: purpose_code(&catalog, &input.product_id, input.purpose.as_deref())?,
         };
         let request = NewApplication {
             product_id: input.product_id.clone(),

@@ -81,8 +81,8 @@ pub(crate) fn export_error(e: &VaultError, view: &DocumentView) -> AppError {
 pub(crate) fn key_lost() -> AppError {
     AppError::new(
         ErrorAction::KeyUnavailable,
-        "这台手机的加密密钥已丢失（可能取消了锁屏密码、恢复了备份或换了手机），保存在手机上、还没上传的证件照片、草稿和还没发送的操作已无法打开。请重置加密密钥：这些内容会被删除，证件需要重新拍摄；已上传到平台的证件不用重拍。重置后请重新登录。如仍有问题，请联系您的客户经理",
-        "this phone's encryption key is lost (the lock screen was removed, a backup was restored or the phone changed), so the document photos, drafts and unsent actions kept on it cannot be opened any more. Reset the encryption key: they are removed and the documents must be taken again; documents already on the platform need not be taken again. Sign in again after the reset. If anything still fails, contact your account manager",
+        "这台手机的加密密钥已丢失（可能取消了锁屏密码、恢复了备份或换了手机），保存在手机上、还没上传的证件照片和写有文字说明的操作已无法打开。请重置加密密钥：这些内容会被删除，证件需要重新拍摄；已上传到平台的证件不用重拍，没有附证件的草稿会保留，没有附证件的申请和不带文字说明的操作也会保留，重新登录后发送。如仍有问题，请联系您的客户经理",
+        "this phone's encryption key is lost (the lock screen was removed, a backup was restored or the phone changed), so the document photos not yet uploaded and the unsent actions with a written note or reason cannot be opened any more. Reset the encryption key: they are removed and the documents must be taken again; documents already on the platform need not be taken again; drafts without documents are kept, and so are unsent applications without documents and actions without a written note, which are sent after you sign in again. If anything still fails, contact your account manager",
     )
 }
 

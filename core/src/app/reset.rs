@@ -6,7 +6,8 @@
 //! (refused: [`nothing_to_reset`]) nor one the keystore only cannot reach right now (a locked
 //! phone: the keystore's `Failed` comes back as `Retry`), and never claim to keep what it
 //! cannot keep: everything sealed under the lost key is unreadable, so it goes (see
-//! [`crate::store::reset`]); the records of documents already on the platform stay.
+//! [`crate::store::reset`]); the records of documents already on the platform stay, and so do
+//! drafts, unsent submissions without documents and the clear unsent commands.
 //!
 //! Order, so that a reset killed at any instant is finished by running it again:
 //! 1. a new install key is made in memory;
@@ -46,8 +47,12 @@ pub struct ResetView {
     /// Documents already on the platform: still counted on their checklists.
     pub documents_kept: u32,
     pub drafts_removed: u32,
+    /// Drafts kept (they held no document and no personal data).
+    pub drafts_kept: u32,
     /// Unsent actions removed (document uploads included).
     pub commands_removed: u32,
+    /// Unsent actions kept: sent after signing in again, never twice.
+    pub commands_kept: u32,
     /// Applications only this phone knew (never confirmed by the platform): removed.
     pub applications_unsent: u32,
     /// One paragraph saying all of it.
@@ -116,7 +121,9 @@ impl AppCore {
             documents_removed = record.documents_removed,
             documents_kept = record.documents_kept,
             drafts_removed = record.drafts_removed,
+            drafts_kept = record.drafts_kept,
             commands_removed = record.commands_removed,
+            commands_kept = record.commands_kept,
             "install key was lost; reset done"
         );
         AppCore::open_with_clock(data_dir, platform_url, keystore, clock)
@@ -139,7 +146,7 @@ fn reset_view(r: &LossRecord, tz: &jiff::tz::TimeZone, at: Timestamp, now: Times
     let kinds_en: Vec<&str> = kinds.iter().map(|k| k.name_en()).collect();
     let at_zh = crate::domain::lifecycle::format_when_zh(at, tz, now);
     let summary_zh = format!(
-        "{at_zh} 重置了丢失的加密密钥。已删除：{} 份只在手机上、还没上传的证件{}，需要重新拍摄；{} 份草稿；{} 项还没发送的操作；{} 份平台还没收到的申请。保留：{} 份已上传到平台的证件，不用重拍。请重新登录，平台上的申请会在同步后回到手机上。",
+        "{at_zh} 重置了丢失的加密密钥。已删除：{} 份只在手机上、还没上传的证件{}，需要重新拍摄；{} 份草稿；{} 项还没发送的操作；{} 份平台还没收到的申请。保留：{} 份已上传到平台的证件，不用重拍；{} 份草稿；{} 项还没发送的操作，重新登录后发送。请重新登录，平台上的申请会在同步后回到手机上。",
         r.documents_removed,
         if kinds_zh.is_empty() {
             String::new()
@@ -150,9 +157,11 @@ fn reset_view(r: &LossRecord, tz: &jiff::tz::TimeZone, at: Timestamp, now: Times
         r.commands_removed,
         r.applications_unsent,
         r.documents_kept,
+        r.drafts_kept,
+        r.commands_kept,
     );
     let summary_en = format!(
-        "The lost encryption key was reset. Removed: {} document(s) kept only on this phone and not uploaded{}, to be taken again; {} draft(s); {} unsent action(s); {} application(s) the platform never received. Kept: {} document(s) already on the platform, which need not be taken again. Sign in again; the applications on the platform come back after the next sync.",
+        "The lost encryption key was reset. Removed: {} document(s) kept only on this phone and not uploaded{}, to be taken again; {} draft(s); {} unsent action(s); {} application(s) the platform never received. Kept: {} document(s) already on the platform, which need not be taken again; {} draft(s); {} unsent action(s), sent after you sign in. Sign in again; the applications on the platform come back after the next sync.",
         r.documents_removed,
         if kinds_en.is_empty() {
             String::new()
@@ -163,6 +172,8 @@ fn reset_view(r: &LossRecord, tz: &jiff::tz::TimeZone, at: Timestamp, now: Times
         r.commands_removed,
         r.applications_unsent,
         r.documents_kept,
+        r.drafts_kept,
+        r.commands_kept,
     );
     ResetView {
         at_ms: r.at_ms,
@@ -173,7 +184,9 @@ fn reset_view(r: &LossRecord, tz: &jiff::tz::TimeZone, at: Timestamp, now: Times
         applications_affected: r.applications_affected.clone(),
         documents_kept: r.documents_kept,
         drafts_removed: r.drafts_removed,
+        drafts_kept: r.drafts_kept,
         commands_removed: r.commands_removed,
+        commands_kept: r.commands_kept,
         applications_unsent: r.applications_unsent,
         summary_zh,
         summary_en,

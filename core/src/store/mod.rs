@@ -2,9 +2,11 @@
 //!
 //! Owns the cached catalog with its ETag, drafts, the local copy of the villager's applications
 //! and their events, the manager's tasks, the outbox of pending commands and document metadata.
-//! It must never hold personal data in the clear (draft payloads, application and task payloads,
-//! events and outbox payloads are sealed with the install key, AES-256-GCM, bound to their table
-//! and row), never silently delete a database, and never read the clock in a function that
+//! It must never hold personal data in the clear (application and task payloads, the session,
+//! and every event and outbox payload that may carry free text are sealed with the install key,
+//! AES-256-GCM, bound to their table and row; drafts' extras and the events and commands that
+//! hold only ids, codes and amounts are kept clear so they survive a lost key, as
+//! [`clear`] decides), never silently delete a database, and never read the clock in a function that
 //! decides (time comes in as a `jiff::Timestamp`).
 //!
 //! - One writer connection and one reader connection, each behind a mutex:
@@ -21,6 +23,7 @@
 //!   before the first send, and reuses it on every retry; after too many failures a command is
 //!   `wedged` and waits for the user ([`outbox`]).
 
+pub mod clear;
 pub mod outbox;
 pub mod records;
 pub mod reset;

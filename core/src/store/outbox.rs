@@ -116,7 +116,7 @@ type RawItem = (
     i64,
     String,
     String,
-    Vec<u8>,
+    Payload,
     i64,
     i64,
     String,
@@ -124,14 +124,25 @@ type RawItem = (
     i64,
 );
 
-const SELECT: &str = "SELECT id, idempotency_key, kind, sealed_payload, attempts, next_attempt_at, state, last_error, created_at FROM outbox";
+const SELECT: &str = "SELECT id, idempotency_key, kind, sealed_payload, attempts, next_attempt_at, state, last_error, created_at, clear_payload FROM outbox";
+
+/// A row's payload as stored: clear text (see [`super::clear`]) or sealed bytes.
+pub(crate) enum Payload {
+    Clear(String),
+    Sealed(Vec<u8>),
+}
 
 fn raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawItem> {
+    let clear: Option<String> = r.get(9)?;
+    let payload = match clear {
+        Some(text) => Payload::Clear(text),
+        None => Payload::Sealed(r.get(3)?),
+    };
     Ok((
         r.get(0)?,
         r.get(1)?,
         r.get(2)?,
-        r.get(3)?,
+        payload,
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
@@ -142,12 +153,16 @@ fn raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawItem> {
 
 impl Store {
     fn item(&self, raw: RawItem) -> Result<OutboxItem, StoreError> {
-        let (id, key, kind, sealed, attempts, next, state, last_error, created) = raw;
+        let (id, key, kind, payload, attempts, next, state, last_error, created) = raw;
+        let payload_json = match payload {
+            Payload::Clear(text) => Zeroizing::new(text),
+            Payload::Sealed(sealed) => self.open_text("outbox", &key, &sealed)?,
+        };
         Ok(OutboxItem {
             id,
             idempotency_key: uuid::Uuid::parse_str(&key)
                 .map_err(|e| StoreError::Invalid(format!("idempotency key: {e}")))?,
-            payload_json: self.open_text("outbox", &key, &sealed)?,
+            payload_json,
             kind,
             attempts: u32::try_from(attempts)
                 .map_err(|_| StoreError::Invalid("attempts".into()))?,
@@ -159,7 +174,9 @@ impl Store {
     }
 
     /// Enqueues a command inside a caller's transaction (so that, e.g., a local state change and
-    /// its command commit together). The idempotency key is created here and saved now.
+    /// its command commit together). The idempotency key is created here and saved now. The
+    /// payload is kept clear when [`super::clear::command_keeping`] says the kind holds no free
+    /// text and no personal data (it then survives a lost install key), sealed otherwise.
     pub fn enqueue_in(
         &self,
         tx: &Transaction<'_>,
@@ -168,11 +185,16 @@ impl Store {
         now: jiff::Timestamp,
     ) -> Result<(i64, uuid::Uuid), StoreError> {
         let key = uuid::Uuid::new_v4();
-        let sealed = self.seal("outbox", &key.to_string(), payload_json.as_bytes())?;
+        let (sealed, clear) = if super::clear::command_is_clear(kind, payload_json) {
+            (Vec::new(), Some(payload_json))
+        } else {
+            let sealed = self.seal("outbox", &key.to_string(), payload_json.as_bytes())?;
+            (sealed, None)
+        };
         tx.execute(
-            "INSERT INTO outbox (idempotency_key, kind, sealed_payload, attempts, next_attempt_at, state, created_at)
-             VALUES (?1, ?2, ?3, 0, ?4, 'pending', ?4)",
-            params![key.to_string(), kind, sealed, ms(now)],
+            "INSERT INTO outbox (idempotency_key, kind, sealed_payload, clear_payload, attempts, next_attempt_at, state, created_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, 'pending', ?5)",
+            params![key.to_string(), kind, sealed, clear, ms(now)],
         )?;
         Ok((tx.last_insert_rowid(), key))
     }

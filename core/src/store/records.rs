@@ -5,6 +5,7 @@
 //! column. Payloads are JSON text chosen by the caller (the lifecycle types serialize
 //! themselves); the store does not look inside them.
 
+use super::outbox::Payload;
 use super::{Store, StoreError};
 use crate::domain::documents::DocumentKind;
 use crate::vault::{DocumentInfo, Media};
@@ -29,7 +30,9 @@ pub struct CachedCatalog {
     pub fetched_at: jiff::Timestamp,
 }
 
-/// A draft application the villager is still filling in (the payload may hold an ID number).
+/// The extras of a draft application the villager is still filling in (industry and purpose
+/// codes, chosen from lists). Kept clear when it holds only such codes, so the draft survives a
+/// lost install key; any other payload is sealed ([`super::clear::draft_is_clear`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
     pub id: String,
@@ -90,18 +93,22 @@ pub struct DocumentRow {
     pub uploaded_at: Option<jiff::Timestamp>,
 }
 
-/// (seq, sealed event, at, local) of a stored event.
-type RawEvent = (i64, Vec<u8>, i64, bool);
+/// (seq, clear or sealed event, at, local) of a stored event.
+type RawEvent = (i64, Payload, i64, bool);
 
 fn event_rows(
     conn: &rusqlite::Connection,
     application_id: &str,
 ) -> Result<Vec<RawEvent>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, sealed_event, at, local FROM application_events WHERE application_id = ?1 ORDER BY seq",
+        "SELECT seq, sealed_event, at, local, clear_event FROM application_events WHERE application_id = ?1 ORDER BY seq",
     )?;
     let rows = stmt.query_map([application_id], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        let event = match r.get::<_, Option<String>>(4)? {
+            Some(text) => Payload::Clear(text),
+            None => Payload::Sealed(r.get(1)?),
+        };
+        Ok((r.get(0)?, event, r.get(2)?, r.get(3)?))
     })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
@@ -177,12 +184,18 @@ impl Store {
         payload_json: &str,
         now: jiff::Timestamp,
     ) -> Result<(), StoreError> {
-        let sealed = self.seal("drafts", id, payload_json.as_bytes())?;
+        // Kept clear when it holds only list codes (see [`Draft`]); sealed otherwise.
+        let (sealed, clear) = if super::clear::draft_is_clear(payload_json) {
+            (Vec::new(), Some(payload_json))
+        } else {
+            (self.seal("drafts", id, payload_json.as_bytes())?, None)
+        };
         tx.execute(
-            "INSERT INTO drafts (id, product_id, sealed_payload, updated_at) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO drafts (id, product_id, sealed_payload, clear_payload, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(id) DO UPDATE SET product_id = excluded.product_id,
-               sealed_payload = excluded.sealed_payload, updated_at = excluded.updated_at",
-            params![id, product_id, sealed, ms(now)],
+               sealed_payload = excluded.sealed_payload, clear_payload = excluded.clear_payload,
+               updated_at = excluded.updated_at",
+            params![id, product_id, sealed, clear, ms(now)],
         )?;
         Ok(())
     }
@@ -190,15 +203,22 @@ impl Store {
     /// Every draft, most recently changed first.
     pub fn drafts(&self) -> Result<Vec<Draft>, StoreError> {
         let rows = self.read(|conn| {
-            let mut stmt = conn.prepare("SELECT id, product_id, sealed_payload, updated_at FROM drafts ORDER BY updated_at DESC, id")?;
+            let mut stmt = conn.prepare("SELECT id, product_id, sealed_payload, updated_at, clear_payload FROM drafts ORDER BY updated_at DESC, id")?;
             let rows = stmt.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, i64>(3)?))
+                let payload = match r.get::<_, Option<String>>(4)? {
+                    Some(text) => Payload::Clear(text),
+                    None => Payload::Sealed(r.get(2)?),
+                };
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, payload, r.get::<_, i64>(3)?))
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })?;
         rows.into_iter()
-            .map(|(id, product_id, sealed, at)| {
-                let payload_json = self.open_text("drafts", &id, &sealed)?;
+            .map(|(id, product_id, payload, at)| {
+                let payload_json = match payload {
+                    Payload::Clear(text) => Zeroizing::new(text),
+                    Payload::Sealed(sealed) => self.open_text("drafts", &id, &sealed)?,
+                };
                 Ok(Draft {
                     id,
                     product_id,
@@ -319,15 +339,20 @@ impl Store {
         at: jiff::Timestamp,
         local: bool,
     ) -> Result<bool, StoreError> {
-        let sealed = self.seal(
-            "application_events",
-            &format!("{application_id}/{seq}"),
-            event_json.as_bytes(),
-        )?;
+        let (sealed, clear) = if super::clear::event_is_clear(event_json) {
+            (Vec::new(), Some(event_json))
+        } else {
+            let sealed = self.seal(
+                "application_events",
+                &format!("{application_id}/{seq}"),
+                event_json.as_bytes(),
+            )?;
+            (sealed, None)
+        };
         let n = tx.execute(
-            "INSERT INTO application_events (application_id, seq, sealed_event, at, local) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO application_events (application_id, seq, sealed_event, clear_event, at, local) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(application_id, seq) DO NOTHING",
-            params![application_id, seq, sealed, ms(at), local],
+            params![application_id, seq, sealed, clear, ms(at), local],
         )?;
         Ok(n > 0)
     }
@@ -368,12 +393,15 @@ impl Store {
         rows: Vec<RawEvent>,
     ) -> Result<Vec<EventRow>, StoreError> {
         rows.into_iter()
-            .map(|(seq, sealed, at, local)| {
-                let event_json = self.open_text(
-                    "application_events",
-                    &format!("{application_id}/{seq}"),
-                    &sealed,
-                )?;
+            .map(|(seq, event, at, local)| {
+                let event_json = match event {
+                    Payload::Clear(text) => Zeroizing::new(text),
+                    Payload::Sealed(sealed) => self.open_text(
+                        "application_events",
+                        &format!("{application_id}/{seq}"),
+                        &sealed,
+                    )?,
+                };
                 Ok(EventRow {
                     application_id: application_id.to_owned(),
                     seq,

@@ -2,14 +2,15 @@
 //!
 //! Owns the table layout; must never change a released step (add a new one instead) and never
 //! hold personal data in a clear column: the `sealed_*` columns are AES-256-GCM sealed with the
-//! install key (see [`super`]).
+//! install key (see [`super`]); the `clear_*` columns hold only what [`super::clear`] lets
+//! through (ids, codes, amounts).
 //!
 //! Times are INTEGER milliseconds since the Unix epoch (sortable, no time-zone text).
 
 use rusqlite::Transaction;
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// The whole current schema, as a fresh database gets it.
 pub const CURRENT_SQL: &str = "
@@ -24,7 +25,7 @@ CREATE TABLE drafts (
     product_id TEXT,
     sealed_payload BLOB NOT NULL,
     updated_at INTEGER NOT NULL
-);
+, clear_payload TEXT);
 CREATE TABLE applications (
     id TEXT PRIMARY KEY,
     product_id TEXT NOT NULL,
@@ -36,7 +37,7 @@ CREATE TABLE application_events (
     application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
     sealed_event BLOB NOT NULL,
-    at INTEGER NOT NULL, local INTEGER NOT NULL DEFAULT 0,
+    at INTEGER NOT NULL, local INTEGER NOT NULL DEFAULT 0, clear_event TEXT,
     PRIMARY KEY (application_id, seq)
 );
 CREATE TABLE outbox (
@@ -48,7 +49,7 @@ CREATE TABLE outbox (
     next_attempt_at INTEGER NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('pending', 'wedged', 'done')),
     created_at INTEGER NOT NULL
-, last_error TEXT);
+, last_error TEXT, clear_payload TEXT);
 CREATE TABLE manager_tasks (
     id TEXT PRIMARY KEY,
     application_id TEXT NOT NULL,
@@ -177,8 +178,18 @@ CREATE TABLE meta (
 );
 ";
 
+/// Version 5: drafts, events and outbox commands that hold no personal data and no free text
+/// are kept readable without the install key (`clear_*`, JSON; the row's `sealed_*` is then
+/// empty), so they survive a lost key (see [`super::clear`] for which ones). Rows sealed
+/// before stay sealed and readable while the key is there.
+const V5: &str = "
+ALTER TABLE drafts ADD COLUMN clear_payload TEXT;
+ALTER TABLE application_events ADD COLUMN clear_event TEXT;
+ALTER TABLE outbox ADD COLUMN clear_payload TEXT;
+";
+
 /// Step `i` upgrades version `i` to `i + 1`.
-pub const STEPS: [&str; VERSION as usize] = [V1, V2, V3, V4];
+pub const STEPS: [&str; VERSION as usize] = [V1, V2, V3, V4, V5];
 
 /// Runs the upgrade from `from` to `from + 1` inside `tx` (the caller sets `user_version`).
 pub fn upgrade_step(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {

@@ -14,6 +14,7 @@ use super::pages;
 use crate::accounts::{self, User};
 use crate::error::ApiError;
 use crate::keys::{hex, sha256_hex};
+use crate::repo::BrowserSessions;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -21,7 +22,6 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use cookie::{Cookie, SameSite};
 use huoshui_core::domain::lifecycle::Role;
-use rusqlite::{OptionalExtension, params};
 use std::sync::Arc;
 
 /// The session cookie.
@@ -106,22 +106,15 @@ impl Fresh {
     /// Stores the session for `user_id` inside the caller's write (and drops expired ones).
     pub fn open_in(&self, conn: &rusqlite::Connection, user_id: &str) -> Result<(), ApiError> {
         let expires = self.now + SESSION_HOURS * 3_600_000;
-        conn.execute(
-            "DELETE FROM admin_sessions WHERE expires_at <= ?1",
-            params![self.now],
-        )?;
-        conn.execute(
-            "INSERT INTO admin_sessions (token_hash, user_id, csrf, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                sha256_hex(self.token.as_bytes()),
-                user_id,
-                self.csrf,
-                self.now,
-                expires
-            ],
-        )?;
-        Ok(())
+        let token_hash = sha256_hex(self.token.as_bytes());
+        BrowserSessions::open_browser_session(
+            &mut { conn },
+            &token_hash,
+            user_id,
+            &self.csrf,
+            self.now,
+            expires,
+        )
     }
 }
 
@@ -129,13 +122,7 @@ impl Fresh {
 pub async fn close(state: &AppState, token_hash: String) -> Result<(), ApiError> {
     state
         .db
-        .write(move |conn| {
-            conn.execute(
-                "DELETE FROM admin_sessions WHERE token_hash = ?1",
-                params![token_hash],
-            )?;
-            Ok(())
-        })
+        .write(move |conn| BrowserSessions::end_browser_session(&mut { conn }, &token_hash))
         .await
 }
 
@@ -297,20 +284,12 @@ impl FromRequestParts<AppState> for Viewer {
         let th = token_hash.clone();
         let found = state
             .db
-            .read(move |conn| {
-                let row: Option<(String, String, i64)> = conn
-                    .prepare_cached(
-                        "SELECT user_id, csrf, expires_at FROM admin_sessions WHERE token_hash = ?1",
-                    )?
-                    .query_row(params![th], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()?;
-                match row {
-                    Some((user_id, csrf, exp)) if exp > now => {
-                        Ok(accounts::load(conn, &user_id)?.map(|u| (u, csrf)))
-                    }
-                    _ => Ok(None),
-                }
-            })
+            .read(
+                move |conn| match BrowserSessions::browser_session(&mut { conn }, &th, now)? {
+                    Some((user_id, csrf)) => Ok(accounts::load(conn, &user_id)?.map(|u| (u, csrf))),
+                    None => Ok(None),
+                },
+            )
             .await?;
         let Some((user, csrf)) = found else {
             return Err(sign_in);

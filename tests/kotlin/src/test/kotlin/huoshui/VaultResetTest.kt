@@ -12,12 +12,14 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import uniffi.huoshui_core.DocumentKind
+import uniffi.huoshui_core.State
 import uniffi.huoshui_ffi.HuoshuiCore
 import uniffi.huoshui_ffi.HuoshuiException
 
 /**
  * A phone whose keystore lost its key (issue 15), through the real library: opening says so,
- * the reset keeps the document the platform already has and says what was lost.
+ * the reset keeps the document the platform already has and a draft without documents, and
+ * says what was lost and what was kept.
  */
 class VaultResetTest {
     private fun sealedFiles(phone: Phone): Int =
@@ -36,6 +38,7 @@ class VaultResetTest {
             // Offline from here: the back waits on the phone, never uploaded.
             phone.reopen(deadPlatformUrl())
             phone.core.capture(DocumentKind.ID_CARD_BACK, sequenceOf(samplePdf(20_000, seed = 2)), draft.id)
+            val plain = phone.core.createDraft(suliDraft())
             assertEquals(2, sealedFiles(phone))
             phone.core.close()
 
@@ -43,6 +46,7 @@ class VaultResetTest {
             val fresh = JvmKeystore()
             val lost = assertThrows<HuoshuiException.KeyUnavailable> { HuoshuiCore.open(phone.dir.toString(), null, fresh) }
             assertTrue(lost.messageZh.contains("重置"), lost.messageZh)
+            assertTrue(lost.messageZh.contains("草稿") && lost.messageZh.contains("保留"), lost.messageZh)
             assertTrue(lost.messageEn.contains("Reset"), lost.messageEn)
 
             val core = HuoshuiCore.resetLostKey(phone.dir.toString(), null, fresh)
@@ -61,8 +65,14 @@ class VaultResetTest {
                 assertEquals(listOf(draft.id), reset.applicationsAffected)
                 assertEquals(1u, reset.documentsKept)
                 assertEquals(0u, reset.applicationsUnsent, "the platform has the application")
+                assertEquals(1u, reset.draftsKept, "the draft without documents survives")
+                assertEquals(0u, reset.draftsRemoved)
+                val keptDraft = core.applications().single()
+                assertEquals(plain.id, keptDraft.id)
+                assertEquals(State.DRAFT, keptDraft.state)
                 assertTrue(reset.summaryZh.contains("身份证国徽面"), reset.summaryZh)
                 assertTrue(reset.summaryEn.contains("Kept: 1"), reset.summaryEn)
+                assertTrue(reset.summaryZh.contains("1 份草稿；"), reset.summaryZh)
                 // The new key works.
                 core.capture(DocumentKind.ID_CARD_BACK, sequenceOf(samplePdf(20_000, seed = 3)), null)
             } finally {
