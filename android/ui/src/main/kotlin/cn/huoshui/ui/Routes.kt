@@ -192,8 +192,10 @@ fun TaskRoute(core: HuoshuiCore, shell: Shell, applicationId: String, nav: (Nav)
     // Keyed by the task: a form opened on one task never shows (or is sent) on another.
     var version by remember(applicationId) { mutableIntStateOf(0) }
     var form by remember(applicationId) { mutableStateOf<ReviewForm?>(null) }
+    // Redrawn when the application changes (a sync confirms or corrects it, the villager acts).
+    val changes by remember(core) { core.applicationsFlow() }.collectAsState(initial = null)
     val act = rememberAct()
-    Shown(load(applicationId, version) { core.taskScreen(applicationId) }.value) { m ->
+    Shown(load(applicationId, version, changes) { core.taskScreen(applicationId) }.value) { m ->
         val problem = form?.let { core.reviewProblem(it) }
         TaskPage(
             model = m,

@@ -16,6 +16,7 @@ import androidx.compose.ui.test.hasClickAction
 import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onRoot
+import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.runDesktopComposeUiTest
 import androidx.compose.ui.unit.Density
@@ -104,6 +105,19 @@ fun ComposeUiTest.waitFor(what: String, seconds: Long, condition: () -> Boolean)
 fun ComposeUiTest.tagged(tag: String): SemanticsNodeInteraction {
     awaitTag(tag)
     return onNode(hasTestTag(tag)).also { runCatching { it.performScrollTo() } }
+}
+
+/**
+ * Taps the node tagged [tag] once it takes taps. A screen's buttons stay disabled while the
+ * previous action is still being written, and a tap on a disabled button is simply lost.
+ */
+@OptIn(ExperimentalTestApi::class)
+fun ComposeUiTest.tap(tag: String, seconds: Long = 20) {
+    awaitTag(tag, seconds)
+    waitFor("$tag to take taps", seconds) {
+        onNode(hasTestTag(tag)).fetchSemanticsNode().config.getOrNull(SemanticsProperties.Disabled) == null
+    }
+    tagged(tag).performClick()
 }
 
 /** Every clickable node on screen is at least 48 dp in both directions. */
