@@ -93,8 +93,6 @@ if [ -f android/ui/pom.xml ]; then
   # a real platform; screenshots of every tested state in target/screens/ (Noto CJK installed
   # above). Then the Android-only code that needs only the framework, against android-all.
   echo "== Compose screens on the JVM: android/ui (mvn test), android/app platform code (mvn compile)"
-  # One rerun of a failed UI test: ManagerUiTest's review walk-through fails now and then on a
-  # loaded machine (an action's form or next button does not appear; under investigation).
-  (cd android/ui && mvn -B -ntp test -Dsurefire.rerunFailingTestsCount=1 -Dkotlin.compiler.daemon=false -Djava.awt.headless=true)
+  (cd android/ui && mvn -B -ntp test -Dkotlin.compiler.daemon=false -Djava.awt.headless=true)
   bash scripts/android-app-check.sh
 fi

@@ -134,10 +134,8 @@ class ManagerUiTest {
         shoot("task-record-contact")
         tap("confirm")
         awaitTag("action-START_REVIEW")
-        tap("action-START_REVIEW")
-        awaitTag("action-REQUEST_DOCUMENTS")
-        tap("action-REQUEST_DOCUMENTS")
-        awaitText("请至少选择一项要补的材料")
+        tapFor("action-START_REVIEW", "action-REQUEST_DOCUMENTS")
+        tapFor("action-REQUEST_DOCUMENTS", "请至少选择一项要补的材料")
         tagged("confirm").assertIsNotEnabled()
         tagged("kind-LAND_CONTRACT").performClick()
         type("note", "请补土地承包合同")
@@ -147,15 +145,14 @@ class ManagerUiTest {
         shoot("task-documents-requested")
 
         review(navigator, reject)
-        tap("action-REJECT")
-        awaitText("请写明不批准的原因")
+        tapFor("action-REJECT", "请写明不批准的原因")
         type("note", "经营规模暂不符合本产品要求")
         shoot("task-reject")
         tap("confirm")
         waitFor("rejected", 20) { runBlocking { core.timeline(reject).application.state } == State.REJECTED }
 
         review(navigator, approve)
-        tap("action-APPROVE")
+        tapFor("action-APPROVE", "rate")
         type("rate", "30")
         awaitText("最高 24%")
         type("rate", "4.35")
@@ -173,8 +170,7 @@ class ManagerUiTest {
         }
         go(navigator, Nav.Inbox)
         go(navigator, Nav.Task(approve))
-        tap("action-DISBURSE")
-        awaitTag("form")
+        tapFor("action-DISBURSE", "form")
         shoot("task-disburse")
         tap("confirm")
         waitFor("disbursed", 20) { runBlocking { core.timeline(approve).application.state } == State.DISBURSED }

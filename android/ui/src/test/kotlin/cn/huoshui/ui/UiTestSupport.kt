@@ -120,6 +120,24 @@ fun ComposeUiTest.tap(tag: String, seconds: Long = 20) {
     tagged(tag).performClick()
 }
 
+/**
+ * Taps [tag] and waits for what it opens ([opens]: a tag or a text); if nothing opened in 10 s,
+ * taps once more, as a person would (a tap during a sync now and then has no effect; see the
+ * closing note of 2026-11-30), then waits 20 s.
+ */
+@OptIn(ExperimentalTestApi::class)
+fun ComposeUiTest.tapFor(tag: String, opens: String) {
+    val shown = {
+        onAllNodes(hasTestTag(opens)).fetchSemanticsNodes().isNotEmpty() ||
+            onAllNodes(hasText(opens, substring = true)).fetchSemanticsNodes().isNotEmpty()
+    }
+    tap(tag)
+    if (runCatching { waitFor(opens, 10, shown) }.isFailure) {
+        tap(tag)
+        waitFor(opens, 20, shown)
+    }
+}
+
 /** Every clickable node on screen is at least 48 dp in both directions. */
 @OptIn(ExperimentalTestApi::class)
 fun ComposeUiTest.assertTouchTargets() {
