@@ -9,9 +9,9 @@ use crate::db::Db;
 use crate::directory::Directory;
 use crate::error::ApiError;
 use crate::keys::{ServerKeys, mask_phone};
+use crate::sql::{OptionalExtension, Tx};
 use huoshui_core::domain::lifecycle::{Actor, Role};
 use huoshui_core::wire::UserView;
-use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 /// A signed-in person as the platform keeps them (shown as [`UserView`]).
@@ -77,17 +77,17 @@ pub(crate) fn role_from(code: &str) -> Role {
 }
 
 /// Loads a user by id (through the storage seam, [`crate::repo::Accounts`]).
-pub fn load(conn: &Connection, id: &str) -> Result<Option<User>, ApiError> {
+pub fn load(conn: &Tx<'_>, id: &str) -> Result<Option<User>, ApiError> {
     crate::repo::Accounts::user(&mut { conn }, id)
 }
 
 /// The user id behind a phone MAC.
-pub fn find_by_phone_mac(conn: &Connection, mac: &str) -> Result<Option<String>, ApiError> {
+pub fn find_by_phone_mac(conn: &Tx<'_>, mac: &str) -> Result<Option<String>, ApiError> {
     crate::repo::Accounts::user_by_phone_mac(&mut { conn }, mac)
 }
 
 /// The administrator escalations go to (the first by id).
-pub fn first_administrator(conn: &Connection) -> Result<Option<String>, ApiError> {
+pub fn first_administrator(conn: &Tx<'_>) -> Result<Option<String>, ApiError> {
     Ok(conn
         .prepare_cached("SELECT id FROM users WHERE role = 'administrator' ORDER BY id LIMIT 1")?
         .query_row([], |r| r.get(0))
@@ -95,7 +95,7 @@ pub fn first_administrator(conn: &Connection) -> Result<Option<String>, ApiError
 }
 
 /// Every administrator id (they all watch escalations).
-pub fn administrators(conn: &Connection) -> Result<Vec<String>, ApiError> {
+pub fn administrators(conn: &Tx<'_>) -> Result<Vec<String>, ApiError> {
     let mut stmt =
         conn.prepare_cached("SELECT id FROM users WHERE role = 'administrator' ORDER BY id")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;

@@ -5,13 +5,13 @@
 
 use crate::accounts::User;
 use crate::error::ApiError;
+use crate::sql::params;
 use crate::state::AppState;
 use crate::{apps, contacts};
 use huoshui_core::domain::lifecycle::{Application, ApplicationId, Task, tasks_for};
 use huoshui_core::wire::{
     ApplicationView, BankFigures, Figures, Inbox, InboxTask, StateCount, VillagerContact,
 };
-use rusqlite::params;
 
 /// Escalated applications not yet taken in hand and still open.
 pub async fn escalations(state: &AppState, user: &User) -> Result<Vec<ApplicationView>, ApiError> {

@@ -12,6 +12,7 @@ use crate::accounts::{self, User};
 use crate::error::ApiError;
 use crate::keys::{hex, mask_phone, sha256_hex};
 use crate::repo::{LoginCodes, Sessions};
+use crate::sql::Tx;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -189,7 +190,7 @@ pub fn use_code<S: LoginCodes + ?Sized>(
 
 /// Inside a write: [`use_code`], then the user id of the phone when the code matched.
 pub fn take_code(
-    conn: &rusqlite::Connection,
+    conn: &Tx<'_>,
     mac: &str,
     given: &str,
     now_ms: i64,
@@ -241,7 +242,7 @@ pub async fn login(
 
 /// Ends the session of `token_hash` (the token stops working at once), inside the caller's
 /// write, so that what goes with the session (its push devices) goes in the same transaction.
-pub fn end_session(conn: &rusqlite::Connection, token_hash: &str) -> Result<(), ApiError> {
+pub fn end_session(conn: &Tx<'_>, token_hash: &str) -> Result<(), ApiError> {
     Sessions::end_session(&mut { conn }, token_hash)
 }
 

@@ -12,9 +12,9 @@
 use crate::accounts::User;
 use crate::error::ApiError;
 use crate::keys::ServerKeys;
+use crate::sql::{OptionalExtension, Tx, params};
 use huoshui_core::domain::lifecycle::{Application, Role};
 use huoshui_core::wire::{ManagerContact, VillagerContact};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// Whether `viewer` may have the villager's number for `app`.
 pub fn may_see_phone(viewer: &User, app: &Application) -> bool {
@@ -28,7 +28,7 @@ pub fn may_see_phone(viewer: &User, app: &Application) -> bool {
 /// The villager of `app` with their full number, for `viewer`, recorded as a release at
 /// `now_ms`; `None` when the viewer may not have it (or no number is on record).
 pub fn release(
-    conn: &Connection,
+    conn: &Tx<'_>,
     keys: &ServerKeys,
     app: &Application,
     viewer: &User,
@@ -55,7 +55,7 @@ pub fn release(
 /// The manager `app` is assigned to, with their work phone, for `viewer` when `viewer` is the
 /// villager who owns it; `None` for anyone else, while unassigned, or with no number on record.
 pub fn manager_for(
-    conn: &Connection,
+    conn: &Tx<'_>,
     keys: &ServerKeys,
     app: &Application,
     viewer: &User,

@@ -13,6 +13,7 @@
 //! assigned manager's call, sealed under the server key).
 
 use crate::error::ApiError;
+use crate::sql::Tx;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
@@ -179,6 +180,12 @@ pub enum DbError {
         version: u32,
         source: rusqlite::Error,
     },
+    #[error("PostgreSQL：{0} / PostgreSQL: {0}")]
+    Postgres(String),
+    #[error(
+        "不认识的数据库地址类型 {0:?}：请用 sqlite://路径 或 postgres://用户@主机/库名 / unknown database URL scheme {0:?}: use sqlite://<path> or postgres://user@host/db"
+    )]
+    Scheme(String),
 }
 
 fn open_conn(path: &Path) -> Result<Connection, DbError> {
@@ -231,15 +238,48 @@ pub fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, DbError> {
     Ok(found)
 }
 
-type Reply = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Reply) + Send>;
+pub(crate) type Reply = Box<dyn FnOnce(Result<(), ApiError>) + Send>;
+pub(crate) type Job = Box<dyn FnOnce(&Tx<'_>) -> (bool, Reply) + Send>;
+
+/// Where the platform's data lives: the embedded SQLite file (the default) or PostgreSQL
+/// shared by several nodes (issue 13).
+#[derive(Clone)]
+pub enum Target {
+    Sqlite(PathBuf),
+    Postgres(Arc<crate::sql::pg::PgTarget>),
+}
+
+impl Target {
+    /// `sqlite://<path>` (or a plain path) or `postgres://…` / `postgresql://…`.
+    pub fn parse(url: &str) -> Result<Target, DbError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            return Ok(Target::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let target = crate::sql::pg::PgTarget::parse(url, None)
+                .map_err(|e| DbError::Postgres(e.to_string()))?;
+            return Ok(Target::Postgres(Arc::new(target)));
+        }
+        if url.contains("://") {
+            return Err(DbError::Scheme(
+                url.split("://").next().unwrap_or("").to_owned(),
+            ));
+        }
+        Ok(Target::Sqlite(PathBuf::from(url)))
+    }
+}
+
+enum Readers {
+    Sqlite(Mutex<Vec<Connection>>),
+    Postgres(crate::sql::pg::PgPool),
+}
 
 /// The database handle shared by every request: a writer queue and a pool of readers.
 #[derive(Clone)]
 pub struct Db {
     jobs: mpsc::Sender<Job>,
-    readers: Arc<Mutex<Vec<Connection>>>,
-    path: PathBuf,
+    readers: Arc<Readers>,
+    target: Target,
     /// Writes submitted and not yet answered (issue 16: load shedding reads it).
     pending: Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -254,21 +294,59 @@ impl Drop for PendingWrite {
 }
 
 impl Db {
-    /// Opens (creating and migrating) the database at `path` and starts the writer thread.
+    /// Opens (creating and migrating) the SQLite database at `path` and starts the writer.
     pub fn open(path: &Path) -> Result<Db, DbError> {
-        let mut writer = open_conn(path)?;
-        migrate(&mut writer)?;
+        Db::open_target(&Target::Sqlite(path.to_owned()))
+    }
+
+    /// Opens (creating and migrating) the database of `target` and starts the writer thread.
+    /// On PostgreSQL the connecting happens on the writer's own thread (the synchronous client
+    /// must never run on an async worker).
+    pub fn open_target(target: &Target) -> Result<Db, DbError> {
         let (jobs, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
-            .name("huoshui-db-writer".into())
-            .spawn(move || writer_loop(writer, rx))
-            .map_err(DbError::Thread)?;
+        let readers = match target {
+            Target::Sqlite(path) => {
+                let mut writer = open_conn(path)?;
+                migrate(&mut writer)?;
+                std::thread::Builder::new()
+                    .name("huoshui-db-writer".into())
+                    .spawn(move || sqlite_writer(writer, rx))
+                    .map_err(DbError::Thread)?;
+                Readers::Sqlite(Mutex::new(Vec::new()))
+            }
+            Target::Postgres(pg) => {
+                let (ready_tx, ready_rx) = mpsc::channel();
+                let pg_writer = pg.clone();
+                std::thread::Builder::new()
+                    .name("huoshui-db-writer".into())
+                    .spawn(move || crate::sql::pg::writer(&pg_writer, rx, &ready_tx))
+                    .map_err(DbError::Thread)?;
+                ready_rx
+                    .recv()
+                    .map_err(|_| DbError::Postgres("the writer thread stopped".into()))?
+                    .map_err(DbError::Postgres)?;
+                Readers::Postgres(crate::sql::pg::PgPool::new(pg.clone()))
+            }
+        };
         Ok(Db {
             jobs,
-            readers: Arc::new(Mutex::new(Vec::new())),
-            path: path.to_owned(),
+            readers: Arc::new(readers),
+            target: target.clone(),
             pending: Arc::default(),
         })
+    }
+
+    /// Which engine this database runs on.
+    pub fn backend(&self) -> crate::sql::Backend {
+        match self.target {
+            Target::Sqlite(_) => crate::sql::Backend::Sqlite,
+            Target::Postgres(_) => crate::sql::Backend::Postgres,
+        }
+    }
+
+    /// Where this database lives.
+    pub fn target(&self) -> &Target {
+        &self.target
     }
 
     /// Runs `f` on the writer inside a savepoint of a group transaction and answers after the
@@ -276,7 +354,7 @@ impl Db {
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T, ApiError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T, ApiError>>();
         self.pending
@@ -306,51 +384,84 @@ impl Db {
         self.pending.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Runs `f` on a pooled reader connection on the blocking pool.
+    /// Runs `f` on a pooled reader connection on the blocking pool (on PostgreSQL inside one
+    /// read-only snapshot).
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T, ApiError> + Send + 'static,
     {
         let readers = self.readers.clone();
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = lock(&readers).pop();
-            let conn = match pooled {
-                Some(c) => c,
-                None => {
-                    open_conn(&path).map_err(|e| ApiError::internal(&format!("reader: {e}")))?
+        let target = self.target.clone();
+        tokio::task::spawn_blocking(move || match (&*readers, &target) {
+            (Readers::Sqlite(pool), Target::Sqlite(path)) => {
+                let pooled = lock(pool).pop();
+                let conn = match pooled {
+                    Some(c) => c,
+                    None => {
+                        open_conn(path).map_err(|e| ApiError::internal(&format!("reader: {e}")))?
+                    }
+                };
+                let result = f(&Tx::sqlite(&conn));
+                let mut pool = lock(pool);
+                if pool.len() < 16 {
+                    pool.push(conn);
                 }
-            };
-            let result = f(&conn);
-            let mut pool = lock(&readers);
-            if pool.len() < 16 {
-                pool.push(conn);
+                result
             }
-            result
+            (Readers::Postgres(pool), _) => pool.read(f),
+            _ => Err(ApiError::internal("database readers of another backend")),
         })
         .await
         .map_err(|_| ApiError::internal("reader task failed"))?
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match m.lock() {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
     }
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+/// Runs one group of jobs, each in its savepoint, on a transaction the caller began; answers
+/// the replies to send once the caller has committed (or failed to).
+pub(crate) fn run_batch(tx: &Tx<'_>, batch: Vec<Job>) -> Vec<Reply> {
+    let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+    for job in batch {
+        if tx.execute_batch("SAVEPOINT job").is_err() {
+            drop(job);
+            continue;
         }
-        let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+        let (ok, reply) = job(tx);
+        let end = if ok {
+            "RELEASE SAVEPOINT job"
+        } else {
+            "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job"
+        };
+        if let Err(e) = tx.execute_batch(end) {
+            tracing::error!(error = %e, "savepoint end failed");
+        }
+        replies.push(reply);
+    }
+    replies
+}
+
+/// Takes the first job and every job waiting behind it (up to [`MAX_BATCH`]).
+pub(crate) fn next_batch(rx: &mpsc::Receiver<Job>) -> Option<Vec<Job>> {
+    let first = rx.recv().ok()?;
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+fn sqlite_writer(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Some(batch) = next_batch(&rx) {
         let began = conn.execute_batch("BEGIN IMMEDIATE");
         if let Err(e) = began {
             // Dropping a job drops its answer channel: each caller gets an internal fault.
@@ -358,23 +469,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
             drop(batch);
             continue;
         }
-        for job in batch {
-            let sp = conn.execute_batch("SAVEPOINT job");
-            if sp.is_err() {
-                drop(job);
-                continue;
-            }
-            let (ok, reply) = job(&conn);
-            let end = if ok {
-                "RELEASE job"
-            } else {
-                "ROLLBACK TO job; RELEASE job"
-            };
-            if let Err(e) = conn.execute_batch(end) {
-                tracing::error!(error = %e, "savepoint end failed");
-            }
-            replies.push(reply);
-        }
+        let replies = run_batch(&Tx::sqlite(&conn), batch);
         let committed = conn.execute_batch("COMMIT").map_err(|e| {
             let _ = conn.execute_batch("ROLLBACK");
             ApiError::internal(&format!("commit: {e}"))
@@ -401,7 +496,7 @@ mod tests {
                 db.write(move |conn| {
                     conn.execute(
                         "INSERT INTO manager_load (manager_id, open) VALUES (?1, ?2)",
-                        rusqlite::params![format!("m{i}"), i],
+                        crate::sql::params![format!("m{i}"), i],
                     )?;
                     if i % 3 == 0 {
                         return Err(ApiError::bad_request("refused", "拒绝", "refused"));

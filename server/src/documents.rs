@@ -15,12 +15,12 @@
 use crate::accounts::User;
 use crate::apps::{self, lifecycle_error};
 use crate::error::ApiError;
+use crate::sql::{OptionalExtension, Tx, params};
 use crate::state::AppState;
 use huoshui_core::domain::documents::DocumentKind;
 use huoshui_core::domain::lifecycle::{ApplicationId, Role};
 use huoshui_core::wire::{StartUploadRequest, UploadStatus};
 use ring::digest;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// Chunk size the server asks for (256 KiB).
 pub const CHUNK_SIZE: u32 = 256 * 1024;
@@ -44,7 +44,7 @@ struct UploadRow {
     completed: bool,
 }
 
-fn upload_row(conn: &Connection, upload_id: &str) -> Result<Option<UploadRow>, ApiError> {
+fn upload_row(conn: &Tx<'_>, upload_id: &str) -> Result<Option<UploadRow>, ApiError> {
     Ok(conn
         .prepare_cached(
             "SELECT application_id, owner_id, kind, size, sha256, chunk_size, chunk_count, completed_at IS NOT NULL
@@ -65,7 +65,7 @@ fn upload_row(conn: &Connection, upload_id: &str) -> Result<Option<UploadRow>, A
         .optional()?)
 }
 
-fn status(conn: &Connection, upload_id: &str, row: &UploadRow) -> Result<UploadStatus, ApiError> {
+fn status(conn: &Tx<'_>, upload_id: &str, row: &UploadRow) -> Result<UploadStatus, ApiError> {
     let mut have = vec![false; row.chunk_count as usize];
     let mut stmt = conn.prepare_cached("SELECT idx FROM upload_chunks WHERE upload_id = ?1")?;
     let rows = stmt.query_map(params![upload_id], |r| r.get::<_, i64>(0))?;
@@ -183,7 +183,7 @@ pub async fn start(
 
 /// The upload this owner opened with `key`, if any; the same key for another upload is refused.
 fn upload_by_key(
-    conn: &Connection,
+    conn: &Tx<'_>,
     owner_id: &str,
     key: &str,
     request_hash: &str,
@@ -205,7 +205,7 @@ fn upload_by_key(
     }
 }
 
-fn owned_row(conn: &Connection, user: &User, upload_id: &str) -> Result<UploadRow, ApiError> {
+fn owned_row(conn: &Tx<'_>, user: &User, upload_id: &str) -> Result<UploadRow, ApiError> {
     let row = upload_row(conn, upload_id)?.ok_or_else(ApiError::not_found)?;
     if user.role != Role::Villager || row.owner_id != user.id {
         return Err(ApiError::not_found());
@@ -275,7 +275,7 @@ pub async fn get_status(
 
 /// Decrypts every chunk in order and hashes the plaintext.
 fn hash_stored(
-    conn: &Connection,
+    conn: &Tx<'_>,
     keys: &crate::keys::ServerKeys,
     upload_id: &str,
     count: u32,

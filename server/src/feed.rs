@@ -11,8 +11,8 @@
 
 use crate::error::ApiError;
 use crate::hub::{Notice, Published};
+use crate::sql::{OptionalExtension, Tx, params};
 use huoshui_core::wire::StreamMessage;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// How long a message can be replayed.
 pub const KEEP_DAYS: i64 = 7;
@@ -28,24 +28,25 @@ pub struct Row {
 }
 
 /// Writes `notice` once for each of its recipients (duplicates dropped); answers who got which id.
-pub fn record(conn: &Connection, notice: &Notice, at_ms: i64) -> Result<Published, ApiError> {
+pub fn record(conn: &Tx<'_>, notice: &Notice, at_ms: i64) -> Result<Published, ApiError> {
     let message = serde_json::to_string(&notice.message)?;
     let mut entries: Vec<(String, i64)> = Vec::with_capacity(notice.recipients.len());
     for user in &notice.recipients {
         if entries.iter().any(|(u, _)| u == user) {
             continue;
         }
-        conn.prepare_cached(
-            "INSERT INTO feed (user_id, topic, message, at) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![user, notice.message.topic.code(), message, at_ms])?;
-        entries.push((user.clone(), conn.last_insert_rowid()));
+        let id: i64 = conn.query_row(
+            "INSERT INTO feed (user_id, topic, message, at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+            params![user, notice.message.topic.code(), message, at_ms],
+            |r| r.get(0),
+        )?;
+        entries.push((user.clone(), id));
     }
     Ok(Published { entries })
 }
 
 /// The rows of `user_id` after `last`, oldest first, at most [`PAGE`].
-pub fn after(conn: &Connection, user_id: &str, last: i64) -> Result<Vec<Row>, ApiError> {
+pub fn after(conn: &Tx<'_>, user_id: &str, last: i64) -> Result<Vec<Row>, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, message FROM feed WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
     )?;
@@ -65,14 +66,14 @@ pub fn after(conn: &Connection, user_id: &str, last: i64) -> Result<Vec<Row>, Ap
 
 /// The newest id of the whole feed (0 when empty): a stream without `Last-Event-ID` starts
 /// after it.
-pub fn newest(conn: &Connection) -> Result<i64, ApiError> {
+pub fn newest(conn: &Tx<'_>) -> Result<i64, ApiError> {
     Ok(conn
         .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM feed")?
         .query_row([], |r| r.get(0))?)
 }
 
 /// Whether rows after `last` may have been pruned already (the client must pull everything).
-pub fn pruned_after(conn: &Connection, last: i64) -> Result<bool, ApiError> {
+pub fn pruned_after(conn: &Tx<'_>, last: i64) -> Result<bool, ApiError> {
     let oldest: Option<i64> = conn
         .prepare_cached("SELECT MIN(id) FROM feed")?
         .query_row([], |r| r.get(0))?;
@@ -88,7 +89,7 @@ pub fn pruned_after(conn: &Connection, last: i64) -> Result<bool, ApiError> {
 }
 
 /// Whether any row is older than `before_ms` (a cheap read before a prune).
-pub fn has_older(conn: &Connection, before_ms: i64) -> Result<bool, ApiError> {
+pub fn has_older(conn: &Tx<'_>, before_ms: i64) -> Result<bool, ApiError> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM feed WHERE at < ?1 LIMIT 1")?
         .query_row(params![before_ms], |_| Ok(()))
@@ -97,7 +98,7 @@ pub fn has_older(conn: &Connection, before_ms: i64) -> Result<bool, ApiError> {
 }
 
 /// Deletes the rows older than `before_ms`; answers how many.
-pub fn prune(conn: &Connection, before_ms: i64) -> Result<usize, ApiError> {
+pub fn prune(conn: &Tx<'_>, before_ms: i64) -> Result<usize, ApiError> {
     Ok(conn
         .prepare_cached("DELETE FROM feed WHERE at < ?1")?
         .execute(params![before_ms])?)

@@ -53,6 +53,7 @@ pub mod repo;
 pub mod serving;
 pub mod settings;
 pub mod sms;
+pub mod sql;
 pub mod state;
 pub mod supervision;
 

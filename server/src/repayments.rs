@@ -20,6 +20,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::feed;
 use crate::sms::SmsMessage;
+use crate::sql::{OptionalExtension, Tx, params};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -30,7 +31,6 @@ use huoshui_core::domain::lifecycle::loan::{
 use huoshui_core::domain::lifecycle::{Actor, Application, ApplicationId, Command};
 use huoshui_core::wire::{ApplicationView, ErrorBody, RepaymentRequest};
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// The most loans one sweep looks at; the rest wait for the next day's (or the next tick's).
 const SWEEP_BATCH: u32 = 5_000;
@@ -193,7 +193,7 @@ async fn settle(
 }
 
 /// The table of reminders sent (one row per loan and plan row); created on first use.
-fn ensure_schema(conn: &Connection) -> Result<(), ApiError> {
+fn ensure_schema(conn: &Tx<'_>) -> Result<(), ApiError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS repayment_sms (
              application_id TEXT NOT NULL,
@@ -207,7 +207,7 @@ fn ensure_schema(conn: &Connection) -> Result<(), ApiError> {
 
 /// The reminder due for `app` today that was not sent yet, claimed in this transaction.
 fn reminder_due(
-    conn: &Connection,
+    conn: &Tx<'_>,
     app: &Application,
     plan: &huoshui_core::domain::repayment::RepaymentPlan,
     today: Date,

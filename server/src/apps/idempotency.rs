@@ -3,13 +3,13 @@
 
 use crate::error::ApiError;
 use crate::repo::{IdempotencyKeys, KeptAnswer};
+use crate::sql::Tx;
 use huoshui_core::wire::ApplicationView;
 use jiff::Timestamp;
-use rusqlite::Connection;
 
 /// The stored answer for (user, key), if any. The same key with another request is refused.
 pub(super) fn prior_answer(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: &str,
     key: &str,
     request_hash: &str,
@@ -32,7 +32,7 @@ pub(super) fn prior_answer(
 
 /// Stores the answer for (user, key) in the same transaction as the change it answers.
 pub(super) fn store_answer(
-    conn: &Connection,
+    conn: &Tx<'_>,
     user_id: &str,
     key: &str,
     request_hash: &str,

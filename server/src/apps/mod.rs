@@ -27,10 +27,10 @@ pub use views::{announce, detail, list, view, visible_to};
 pub(crate) use views::{collect, notice_for};
 
 use crate::error::ApiError;
+use crate::sql::{OptionalExtension, Tx, params};
 use axum::http::StatusCode;
 use huoshui_core::domain::lifecycle::{Application, ApplicationId, Event, LifecycleError, State};
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// The state's wire name (snake_case).
 pub fn state_code(state: State) -> String {
@@ -55,7 +55,7 @@ pub fn lifecycle_error(err: LifecycleError) -> ApiError {
 }
 
 /// Loads and folds an application; `None` when it does not exist.
-pub fn load(conn: &Connection, id: &ApplicationId) -> Result<Option<Application>, ApiError> {
+pub fn load(conn: &Tx<'_>, id: &ApplicationId) -> Result<Option<Application>, ApiError> {
     let mut stmt =
         conn.prepare_cached("SELECT body FROM events WHERE application_id = ?1 ORDER BY seq")?;
     let rows = stmt.query_map(params![id.as_str()], |r| r.get::<_, String>(0))?;
@@ -73,7 +73,7 @@ pub fn load(conn: &Connection, id: &ApplicationId) -> Result<Option<Application>
 }
 
 pub(crate) fn insert_event(
-    conn: &Connection,
+    conn: &Tx<'_>,
     id: &ApplicationId,
     event: &Event,
 ) -> Result<(), ApiError> {
@@ -96,7 +96,7 @@ fn ms(t: Option<Timestamp>) -> Option<i64> {
 
 /// Writes the projection row of `app` (insert or update) and keeps each manager's count of
 /// open applications (`manager_load`, what routing orders by) in step.
-pub(crate) fn save_projection(conn: &Connection, app: &Application) -> Result<(), ApiError> {
+pub(crate) fn save_projection(conn: &Tx<'_>, app: &Application) -> Result<(), ApiError> {
     let open = !app.state.is_final() && app.state != State::Disbursed;
     let before: Option<(Option<String>, bool)> = conn
         .prepare_cached("SELECT manager_id, open FROM applications WHERE id = ?1")?
@@ -143,7 +143,7 @@ pub(crate) fn save_projection(conn: &Connection, app: &Application) -> Result<()
 }
 
 /// Loads the projection's bank of an application (the product's bank, even while unassigned).
-pub(super) fn bank_of(conn: &Connection, id: &ApplicationId) -> Result<Option<String>, ApiError> {
+pub(super) fn bank_of(conn: &Tx<'_>, id: &ApplicationId) -> Result<Option<String>, ApiError> {
     Ok(conn
         .prepare_cached("SELECT bank_id FROM applications WHERE id = ?1")?
         .query_row(params![id.as_str()], |r| r.get(0))

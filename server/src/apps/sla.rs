@@ -7,10 +7,10 @@ use super::{insert_event, lifecycle_error, load, save_projection};
 use crate::accounts::{self};
 use crate::error::ApiError;
 use crate::feed;
+use crate::sql::params;
 use crate::state::AppState;
 use huoshui_core::domain::lifecycle::{Actor, ApplicationId, Command, LifecycleError};
 use jiff::Timestamp;
-use rusqlite::params;
 
 /// Deletes the feed rows older than [`feed::KEEP_DAYS`] (a read first, so an idle sweep writes
 /// nothing).

@@ -8,13 +8,13 @@ use super::{insert_event, lifecycle_error, save_projection};
 use crate::accounts::User;
 use crate::error::ApiError;
 use crate::feed;
+use crate::sql::{OptionalExtension, Tx, params};
 use crate::state::AppState;
 use huoshui_core::domain::lifecycle::{
     Actor, Application, ApplicationId, Command, LifecycleError, NewApplication, Role, State,
 };
 use huoshui_core::domain::rules::{self, ApplicantRecord, RuleRefusal, Terms};
 use huoshui_core::wire::SubmitRequest;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// A refusal by the product's rules: 422 with the code, the words and every reason.
 pub fn rule_refusal(refusal: RuleRefusal) -> ApiError {
@@ -25,7 +25,7 @@ pub fn rule_refusal(refusal: RuleRefusal) -> ApiError {
 }
 
 /// Whether an application (anyone's) already has this id.
-fn id_taken(conn: &Connection, id: &ApplicationId) -> Result<bool, ApiError> {
+fn id_taken(conn: &Tx<'_>, id: &ApplicationId) -> Result<bool, ApiError> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM applications WHERE id = ?1")?
         .query_row(params![id.as_str()], |_| Ok(()))
@@ -34,7 +34,7 @@ fn id_taken(conn: &Connection, id: &ApplicationId) -> Result<bool, ApiError> {
 }
 
 /// The least-loaded manager of `bank_id` who serves `town` (ties by id).
-fn route(conn: &Connection, bank_id: &str, town: &str) -> Result<Option<String>, ApiError> {
+fn route(conn: &Tx<'_>, bank_id: &str, town: &str) -> Result<Option<String>, ApiError> {
     Ok(conn
         .prepare_cached(
             // From the few managers who serve the town to their users row (CROSS JOIN keeps

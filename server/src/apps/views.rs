@@ -7,13 +7,13 @@ use crate::accounts::User;
 use crate::contacts;
 use crate::error::ApiError;
 use crate::hub::{Notice, Published};
+use crate::sql::{Tx, params};
 use crate::state::AppState;
 use huoshui_core::domain::lifecycle::{
     Application, ApplicationId, Event, EventKind, Role, SlaPolicy, sla_at,
 };
 use huoshui_core::wire::{ApplicationView, StreamMessage, StreamTopic};
 use jiff::Timestamp;
-use rusqlite::{Connection, params};
 
 /// Who may see an application: the villager who owns it; a manager of its bank to whom it is
 /// assigned, or (while unassigned) who serves its town; every administrator.
@@ -133,7 +133,7 @@ pub async fn detail(
     let now = state.clock.now();
     let keys = state.keys.clone();
     let writes = user_may_see_phones(&user);
-    let read = move |conn: &Connection| {
+    let read = move |conn: &Tx<'_>| {
         let app = load(conn, &id)?.ok_or_else(ApiError::not_found)?;
         let bank = bank_of(conn, &id)?.unwrap_or_default();
         if !visible_to(&user, &app, &bank) {
@@ -208,9 +208,9 @@ pub async fn list(
 }
 
 pub(crate) fn collect(
-    conn: &Connection,
+    conn: &Tx<'_>,
     sql: &str,
-    p: impl rusqlite::Params,
+    p: impl crate::sql::Params,
 ) -> Result<Vec<String>, ApiError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(p, |r| r.get::<_, String>(0))?;

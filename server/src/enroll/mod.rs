@@ -24,8 +24,8 @@ use crate::accounts::role_code;
 use crate::directory::Directory;
 use crate::error::ApiError;
 use crate::keys::{ServerKeys, mask_phone};
+use crate::sql::{OptionalExtension, Tx, params};
 use huoshui_core::domain::lifecycle::Role;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -69,7 +69,7 @@ struct Ready {
     mac: String,
 }
 
-fn role_of(conn: &Connection, mac: &str) -> Result<Option<(String, String)>, ApiError> {
+fn role_of(conn: &Tx<'_>, mac: &str) -> Result<Option<(String, String)>, ApiError> {
     Ok(conn
         .prepare_cached("SELECT id, role FROM users WHERE phone_mac = ?1")?
         .query_row(params![mac], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -77,7 +77,7 @@ fn role_of(conn: &Connection, mac: &str) -> Result<Option<(String, String)>, Api
 }
 
 fn write_person(
-    conn: &Connection,
+    conn: &Tx<'_>,
     keys: &ServerKeys,
     r: &Ready,
     existing: Option<String>,

@@ -6,12 +6,12 @@
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::sql::{OptionalExtension, params};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use huoshui_core::domain::lifecycle::{ApplicationId, Role};
 use huoshui_core::wire::ErrorBody;
-use rusqlite::{OptionalExtension, params};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

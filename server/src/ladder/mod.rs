@@ -21,8 +21,8 @@ pub mod api;
 use crate::error::ApiError;
 use crate::push::Notice;
 use crate::sms::SmsMessage;
+use crate::sql::{OptionalExtension, Tx, params};
 use crate::state::AppState;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// The step names, as kept in `ladder_steps`.
 pub const NEW_TASK_PUSH: &str = "new_task_push";
@@ -31,7 +31,7 @@ pub const ADMIN_ALERT: &str = "admin_alert";
 
 /// Claims `step` for `application_id`; true if this call claimed it (first and only time).
 pub fn claim(
-    conn: &Connection,
+    conn: &Tx<'_>,
     application_id: &str,
     step: &str,
     now_ms: i64,
@@ -57,7 +57,7 @@ pub fn task_ref(application_id: &str) -> String {
 /// Inside the submission's write: claims the new-task push when a manager was assigned.
 /// Answers `(manager, application id)` to push after the commit.
 pub fn claim_new_task(
-    conn: &Connection,
+    conn: &Tx<'_>,
     application_id: &str,
     manager_id: Option<&str>,
     now_ms: i64,
@@ -76,7 +76,7 @@ pub fn claim_new_task(
 /// submission's step; otherwise the step is per manager (`new_task_push:<manager>`), so each
 /// new assignee is pushed once. Answers what [`push_new_task`] sends after the commit.
 pub fn claim_assigned(
-    conn: &Connection,
+    conn: &Tx<'_>,
     application_id: &str,
     manager_id: Option<&str>,
     now_ms: i64,
@@ -113,11 +113,7 @@ struct Text {
 }
 
 /// The phone number of `user_id`, opened from its sealed form (`None` if none on record).
-fn phone_of(
-    conn: &Connection,
-    state: &AppState,
-    user_id: &str,
-) -> Result<Option<String>, ApiError> {
+fn phone_of(conn: &Tx<'_>, state: &AppState, user_id: &str) -> Result<Option<String>, ApiError> {
     let sealed: Option<Option<Vec<u8>>> = conn
         .prepare_cached("SELECT phone_sealed FROM users WHERE id = ?1")?
         .query_row(params![user_id], |r| r.get(0))
@@ -130,7 +126,7 @@ fn phone_of(
 
 /// Inside a write: claims the unopened-task text message of every task due one now.
 fn claim_waiting(
-    conn: &Connection,
+    conn: &Tx<'_>,
     state: &AppState,
     cutoff_ms: i64,
     now_ms: i64,
@@ -180,7 +176,7 @@ struct Alerts {
 
 /// Inside a write: claims the administrators' alert of every task escalated and not yet
 /// alerted.
-fn claim_alerts(conn: &Connection, state: &AppState, now_ms: i64) -> Result<Alerts, ApiError> {
+fn claim_alerts(conn: &Tx<'_>, state: &AppState, now_ms: i64) -> Result<Alerts, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.id FROM applications a
          WHERE a.open = 1 AND a.escalated_at IS NOT NULL
@@ -283,7 +279,7 @@ pub async fn sweep(state: &AppState) -> Result<Swept, ApiError> {
 
 /// Records that `manager_id` opened the task (idempotent).
 pub fn record_open(
-    conn: &Connection,
+    conn: &Tx<'_>,
     application_id: &str,
     manager_id: &str,
     now_ms: i64,

@@ -11,12 +11,12 @@
 use super::bucket::lock;
 use crate::error::ApiError;
 use crate::keys::sha256_hex;
+use crate::sql::OptionalExtension;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rusqlite::OptionalExtension;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -130,7 +130,7 @@ async fn who(state: &AppState, headers: &HeaderMap) -> Option<Who> {
                     "SELECT s.user_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id \
                      WHERE s.token_hash = ?1 AND s.expires_at > ?2",
                 )?
-                .query_row(rusqlite::params![key, now_ms], |r| {
+                .query_row(crate::sql::params![key, now_ms], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
                 })
                 .optional()?)

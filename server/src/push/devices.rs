@@ -7,9 +7,9 @@
 use super::config::Secret;
 use crate::error::ApiError;
 use crate::keys::ServerKeys;
+use crate::sql::{OptionalExtension, Tx, params};
 use huoshui_core::wire::{DeviceApp, DeviceRequest, PushVendor};
 use ring::aead::NONCE_LEN;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// Schema version 7 (see `crate::db`): the devices. `IF NOT EXISTS`: a database taken back to
 /// an older version by hand (the supervision migration test does) migrates forward again.
@@ -52,7 +52,7 @@ fn aad(mac: &str) -> Vec<u8> {
 
 /// Registers (or re-registers, replacing) a device; answers how many the user has now.
 pub fn register(
-    conn: &Connection,
+    conn: &Tx<'_>,
     keys: &ServerKeys,
     user_id: &str,
     session_hash: &str,
@@ -88,7 +88,7 @@ pub fn register(
 }
 
 /// How many devices a user has.
-pub fn count(conn: &Connection, user_id: &str) -> Result<u32, ApiError> {
+pub fn count(conn: &Tx<'_>, user_id: &str) -> Result<u32, ApiError> {
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM push_devices WHERE user_id = ?1",
         params![user_id],
@@ -98,7 +98,7 @@ pub fn count(conn: &Connection, user_id: &str) -> Result<u32, ApiError> {
 
 /// Removes one of the user's devices; answers whether it was there.
 pub fn remove(
-    conn: &Connection,
+    conn: &Tx<'_>,
     keys: &ServerKeys,
     user_id: &str,
     vendor: PushVendor,
@@ -113,7 +113,7 @@ pub fn remove(
 }
 
 /// Removes the devices a session registered (on logout).
-pub fn forget_session(conn: &Connection, session_hash: &str) -> Result<usize, ApiError> {
+pub fn forget_session(conn: &Tx<'_>, session_hash: &str) -> Result<usize, ApiError> {
     Ok(conn.execute(
         "DELETE FROM push_devices WHERE session_hash = ?1",
         params![session_hash],
@@ -121,7 +121,7 @@ pub fn forget_session(conn: &Connection, session_hash: &str) -> Result<usize, Ap
 }
 
 /// Drops a device whose token the vendor reports invalid.
-pub fn drop_token(conn: &Connection, mac: &str) -> Result<(), ApiError> {
+pub fn drop_token(conn: &Tx<'_>, mac: &str) -> Result<(), ApiError> {
     conn.execute(
         "DELETE FROM push_devices WHERE token_mac = ?1",
         params![mac],
@@ -130,7 +130,7 @@ pub fn drop_token(conn: &Connection, mac: &str) -> Result<(), ApiError> {
 }
 
 /// Whether a device row exists (tests and checks).
-pub fn exists(conn: &Connection, mac: &str) -> Result<bool, ApiError> {
+pub fn exists(conn: &Tx<'_>, mac: &str) -> Result<bool, ApiError> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM push_devices WHERE token_mac = ?1",
@@ -142,11 +142,7 @@ pub fn exists(conn: &Connection, mac: &str) -> Result<bool, ApiError> {
 }
 
 /// A user's devices with their tokens opened. A row that fails to open is skipped.
-pub fn of_user(
-    conn: &Connection,
-    keys: &ServerKeys,
-    user_id: &str,
-) -> Result<Vec<Device>, ApiError> {
+pub fn of_user(conn: &Tx<'_>, keys: &ServerKeys, user_id: &str) -> Result<Vec<Device>, ApiError> {
     let mut stmt = conn.prepare(
         "SELECT token_mac, vendor, app, token_sealed FROM push_devices WHERE user_id = ?1
          ORDER BY registered_at",

@@ -10,10 +10,10 @@ use super::{
 use crate::accounts::{User, role_code, role_from};
 use crate::db::Db;
 use crate::error::ApiError;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::sql::{OptionalExtension, Tx, params};
 use std::future::Future;
 
-impl CodeRequests for &Connection {
+impl CodeRequests for &Tx<'_> {
     fn hold_code_limits(&mut self, _: &str, _: Option<&str>) -> Result<(), ApiError> {
         // One writer: every decision is already made one after the other.
         Ok(())
@@ -56,7 +56,7 @@ impl CodeRequests for &Connection {
     }
 }
 
-impl IdempotencyKeys for &Connection {
+impl IdempotencyKeys for &Tx<'_> {
     fn kept_answer(&mut self, user_id: &str, key: &str) -> Result<Option<KeptAnswer>, ApiError> {
         let row: Option<(String, i64, String)> = self
             .prepare_cached(
@@ -95,7 +95,7 @@ impl IdempotencyKeys for &Connection {
     }
 }
 
-impl LoginCodes for &Connection {
+impl LoginCodes for &Tx<'_> {
     fn put_login_code(
         &mut self,
         phone_mac: &str,
@@ -138,7 +138,7 @@ impl LoginCodes for &Connection {
     }
 }
 
-impl Sessions for &Connection {
+impl Sessions for &Tx<'_> {
     fn open_session(
         &mut self,
         token_hash: &str,
@@ -168,7 +168,7 @@ impl Sessions for &Connection {
     }
 }
 
-impl BrowserSessions for &Connection {
+impl BrowserSessions for &Tx<'_> {
     fn open_browser_session(
         &mut self,
         token_hash: &str,
@@ -207,7 +207,7 @@ impl BrowserSessions for &Connection {
     }
 }
 
-impl Accounts for &Connection {
+impl Accounts for &Tx<'_> {
     fn seed_user(&mut self, row: &UserRow) -> Result<bool, ApiError> {
         let added = self
             .prepare_cached(
@@ -297,7 +297,7 @@ impl Repository for SqliteRepo {
     {
         let db = self.db.clone();
         async move {
-            db.write(move |conn: &Connection| {
+            db.write(move |conn: &Tx<'_>| {
                 let mut tx = conn;
                 f(&mut tx)
             })

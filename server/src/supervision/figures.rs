@@ -11,9 +11,9 @@
 use super::schema::{CHINA_OFFSET_MS, DAY_MS, bucket_upper_ms};
 use crate::directory::Directory;
 use crate::error::ApiError;
+use crate::sql::{Tx, params};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rusqlite::{Connection, params};
 use std::collections::HashMap;
 
 /// How many days the daily series covers (today included).
@@ -143,7 +143,7 @@ pub fn date_of_day(day: i64) -> Date {
         .unwrap_or(epoch)
 }
 
-fn amounts_row(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Amounts> {
+fn amounts_row(r: &crate::sql::Row, from: usize) -> Result<Amounts, crate::sql::SqlError> {
     Ok(Amounts {
         applied: r.get(from)?,
         applied_fen: r.get(from + 1)?,
@@ -178,7 +178,7 @@ fn quantile(hist: &[(i64, i64)], total: i64, num: i64, den: i64) -> Option<Wait>
 
 /// Reads the figures for `scope` at `now`.
 pub fn compute(
-    conn: &Connection,
+    conn: &Tx<'_>,
     dir: &Directory,
     scope: &Scope,
     now: Timestamp,
@@ -273,7 +273,7 @@ type ByKey = HashMap<String, Amounts>;
 
 /// Totals since the beginning, per product and town (at most products × towns rows).
 fn read_totals(
-    conn: &Connection,
+    conn: &Tx<'_>,
     in_scope: &impl Fn(&str) -> bool,
 ) -> Result<(ByKey, ByKey, Amounts), ApiError> {
     let mut by_product = ByKey::new();
@@ -301,7 +301,7 @@ fn read_totals(
 
 /// The amounts of each China day from `first_day` to `today_n`, oldest first.
 fn read_days(
-    conn: &Connection,
+    conn: &Tx<'_>,
     in_scope: &impl Fn(&str) -> bool,
     first_day: i64,
     today_n: i64,
@@ -334,7 +334,7 @@ fn read_days(
 /// First-contact waits per bank of the scope, from the per-product histograms (buckets
 /// ascending).
 fn read_contact_histograms(
-    conn: &Connection,
+    conn: &Tx<'_>,
     bank_of: &HashMap<&str, &str>,
     scope: &Scope,
 ) -> Result<HashMap<String, Vec<(i64, i64)>>, ApiError> {
@@ -389,7 +389,7 @@ fn contact_line(
 
 /// Villagers enrolled and active in the last [`DAYS`] days (county scope only).
 fn read_villagers(
-    conn: &Connection,
+    conn: &Tx<'_>,
     scope: &Scope,
     now: Timestamp,
 ) -> Result<Option<Villagers>, ApiError> {
@@ -409,7 +409,7 @@ fn read_villagers(
 }
 
 /// Escalations not taken in hand on applications still open (of the scope's bank).
-pub fn open_escalation_count(conn: &Connection, scope: &Scope) -> Result<i64, ApiError> {
+pub fn open_escalation_count(conn: &Tx<'_>, scope: &Scope) -> Result<i64, ApiError> {
     let bank = match scope {
         Scope::County => None,
         Scope::Bank(b) => Some(b.clone()),
@@ -424,7 +424,7 @@ pub fn open_escalation_count(conn: &Connection, scope: &Scope) -> Result<i64, Ap
 
 /// The ids of the open escalations not yet taken in hand, oldest first, at most `limit`.
 pub fn open_escalation_ids(
-    conn: &Connection,
+    conn: &Tx<'_>,
     scope: &Scope,
     limit: u32,
 ) -> Result<Vec<String>, ApiError> {

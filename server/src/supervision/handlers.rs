@@ -18,6 +18,7 @@ use crate::accounts;
 use crate::apps::{self, Do};
 use crate::auth;
 use crate::error::ApiError;
+use crate::sql::{Tx, params};
 use crate::state::AppState;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, Query, State};
@@ -27,7 +28,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get, post};
 use axum::{Extension, Router};
 use huoshui_core::domain::lifecycle::{ApplicationId, Command};
-use rusqlite::{Connection, params};
 use serde::Deserialize;
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -308,7 +308,7 @@ fn name_of_town(state: &AppState, town: &str) -> String {
 
 /// Managers of `bank` who serve `town` (id, name).
 fn managers_serving(
-    conn: &Connection,
+    conn: &Tx<'_>,
     bank: &str,
     town: &str,
 ) -> Result<Vec<(String, String)>, ApiError> {
@@ -329,7 +329,7 @@ fn managers_serving(
 /// The open escalations of the scope, as the page lists them.
 fn escalation_items(
     state: &AppState,
-    conn: &Connection,
+    conn: &Tx<'_>,
     scope: &Scope,
 ) -> Result<Vec<EscalationItem>, ApiError> {
     let ids = figures::open_escalation_ids(conn, scope, ESCALATIONS_SHOWN)?;
@@ -640,7 +640,7 @@ async fn reassign(
     let serves = state
         .db
         .read(move |conn| {
-            let row: Option<(String, String)> = rusqlite::OptionalExtension::optional(
+            let row: Option<(String, String)> = crate::sql::OptionalExtension::optional(
                 conn.prepare_cached("SELECT bank_id, town FROM applications WHERE id = ?1")?
                     .query_row(params![app.as_str()], |r| Ok((r.get(0)?, r.get(1)?))),
             )?;

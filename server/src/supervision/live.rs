@@ -14,11 +14,11 @@ use super::figures::Scope;
 use super::pages::{self, ActivityItem, ActivityKind};
 use crate::directory::Directory;
 use crate::error::ApiError;
+use crate::sql::{OptionalExtension, Tx, params};
 use crate::state::AppState;
 use axum::response::sse::Event as SseEvent;
 use huoshui_core::domain::lifecycle::State;
 use huoshui_core::wire::StreamMessage;
-use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
 
@@ -26,12 +26,12 @@ use std::convert::Infallible;
 const PAGE: i64 = 512;
 
 /// The newest feed row id (0 when empty).
-pub fn newest(conn: &Connection) -> Result<i64, ApiError> {
+pub fn newest(conn: &Tx<'_>) -> Result<i64, ApiError> {
     crate::feed::newest(conn)
 }
 
 /// Where an application belongs, for the ticker and the scope: (bank, product, town).
-fn placement(conn: &Connection, id: &str) -> Result<Option<(String, String, String)>, ApiError> {
+fn placement(conn: &Tx<'_>, id: &str) -> Result<Option<(String, String, String)>, ApiError> {
     Ok(conn
         .prepare_cached("SELECT bank_id, product_id, town FROM applications WHERE id = ?1")?
         .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -65,7 +65,7 @@ fn touches_escalations(message: &StreamMessage) -> bool {
 /// The ticker lines of the feed rows after `after` (oldest first), at most one per
 /// (application, event), within `scope`; and the last row id read.
 pub fn read_after(
-    conn: &Connection,
+    conn: &Tx<'_>,
     dir: &Directory,
     scope: &Scope,
     after: i64,
@@ -123,7 +123,7 @@ pub fn read_after(
 
 /// The latest `n` ticker lines (newest first), for the first paint of the page.
 pub fn recent(
-    conn: &Connection,
+    conn: &Tx<'_>,
     dir: &Directory,
     scope: &Scope,
     n: usize,

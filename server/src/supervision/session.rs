@@ -15,6 +15,7 @@ use crate::accounts::{self, User};
 use crate::error::ApiError;
 use crate::keys::{hex, sha256_hex};
 use crate::repo::BrowserSessions;
+use crate::sql::Tx;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -104,7 +105,7 @@ impl Fresh {
     }
 
     /// Stores the session for `user_id` inside the caller's write (and drops expired ones).
-    pub fn open_in(&self, conn: &rusqlite::Connection, user_id: &str) -> Result<(), ApiError> {
+    pub fn open_in(&self, conn: &Tx<'_>, user_id: &str) -> Result<(), ApiError> {
         let expires = self.now + SESSION_HOURS * 3_600_000;
         let token_hash = sha256_hex(self.token.as_bytes());
         BrowserSessions::open_browser_session(
