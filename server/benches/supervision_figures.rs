@@ -355,7 +355,14 @@ fn bench(c: &mut Criterion) {
     assert_eq!(applications as u64, APPLICATIONS);
 
     // What is timed must be right: the figures add up to the million.
-    let f = figures::compute(&conn, &dir, &Scope::County, now(), 5).unwrap();
+    let f = figures::compute(
+        &huoshui_server::sql::Tx::sqlite(&conn),
+        &dir,
+        &Scope::County,
+        now(),
+        5,
+    )
+    .unwrap();
     assert_eq!(f.totals.applied as u64, APPLICATIONS);
     assert!(f.totals.disbursed > 100_000 && f.contact.iter().all(|c| c.median.is_some()));
     assert!(
@@ -375,10 +382,28 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("supervision_figures_1m");
     g.sample_size(30).measurement_time(Duration::from_secs(8));
     g.bench_function("county", |b| {
-        b.iter(|| figures::compute(&conn, &dir, &Scope::County, now(), 5).unwrap())
+        b.iter(|| {
+            figures::compute(
+                &huoshui_server::sql::Tx::sqlite(&conn),
+                &dir,
+                &Scope::County,
+                now(),
+                5,
+            )
+            .unwrap()
+        })
     });
     g.bench_function("one_bank", |b| {
-        b.iter(|| figures::compute(&conn, &dir, &Scope::Bank("runchang".into()), now(), 5).unwrap())
+        b.iter(|| {
+            figures::compute(
+                &huoshui_server::sql::Tx::sqlite(&conn),
+                &dir,
+                &Scope::Bank("runchang".into()),
+                now(),
+                5,
+            )
+            .unwrap()
+        })
     });
     g.finish();
 
