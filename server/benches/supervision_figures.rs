@@ -349,20 +349,14 @@ fn bench(c: &mut Criterion) {
     let dir = Directory::embedded().unwrap();
     let folder = ensure_data(&dir);
     let conn = Connection::open(folder.join("platform.sqlite3")).unwrap();
-    let applications: i64 = conn
+    let tx = huoshui_server::sql::Tx::sqlite(&conn);
+    let applications: i64 = tx
         .query_row("SELECT COUNT(*) FROM applications", [], |r| r.get(0))
         .unwrap();
     assert_eq!(applications as u64, APPLICATIONS);
 
     // What is timed must be right: the figures add up to the million.
-    let f = figures::compute(
-        &huoshui_server::sql::Tx::sqlite(&conn),
-        &dir,
-        &Scope::County,
-        now(),
-        5,
-    )
-    .unwrap();
+    let f = figures::compute(&tx, &dir, &Scope::County, now(), 5).unwrap();
     assert_eq!(f.totals.applied as u64, APPLICATIONS);
     assert!(f.totals.disbursed > 100_000 && f.contact.iter().all(|c| c.median.is_some()));
     assert!(
@@ -382,28 +376,10 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("supervision_figures_1m");
     g.sample_size(30).measurement_time(Duration::from_secs(8));
     g.bench_function("county", |b| {
-        b.iter(|| {
-            figures::compute(
-                &huoshui_server::sql::Tx::sqlite(&conn),
-                &dir,
-                &Scope::County,
-                now(),
-                5,
-            )
-            .unwrap()
-        })
+        b.iter(|| figures::compute(&tx, &dir, &Scope::County, now(), 5).unwrap())
     });
     g.bench_function("one_bank", |b| {
-        b.iter(|| {
-            figures::compute(
-                &huoshui_server::sql::Tx::sqlite(&conn),
-                &dir,
-                &Scope::Bank("runchang".into()),
-                now(),
-                5,
-            )
-            .unwrap()
-        })
+        b.iter(|| figures::compute(&tx, &dir, &Scope::Bank("runchang".into()), now(), 5).unwrap())
     });
     g.finish();
 
