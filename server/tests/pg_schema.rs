@@ -19,12 +19,16 @@ const PG_ONLY_INDEXES: &[&str] = &["sessions_by_expiry"];
 /// The integer columns left 32-bit on PostgreSQL (see `pg_schema`'s module comment).
 const PG_INT4_COLUMNS: &[(&str, &str)] = &[("idempotency", "status"), ("login_codes", "attempts")];
 
-/// A column as both engines can say it: its type family and whether it refuses NULL.
+/// A column as both engines can say it: its type family, whether it refuses NULL, and its
+/// default (`generated` for a key the database numbers itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Column {
     family: String,
     not_null: bool,
+    default: Option<String>,
 }
+
+const GENERATED: &str = "generated";
 
 /// An index made by `CREATE INDEX`: its columns, whether unique, whether partial.
 type Index = (Vec<String>, bool, bool);
@@ -81,7 +85,7 @@ fn sqlite_schema(conn: &Connection) -> Schema {
         let mut table = Table::default();
         let mut pk: Vec<(i64, String)> = Vec::new();
         let mut stmt = conn
-            .prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?1)")
+            .prepare("SELECT name, type, \"notnull\", pk, dflt_value FROM pragma_table_info(?1)")
             .unwrap();
         let rows = stmt
             .query_map([&name], |r| {
@@ -90,17 +94,33 @@ fn sqlite_schema(conn: &Connection) -> Schema {
                     r.get::<_, String>(1)?,
                     r.get::<_, bool>(2)?,
                     r.get::<_, i64>(3)?,
+                    r.get::<_, Option<String>>(4)?,
                 ))
             })
             .unwrap();
+        let mut rowid_alias = None;
         for row in rows {
-            let (column, declared, not_null, pk_at) = row.unwrap();
+            let (column, declared, not_null, pk_at, default) = row.unwrap();
             if pk_at > 0 {
                 pk.push((pk_at, column.clone()));
+                if declared.eq_ignore_ascii_case("integer") {
+                    rowid_alias = Some(column.clone());
+                }
             }
             let not_null = not_null || pk_at > 0;
             let family = family(&declared);
-            table.columns.insert(column, Column { family, not_null });
+            let column_of = Column {
+                family,
+                not_null,
+                default,
+            };
+            table.columns.insert(column, column_of);
+        }
+        // `INTEGER PRIMARY KEY` alone: the rowid, numbered by SQLite.
+        if let (1, Some(id)) = (pk.len(), rowid_alias)
+            && let Some(c) = table.columns.get_mut(&id)
+        {
+            c.default = Some(GENERATED.into());
         }
         pk.sort();
         table.primary_key = pk.into_iter().map(|(_, c)| c).collect();
@@ -141,7 +161,8 @@ fn pg_schema_of(client: &mut postgres::Client) -> (Schema, BTreeMap<(String, Str
     let mut raw_types = BTreeMap::new();
     let columns = client
         .query(
-            "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable::text
+            "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable::text,
+                    c.column_default::text, c.is_identity::text
              FROM information_schema.columns c
              JOIN information_schema.tables t
                ON t.table_schema = c.table_schema AND t.table_name = c.table_name
@@ -156,11 +177,26 @@ fn pg_schema_of(client: &mut postgres::Client) -> (Schema, BTreeMap<(String, Str
         let not_null = row.get::<_, String>(3) == "NO";
         raw_types.insert((table.clone(), column.clone()), data_type.clone());
         let family = family(&data_type);
+        let default: Option<String> = row.get(4);
+        let default = if row.get::<_, String>(5) == "YES"
+            || default
+                .as_deref()
+                .is_some_and(|d| d.starts_with("nextval("))
+        {
+            Some(GENERATED.to_owned())
+        } else {
+            default
+        };
+        let column_of = Column {
+            family,
+            not_null,
+            default,
+        };
         schema
             .entry(table)
             .or_default()
             .columns
-            .insert(column, Column { family, not_null });
+            .insert(column, column_of);
     }
     let indexes = client
         .query(
