@@ -715,3 +715,57 @@ fn villagers_on_record_before_the_counters_are_counted_by_the_upgrade() {
         .get(0);
     assert_eq!(villagers, 3);
 }
+
+/// One submission's events (created, submitted) for product `p-rc` in town `t1` at `at`.
+fn submission(id: &str, at: i64) -> Vec<Write> {
+    application(
+        id,
+        serde_json::json!({"type": "created", "villager_id": "v1", "product_id": "p-rc",
+            "amount": 1_000, "months": 12, "town": "t1"}),
+        &[(serde_json::json!({"type": "submitted"}), at)],
+    )
+}
+
+fn totals(client: &mut postgres::Client) -> Option<(i64, i64)> {
+    client
+        .query_opt(
+            "SELECT applied_n, applied_fen FROM supervision_totals
+             WHERE product_id = 'p-rc' AND town = 't1'",
+            &[],
+        )
+        .unwrap()
+        .map(|r| (r.get(0), r.get(1)))
+}
+
+#[test]
+fn an_event_rolled_back_on_postgres_leaves_no_count_behind() {
+    let Some(pg) = PgSchema::new() else { return };
+    let mut client = pg.migrated();
+    client.batch_execute("BEGIN").unwrap();
+    write_pg(&mut client, &submission("a-1", T0));
+    assert_eq!(
+        totals(&mut client),
+        Some((1, 1_000)),
+        "counted in the transaction"
+    );
+    client.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(totals(&mut client), None);
+}
+
+#[test]
+fn submissions_on_four_nodes_at_once_are_each_counted_once() {
+    let Some(pg) = PgSchema::new() else { return };
+    drop(pg.migrated());
+    std::thread::scope(|s| {
+        for node in 0..4 {
+            let pg = &pg;
+            s.spawn(move || {
+                let mut client = pg.connect();
+                for i in 0..25 {
+                    write_pg(&mut client, &submission(&format!("a-{node}-{i}"), T0 + i));
+                }
+            });
+        }
+    });
+    assert_eq!(totals(&mut pg.connect()), Some((100, 100_000)));
+}
