@@ -3,12 +3,22 @@
 //! advisory lock, so several nodes starting at once migrate once. Owns the SQL only; the
 //! tables have the same names and columns as their SQLite twins (`crate::db`,
 //! `crate::ops_schema`). Must never change a migration once released: add the next one.
+//!
+//! From v5 on (`pg_schema_v5.rs`) PostgreSQL has every table of the SQLite schema.
+//! Two columns stay `INTEGER` (32 bits) where every other integer column is `BIGINT`:
+//! `idempotency.status` and `login_codes.attempts` (v1, v2), because `crate::repo::pg` reads
+//! and binds them as `i32`; widening them is `ALTER TABLE idempotency ALTER COLUMN status TYPE
+//! BIGINT; ALTER TABLE login_codes ALTER COLUMN attempts TYPE BIGINT` in the version that
+//! ships with code binding `i64` there.
 
 use super::pg::PgError;
 use r2d2_postgres::postgres::Client;
 
+#[path = "pg_schema_v5.rs"]
+mod v5;
+
 /// The schema version this build writes on PostgreSQL.
-pub const VERSION: i32 = 4;
+pub const VERSION: i32 = 6;
 
 /// The advisory lock every migration takes (any number; the same on every node).
 const MIGRATION_LOCK: i64 = 0x6875_6f73_6875_6900;
@@ -81,6 +91,11 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (manager_id, town)
     );
     ",
+    // v5: every other table of the SQLite schema (applications, events, uploads, the feed,
+    // the supervision counters, push devices, the ladder, repayment reminders …).
+    v5::V5,
+    // v6: the supervision counters' triggers.
+    v5::V6,
 ];
 
 /// Brings the schema (of the connection's `search_path`) up to [`VERSION`]; answers the
