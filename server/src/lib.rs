@@ -109,6 +109,10 @@ pub struct Config {
     pub tls: Option<serving::TlsFiles>,
     /// Allow plain HTTP on an address other than loopback (behind a TLS-terminating proxy).
     pub insecure_http: bool,
+    /// Where the data lives: `None` is the embedded SQLite file `platform.sqlite3` in the data
+    /// folder; PostgreSQL for several nodes (issue 13, `serve --database-url`). The server key
+    /// stays in the data folder either way.
+    pub database: Option<db::Target>,
 }
 
 impl Config {
@@ -135,6 +139,7 @@ impl Config {
             production: false,
             tls: None,
             insecure_http: false,
+            database: None,
         }
     }
 }
@@ -215,7 +220,10 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         source,
     })?;
     let keys = Arc::new(keys::ServerKeys::load_or_create(&config.data_dir)?);
-    let db = db::Db::open(&config.data_dir.join("platform.sqlite3"))?;
+    let db = match &config.database {
+        Some(target) => db::Db::open_target(target)?,
+        None => db::Db::open(&config.data_dir.join("platform.sqlite3"))?,
+    };
     let demo = if config.seed_demo {
         accounts::demo_accounts(&config.directory)
     } else {

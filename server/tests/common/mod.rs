@@ -83,6 +83,7 @@ impl Platform {
             per_phone_per_day: 100_000,
             per_client_per_hour: 100_000,
         };
+        config.database = test_database();
         edit(&mut config);
         let running = huoshui_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);
@@ -356,4 +357,19 @@ pub fn read_data_folder(dir: &std::path::Path) -> Vec<Vec<u8>> {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     panic!("the data folder kept changing while it was read");
+}
+
+/// With `HUOSHUI_TEST_BACKEND=postgres`, every platform of the tests runs on a fresh schema
+/// of the PostgreSQL of `scripts/pg.sh` (issue 13: the same suite on both engines).
+pub fn test_database() -> Option<huoshui_server::db::Target> {
+    if std::env::var("HUOSHUI_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    use huoshui_server::sql::pg;
+    let url = pg::testing::url()
+        .unwrap()
+        .expect("HUOSHUI_TEST_BACKEND=postgres needs HUOSHUI_TEST_PG_URL");
+    let schema = pg::testing::fresh_schema(&url).unwrap();
+    let target = pg::PgTarget::parse(&url, Some(&schema)).unwrap();
+    Some(huoshui_server::db::Target::Postgres(Arc::new(target)))
 }
