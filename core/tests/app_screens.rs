@@ -444,10 +444,28 @@ fn the_sync_banner_shows_only_when_something_waits_or_is_wrong() {
         last_synced_zh: Some("11月28日 09:05".into()),
     };
     assert!(!sync_banner_for(status(SyncState::Idle, 0, 0)).visible);
+    let again = sync_banner_for(status(SyncState::SignInAgain, 1, 0));
+    assert!(again.visible && again.sign_in_again && !again.can_retry);
     let offline = sync_banner_for(status(SyncState::Offline, 2, 0));
     assert!(offline.visible && !offline.urgent && offline.text_zh.contains("上次同步 11月28日"));
     let refused = sync_banner_for(status(SyncState::NeedsAttention, 0, 1));
     assert!(refused.can_retry && refused.urgent);
-    let again = sync_banner_for(status(SyncState::SignInAgain, 1, 0));
-    assert!(again.sign_in_again && !again.can_retry);
+}
+
+#[test]
+fn the_sync_after_an_action_shows_no_banner_so_the_page_does_not_jump_under_the_finger() {
+    let status = |state, pending| SyncStatusView {
+        state,
+        pending,
+        wedged: 0,
+        message_zh: "1 项等待发送".into(),
+        message_en: "1 item waiting to be sent".into(),
+        last_synced_zh: None,
+    };
+    // an action queued its command, then its sync runs: neither may push the page down
+    assert!(!sync_banner_for(status(SyncState::Idle, 1)).visible);
+    assert!(!sync_banner_for(status(SyncState::Syncing, 1)).visible);
+    assert!(!sync_banner_for(status(SyncState::Syncing, 0)).visible);
+    // what lasts still shows: no signal with the command kept on the phone
+    assert!(sync_banner_for(status(SyncState::Offline, 1)).visible);
 }

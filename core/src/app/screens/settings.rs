@@ -31,7 +31,8 @@ pub struct SettingsScreen {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncBanner {
     pub status: SyncStatusView,
-    /// Not when everything is sent and nothing is wrong.
+    /// Offline, sign in again, or something refused: not while a sync runs or a command is on
+    /// its way (the page must not jump under the user's finger after each action).
     pub visible: bool,
     /// The words to show (`未联网，3 项待发送` … with the last sync).
     pub text_zh: String,
@@ -46,7 +47,14 @@ pub struct SyncBanner {
 
 /// The banner for a sync status.
 pub fn sync_banner_for(status: SyncStatusView) -> SyncBanner {
-    let visible = status.state != SyncState::Idle || status.pending > 0 || status.wedged > 0;
+    // Only the states that last show: the banner pushes the page down, and the sync after each
+    // action (queued, then syncing, then idle, within a second when online) would move the
+    // buttons under a finger that is already on its way (a tap lost on the manager's task
+    // screen, issue 11). What waits while online stays marked on its own application.
+    let visible = matches!(
+        status.state,
+        SyncState::Offline | SyncState::SignInAgain | SyncState::NeedsAttention
+    ) || status.wedged > 0;
     let can_retry = status.state == SyncState::NeedsAttention || status.wedged > 0;
     let sign_in_again = status.state == SyncState::SignInAgain;
     let mut text_zh = status.message_zh.clone();

@@ -31,6 +31,7 @@ import kotlinx.coroutines.withContext
 import uniffi.huoshui_core.DocumentKind
 import uniffi.huoshui_core.Nav
 import uniffi.huoshui_core.Role
+import uniffi.huoshui_core.SyncBanner
 import uniffi.huoshui_ffi.HuoshuiCore
 import uniffi.huoshui_ffi.HuoshuiException
 
@@ -97,25 +98,44 @@ fun HuoshuiApp(core: HuoshuiCore, shell: Shell, navigator: Navigator = remember 
     val status = remember(core) { core.syncStatusFlow() }.collectAsState(initial = null)
     val nav = navigator::go
     HuoshuiTheme {
-        Column(Modifier.fillMaxSize().background(HuoshuiColors.Paper)) {
-            SyncBannerBar(
-                status.value?.let { core.syncBannerFor(it) },
-                onRetry = {
-                    scope.launch {
-                        try {
-                            core.retryFailed()
-                            core.syncNow()
-                        } catch (_: HuoshuiException) {
-                            // the banner shows the state the core reports next
-                        }
+        AppFrame(
+            status.value?.let { core.syncBannerFor(it) },
+            onRetry = {
+                scope.launch {
+                    try {
+                        core.retryFailed()
+                        core.syncNow()
+                    } catch (_: HuoshuiException) {
+                        // the banner shows the state the core reports next
                     }
-                },
-                onSignIn = { nav(Nav.SignIn) },
-            )
+                }
+            },
+            onSignIn = { nav(Nav.SignIn) },
+            tabs = { Tabs(core, navigator.current, nav) },
+        ) {
             // each destination keeps its own typed state: a new one starts fresh
-            Box(Modifier.weight(1f)) { key(navigator.current) { Screen(core, shell, navigator.current, nav) } }
-            Tabs(core, navigator.current, nav)
+            key(navigator.current) { Screen(core, shell, navigator.current, nav) }
         }
+    }
+}
+
+/**
+ * The frame of every screen: the sync banner on top (when the core says it shows), the page,
+ * the tabs. The banner pushes the page down, so the core shows it only for states that last
+ * (offline, sign in again, needs attention), never for the sync after each action.
+ */
+@Composable
+fun AppFrame(
+    banner: SyncBanner?,
+    onRetry: () -> Unit,
+    onSignIn: () -> Unit,
+    tabs: @Composable () -> Unit = {},
+    page: @Composable () -> Unit,
+) {
+    Column(Modifier.fillMaxSize().background(HuoshuiColors.Paper)) {
+        SyncBannerBar(banner, onRetry, onSignIn)
+        Box(Modifier.weight(1f)) { page() }
+        tabs()
     }
 }
 

@@ -134,8 +134,8 @@ class ManagerUiTest {
         shoot("task-record-contact")
         tap("confirm")
         awaitTag("action-START_REVIEW")
-        tapFor("action-START_REVIEW", "action-REQUEST_DOCUMENTS")
-        tapFor("action-REQUEST_DOCUMENTS", "请至少选择一项要补的材料")
+        tapAndAwait("action-START_REVIEW", "action-REQUEST_DOCUMENTS") { stateOf(docs) }
+        tapAndAwait("action-REQUEST_DOCUMENTS", "请至少选择一项要补的材料") { stateOf(docs) }
         tagged("confirm").assertIsNotEnabled()
         tagged("kind-LAND_CONTRACT").performClick()
         type("note", "请补土地承包合同")
@@ -145,14 +145,14 @@ class ManagerUiTest {
         shoot("task-documents-requested")
 
         review(navigator, reject)
-        tapFor("action-REJECT", "请写明不批准的原因")
+        tapAndAwait("action-REJECT", "请写明不批准的原因") { stateOf(reject) }
         type("note", "经营规模暂不符合本产品要求")
         shoot("task-reject")
         tap("confirm")
         waitFor("rejected", 20) { runBlocking { core.timeline(reject).application.state } == State.REJECTED }
 
         review(navigator, approve)
-        tapFor("action-APPROVE", "rate")
+        tapAndAwait("action-APPROVE", "rate") { stateOf(approve) }
         type("rate", "30")
         awaitText("最高 24%")
         type("rate", "4.35")
@@ -170,10 +170,16 @@ class ManagerUiTest {
         }
         go(navigator, Nav.Inbox)
         go(navigator, Nav.Task(approve))
-        tapFor("action-DISBURSE", "form")
+        tapAndAwait("action-DISBURSE", "form") { stateOf(approve) }
         shoot("task-disburse")
         tap("confirm")
         waitFor("disbursed", 20) { runBlocking { core.timeline(approve).application.state } == State.DISBURSED }
+    }
+
+    /** What the core holds of [id] (state, sync), for a failure's message. */
+    private fun stateOf(id: String): String = runBlocking {
+        val t = core.timeline(id)
+        "state ${t.application.state}, screen actions ${core.taskScreen(id).actions.map { it.action }}, sync ${core.syncStatus()}"
     }
 
     /** Opens the task of [id] and brings it to review (contact recorded, review started). */

@@ -10,6 +10,7 @@ import androidx.compose.ui.text.TextLayoutResult
 import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.test.ComposeUiTest
 import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.SemanticsMatcher
 import androidx.compose.ui.test.SemanticsNodeInteraction
 import androidx.compose.ui.test.captureToImage
 import androidx.compose.ui.test.hasClickAction
@@ -121,20 +122,22 @@ fun ComposeUiTest.tap(tag: String, seconds: Long = 20) {
 }
 
 /**
- * Taps [tag] and waits for what it opens ([opens]: a tag or a text); if nothing opened in 10 s,
- * taps once more, as a person would (a tap during a sync now and then has no effect; see the
- * closing note of 2026-11-30), then waits 20 s.
+ * Taps [tag] and waits until what it opens ([opens]: a tag or a text) is shown; [state] says
+ * what the core holds, for the failure's message.
  */
 @OptIn(ExperimentalTestApi::class)
-fun ComposeUiTest.tapFor(tag: String, opens: String) {
-    val shown = {
-        onAllNodes(hasTestTag(opens)).fetchSemanticsNodes().isNotEmpty() ||
-            onAllNodes(hasText(opens, substring = true)).fetchSemanticsNodes().isNotEmpty()
-    }
+fun ComposeUiTest.tapAndAwait(tag: String, opens: String, state: () -> String = { "" }) {
     tap(tag)
-    if (runCatching { waitFor(opens, 10, shown) }.isFailure) {
-        tap(tag)
-        waitFor(opens, 20, shown)
+    try {
+        waitFor(opens, 20) {
+            onAllNodes(hasTestTag(opens)).fetchSemanticsNodes().isNotEmpty() ||
+                onAllNodes(hasText(opens, substring = true)).fetchSemanticsNodes().isNotEmpty()
+        }
+    } catch (e: AssertionError) {
+        // the tags on screen, not its text: the page holds the villager's name and phone
+        val tags = onAllNodes(SemanticsMatcher.keyIsDefined(SemanticsProperties.TestTag)).fetchSemanticsNodes()
+            .map { it.config[SemanticsProperties.TestTag] }
+        throw AssertionError("${e.message}; core: ${state()}; tags on screen: $tags", e)
     }
 }
 
