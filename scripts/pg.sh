@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # PostgreSQL for the tests, on loopback only (issue 13): Debian's PostgreSQL with its own data
 # folder under target/pg (or /tmp, see below), trust authentication for the role `huoshui` only,
-# listening on 127.0.0.1 on a free port with its unix socket in its own folder.
+# listening on 127.0.0.1 on a free port with its unix socket in its own folder, and speaking
+# TLS too with a certificate of a test authority of its own (HUOSHUI_TEST_PG_CA).
 #
 #   eval "$(bash scripts/pg.sh start)"   # installs if missing (root), inits, starts; prints
 #                                        # export HUOSHUI_TEST_PG_URL=postgres://huoshui@127.0.0.1:PORT/huoshui
@@ -85,13 +86,44 @@ host all $ROLE 127.0.0.1/32 trust
 EOF
 }
 
+# A certificate authority of its own and a server certificate for 127.0.0.1 signed by it, so
+# the tests can check TLS to PostgreSQL (HUOSHUI_TEST_PG_CA) as a county would run it.
+tls_files() {
+  local tls="$DIR/tls"
+  if [ -f "$tls/server.key" ]; then
+    return
+  fi
+  mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=huoshui test CA" \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$tls/server.key.new" -out "$tls/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tls/ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+    -CAcreateserial -days 3650 -extfile "$tls/ext" -out "$tls/server.pem" 2>/dev/null
+  chmod 600 "$tls/server.key.new"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres "$tls/server.key.new" "$tls/server.pem"
+  fi
+  mv "$tls/server.key.new" "$tls/server.key"
+}
+
+exports() {
+  echo "export HUOSHUI_TEST_PG_URL=$(url)"
+  if [ -f "$DIR/tls-on" ]; then
+    echo "export HUOSHUI_TEST_PG_CA=$DIR/tls/ca.pem"
+  fi
+}
+
 start() {
   ensure_installed
   init
   if running; then
-    echo "export HUOSHUI_TEST_PG_URL=$(url)"
+    exports
     return
   fi
+  tls_files
+  touch "$DIR/tls-on"
   local port=55432
   while ! port_free "$port"; do
     port=$((port + 1))
@@ -99,12 +131,12 @@ start() {
   echo "$port" | as_owner tee "$DIR/port" >/dev/null
   say "starting PostgreSQL on 127.0.0.1:$port (log: $LOG)"
   as_owner "$(bindir)/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
-    -o "-h 127.0.0.1 -p $port -k $SOCK -c fsync=off -c max_connections=200" start >/dev/null
+    -o "-h 127.0.0.1 -p $port -k $SOCK -c fsync=off -c max_connections=200 -c ssl=on -c ssl_cert_file=$DIR/tls/server.pem -c ssl_key_file=$DIR/tls/server.key" start >/dev/null
   if ! as_owner "$(bindir)/psql" -h "$SOCK" -p "$port" -U "$ROLE" -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'huoshui'" | grep -q 1; then
     as_owner "$(bindir)/createdb" -h "$SOCK" -p "$port" -U "$ROLE" huoshui
   fi
-  echo "export HUOSHUI_TEST_PG_URL=$(url)"
+  exports
 }
 
 url() {
@@ -114,6 +146,7 @@ url() {
 stop() {
   if [ -n "$(bindir)" ] && running; then
     as_owner "$(bindir)/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+    rm -f "$DIR/tls-on"
     say "stopped"
   fi
 }

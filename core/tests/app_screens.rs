@@ -438,6 +438,7 @@ fn the_sync_banner_shows_only_when_something_waits_or_is_wrong() {
     let status = |state, pending, wedged| SyncStatusView {
         state,
         pending,
+        retrying: 0,
         wedged,
         message_zh: "未联网".into(),
         message_en: "offline".into(),
@@ -457,6 +458,7 @@ fn the_sync_after_an_action_shows_no_banner_so_the_page_does_not_jump_under_the_
     let status = |state, pending| SyncStatusView {
         state,
         pending,
+        retrying: 0,
         wedged: 0,
         message_zh: "1 项等待发送".into(),
         message_en: "1 item waiting to be sent".into(),
@@ -468,4 +470,12 @@ fn the_sync_after_an_action_shows_no_banner_so_the_page_does_not_jump_under_the_
     assert!(!sync_banner_for(status(SyncState::Syncing, 0)).visible);
     // what lasts still shows: no signal with the command kept on the phone
     assert!(sync_banner_for(status(SyncState::Offline, 1)).visible);
+    // and a command the platform could not take yet, while it is retried (before and during)
+    for state in [SyncState::Idle, SyncState::Syncing] {
+        let retried = SyncStatusView {
+            retrying: 1,
+            ..status(state, 1)
+        };
+        assert!(sync_banner_for(retried).visible, "{state:?}");
+    }
 }

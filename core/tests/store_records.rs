@@ -173,6 +173,7 @@ fn a_command_keeps_its_idempotency_key_across_every_retry_and_a_restart() {
             .unwrap()
     };
     let s = store(dir.path());
+    assert_eq!(s.outbox_retrying().unwrap(), 0, "queued, not yet tried");
     let due = s.due_commands(start, 10).unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(
@@ -188,6 +189,11 @@ fn a_command_keeps_its_idempotency_key_across_every_retry_and_a_restart() {
     assert!(
         s.due_commands(start, 10).unwrap().is_empty(),
         "not due again before the backoff"
+    );
+    assert_eq!(
+        s.outbox_retrying().unwrap(),
+        1,
+        "failed once: being retried"
     );
     let later = t("2026-03-07T08:00:01Z");
     let again = s.due_commands(later, 10).unwrap();
@@ -217,10 +223,20 @@ fn a_command_keeps_its_idempotency_key_across_every_retry_and_a_restart() {
         "a wedged command waits for the user"
     );
     assert_eq!(s.outbox().unwrap()[0].state, OutboxState::Wedged);
+    assert_eq!(
+        s.outbox_retrying().unwrap(),
+        0,
+        "wedged: waits for the user, not retried"
+    );
 
     assert!(s.retry_wedged(id, later).unwrap());
     let retried = s.due_commands(later, 10).unwrap();
     assert_eq!((retried[0].idempotency_key, retried[0].attempts), (key, 0));
+    assert_eq!(
+        s.outbox_retrying().unwrap(),
+        0,
+        "the user's retry starts afresh"
+    );
     s.command_sent(id).unwrap();
     assert!(s.outbox().unwrap().is_empty());
     assert_eq!(s.command(id).unwrap().unwrap().state, OutboxState::Done);

@@ -79,7 +79,10 @@ impl AppCore {
         let signed_out = session.as_ref().is_none_or(|s| s.token.is_none());
         let (running, last, last_synced) =
             self.sync.with_state(|s| (s.running, s.last, s.last_synced));
-        let state = if running {
+        let retrying = self.store.outbox_retrying()?;
+        // While offline, a retry that is running stays "offline" until it gets through: the
+        // banner must not blink away and back (and move the page) with every attempt.
+        let state = if running && last != LastOutcome::Offline {
             SyncState::Syncing
         } else if expired || (signed_out && pending > 0) {
             SyncState::SignInAgain
@@ -119,6 +122,12 @@ impl AppCore {
                 "没有网络，显示的是上次同步的内容".to_owned(),
                 "offline: showing what was last synced".to_owned(),
             ),
+            SyncState::Idle if retrying > 0 => (
+                format!("{retrying} 项暂时没有发送成功，已保存在手机上，正在自动重试"),
+                format!(
+                    "{retrying} item(s) did not get through yet: they are kept on the phone and retried"
+                ),
+            ),
             SyncState::Idle if pending > 0 => (
                 format!("{pending} 项等待发送"),
                 format!("{pending} item(s) waiting to be sent"),
@@ -128,6 +137,7 @@ impl AppCore {
         Ok(SyncStatusView {
             state,
             pending,
+            retrying,
             wedged,
             message_zh,
             message_en,

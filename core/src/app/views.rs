@@ -479,6 +479,9 @@ pub struct SyncStatusView {
     pub state: SyncState,
     /// Commands waiting to be sent.
     pub pending: u32,
+    /// Of those, the ones that failed at least once and are being retried (the platform could
+    /// not be reached or could not take them yet).
+    pub retrying: u32,
     /// Commands the platform refused, waiting for the user.
     pub wedged: u32,
     pub message_zh: String,

@@ -261,6 +261,19 @@ impl Store {
         })
     }
 
+    /// Commands still waiting that the platform could not take at least once (a failed
+    /// attempt: no answer, or a temporary refusal): the phone keeps retrying them.
+    pub fn outbox_retrying(&self) -> Result<u32, StoreError> {
+        self.read(|conn| {
+            let n: i64 = conn.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND attempts > 0",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        })
+    }
+
     /// The id of the newest command ever queued (0 when none).
     pub fn outbox_last_id(&self) -> Result<i64, StoreError> {
         self.read(|conn| {

@@ -110,6 +110,9 @@ impl PgConn {
 /// password) and, for tests, the schema every connection works in.
 pub struct PgTarget {
     config: Config,
+    /// Set when the operator gave the certificate authority of their PostgreSQL: every
+    /// connection is then TLS, its certificate checked against that authority and the host.
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// The advisory lock every write transaction takes first: the nodes' writers take turns, so
@@ -138,13 +141,62 @@ impl PgTarget {
             config.options(&format!("-c search_path={schema}"));
         }
         config.connect_timeout(Duration::from_secs(10));
-        Ok(PgTarget { config })
+        Ok(PgTarget { config, tls: None })
+    }
+
+    /// Speaks TLS only, trusting the certificate authority in the PEM file `ca` (the county's
+    /// own PostgreSQL has a certificate of its own authority, not a public one).
+    pub fn with_ca_file(mut self, ca: &std::path::Path) -> Result<PgTarget, String> {
+        use rustls::pki_types::{CertificateDer, pem::PemObject};
+        let unreadable = |e: &dyn std::fmt::Display| {
+            format!(
+                "无法读取 PostgreSQL 的 CA 证书 {}：{e} / cannot read the PostgreSQL CA certificate {}: {e}",
+                ca.display(),
+                ca.display()
+            )
+        };
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_file_iter(ca).map_err(|e| unreadable(&e))? {
+            roots
+                .add(cert.map_err(|e| unreadable(&e))?)
+                .map_err(|e| unreadable(&e))?;
+        }
+        if roots.is_empty() {
+            return Err(unreadable(&"no certificate in the file"));
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| unreadable(&e))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        self.config
+            .ssl_mode(r2d2_postgres::postgres::config::SslMode::Require);
+        self.tls = Some(Arc::new(tls));
+        Ok(self)
+    }
+
+    /// Whether connections are TLS (a CA was given).
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// A new connection (blocking: call from a thread of its own or the blocking pool).
     pub fn connect(&self) -> Result<PgConn, String> {
-        self.config
-            .connect(NoTls)
+        let connected = match &self.tls {
+            Some(tls) => self
+                .config
+                .connect(tokio_postgres_rustls::MakeRustlsConnect::new(
+                    rustls::ClientConfig::clone(tls),
+                )),
+            None => {
+                if self.config.get_ssl_mode() == r2d2_postgres::postgres::config::SslMode::Require {
+                    return Err("sslmode=require 需要 PostgreSQL 的 CA 证书（--database-ca） / sslmode=require needs the PostgreSQL CA certificate (--database-ca)".into());
+                }
+                self.config.connect(NoTls)
+            }
+        };
+        connected
             .map(PgConn::new)
             .map_err(|e| format!("无法连接 PostgreSQL：{e} / cannot connect to PostgreSQL: {e}"))
     }
@@ -448,6 +500,22 @@ pub mod testing {
             ),
             _ => {
                 eprintln!("skipped: no PostgreSQL (HUOSHUI_TEST_PG_URL unset; `bash scripts/pg.sh start`)");
+                Ok(None)
+            }
+        }
+    }
+
+    /// `HUOSHUI_TEST_PG_CA` (the test server's certificate authority, set by `scripts/pg.sh`
+    /// when its PostgreSQL speaks TLS), or `None` with a notice (an error when
+    /// `HUOSHUI_REQUIRE_PG=1`).
+    pub fn tls_ca() -> Result<Option<std::path::PathBuf>, String> {
+        match std::env::var("HUOSHUI_TEST_PG_CA") {
+            Ok(ca) if !ca.is_empty() => Ok(Some(ca.into())),
+            _ if std::env::var("HUOSHUI_REQUIRE_PG").as_deref() == Ok("1") => Err(
+                "HUOSHUI_REQUIRE_PG=1 but HUOSHUI_TEST_PG_CA is not set: restart the test PostgreSQL with `bash scripts/pg.sh stop` and `eval \"$(bash scripts/pg.sh start)\"`".into(),
+            ),
+            _ => {
+                eprintln!("skipped: the test PostgreSQL speaks no TLS (HUOSHUI_TEST_PG_CA unset)");
                 Ok(None)
             }
         }

@@ -150,3 +150,49 @@ fn the_same_statements_answer_the_same_on_postgres() {
     drop(conn);
     pg::testing::drop_schema(&url, &schema).unwrap();
 }
+
+/// With the county's certificate authority, every connection is TLS and the server's
+/// certificate is checked; a server whose certificate another authority signed is refused.
+#[test]
+fn postgres_speaks_tls_when_given_its_certificate_authority() {
+    let Some(url) = pg::testing::url().unwrap() else {
+        return;
+    };
+    let Some(ca) = pg::testing::tls_ca().unwrap() else {
+        return;
+    };
+    let target = pg::PgTarget::parse(&url, None)
+        .unwrap()
+        .with_ca_file(&ca)
+        .unwrap();
+    assert!(target.is_tls());
+    let mut conn = target.connect().unwrap();
+    let tx = Tx::postgres(&mut conn);
+    let ssl: bool = tx
+        .query_row(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(ssl, "the connection is encrypted");
+
+    let dir = tempfile::tempdir().unwrap();
+    let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let other_ca = dir.path().join("other.pem");
+    std::fs::write(&other_ca, other.cert.pem()).unwrap();
+    let refused = pg::PgTarget::parse(&url, None)
+        .unwrap()
+        .with_ca_file(&other_ca)
+        .unwrap()
+        .connect();
+    assert!(
+        refused.is_err(),
+        "a certificate of another authority is refused"
+    );
+    let plain_require = pg::PgTarget::parse(&format!("{url}?sslmode=require"), None)
+        .unwrap()
+        .connect();
+    let said = plain_require.err().unwrap_or_default();
+    assert!(said.contains("--database-ca"), "{said}");
+}

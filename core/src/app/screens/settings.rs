@@ -50,11 +50,13 @@ pub fn sync_banner_for(status: SyncStatusView) -> SyncBanner {
     // Only the states that last show: the banner pushes the page down, and the sync after each
     // action (queued, then syncing, then idle, within a second when online) would move the
     // buttons under a finger that is already on its way (a tap lost on the manager's task
-    // screen, issue 11). What waits while online stays marked on its own application.
+    // screen, issue 11). What waits while online stays marked on its own application, unless
+    // an attempt to send it has failed: then it is being retried, which lasts, and shows.
     let visible = matches!(
         status.state,
         SyncState::Offline | SyncState::SignInAgain | SyncState::NeedsAttention
-    ) || status.wedged > 0;
+    ) || status.wedged > 0
+        || status.retrying > 0;
     let can_retry = status.state == SyncState::NeedsAttention || status.wedged > 0;
     let sign_in_again = status.state == SyncState::SignInAgain;
     let mut text_zh = status.message_zh.clone();

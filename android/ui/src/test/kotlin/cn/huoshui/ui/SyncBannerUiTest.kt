@@ -31,7 +31,7 @@ class SyncBannerUiTest {
     }
 
     private fun status(state: SyncState, pending: UInt, zh: String) =
-        SyncStatusView(state, pending, 0u, zh, zh, null)
+        SyncStatusView(state, pending, 0u, 0u, zh, zh, null)
 
     @Test
     fun a_tap_is_not_lost_when_the_sync_after_the_last_action_starts_under_the_finger() = uiTest {
