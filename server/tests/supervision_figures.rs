@@ -392,6 +392,13 @@ async fn a_managers_figures_hold_their_own_bank_only() {
 async fn a_database_from_before_the_counters_gets_them_from_its_events_when_migrated() {
     let tmp = tempdir();
     let p = Platform::start(tmp.path()).await;
+    if p.running.state.db.backend() != huoshui_server::sql::Backend::Sqlite {
+        // PostgreSQL has had the counters since its events table (`repo::pg_schema_v5`): no
+        // database there is from before them.
+        eprintln!("skipped: only a SQLite database can be from before the counters");
+        p.stop().await;
+        return;
+    }
     a_month_on_the_platform(&p).await;
     let before = read_figures(&p, Scope::County).await;
     let clock = p.stop().await;
