@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::oneshot;
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 8;
+pub const VERSION: u32 = 9;
 
 /// Most jobs committed together in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -157,6 +157,8 @@ const MIGRATIONS: &[&str] = &[
     crate::push::devices::SCHEMA_V7,
     // v8: the login-code limits, the escalation ladder's steps and the managers' openings.
     crate::ops_schema::V7, // (named on its branch before push took v7)
+    // v9: the repayment reminders sent (created on first use before, see `crate::repayments`).
+    crate::repayments::SCHEMA_V9,
 ];
 
 /// What can go wrong opening the database; said so an operator knows what to do.

@@ -8,9 +8,9 @@
 //! and the same stage. Each system event commits with its projection and feed rows in one
 //! transaction (like any lifecycle event), so the villager's phone learns of it through the
 //! live stream and the status pull like every other event.
-//! Must never text a villager twice for one row (a row is recorded in `repayment_sms` in the
-//! same transaction that decides to text), never log a phone number or an amount, and never
-//! record an event the lifecycle did not decide.
+//! Must never text a villager twice for one row (a row is recorded in `repayment_sms`, schema
+//! v9, in the same transaction that decides to text), never log a phone number or an amount,
+//! and never record an event the lifecycle did not decide.
 
 use crate::api::{ApiJson, PathResult, run};
 use crate::apps::{
@@ -34,6 +34,17 @@ use jiff::civil::Date;
 
 /// The most loans one sweep looks at; the rest wait for the next day's (or the next tick's).
 const SWEEP_BATCH: u32 = 5_000;
+
+/// Schema v9 (`crate::db`): the reminders sent, one row per loan and plan row. `IF NOT EXISTS`
+/// because builds before v9 created this table on first use.
+pub const SCHEMA_V9: &str = "
+    CREATE TABLE IF NOT EXISTS repayment_sms (
+        application_id TEXT NOT NULL,
+        row_n INTEGER NOT NULL,
+        due_on TEXT NOT NULL,
+        PRIMARY KEY (application_id, row_n)
+    ) WITHOUT ROWID;
+";
 
 /// The assigned manager (or an administrator) records a repayment the bank received.
 #[utoipa::path(post, path = "/v1/applications/{id}/repayments", tag = "manager", security(("bearer" = [])),
@@ -146,7 +157,6 @@ async fn settle(
     let (events, published, reminders) = state
         .db
         .write(move |conn| {
-            ensure_schema(conn)?;
             let mut published = Vec::new();
             let mut reminders = Vec::new();
             let mut events = 0;
@@ -192,19 +202,6 @@ async fn settle(
     })
 }
 
-/// The table of reminders sent (one row per loan and plan row); created on first use.
-fn ensure_schema(conn: &Tx<'_>) -> Result<(), ApiError> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS repayment_sms (
-             application_id TEXT NOT NULL,
-             row_n INTEGER NOT NULL,
-             due_on TEXT NOT NULL,
-             PRIMARY KEY (application_id, row_n)
-         ) WITHOUT ROWID;",
-    )?;
-    Ok(())
-}
-
 /// The reminder due for `app` today that was not sent yet, claimed in this transaction.
 fn reminder_due(
     conn: &Tx<'_>,
@@ -220,13 +217,10 @@ fn reminder_due(
     };
     let claimed = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO repayment_sms (application_id, row_n, due_on) VALUES (?1, ?2, ?3)",
+            "INSERT INTO repayment_sms (application_id, row_n, due_on) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (application_id, row_n) DO NOTHING",
         )?
-        .execute(params![
-            app.id.as_str(),
-            next.n,
-            next.due_date.to_string()
-        ])?;
+        .execute(params![app.id.as_str(), next.n, next.due_date.to_string()])?;
     if claimed != 1 {
         return Ok(None);
     }
@@ -259,4 +253,47 @@ async fn send_reminders(state: &AppState, reminders: Vec<Reminder>) -> usize {
         }
     }
     sent
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use crate::db::{VERSION, migrate_to};
+
+    #[test]
+    fn a_database_whose_reminders_table_was_made_on_first_use_migrates_keeping_its_rows() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        assert_eq!(migrate_to(&mut conn, 8).unwrap(), 0);
+        // What builds before v9 did on their first sweep, and a reminder they sent.
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS repayment_sms (
+                 application_id TEXT NOT NULL,
+                 row_n INTEGER NOT NULL,
+                 due_on TEXT NOT NULL,
+                 PRIMARY KEY (application_id, row_n)
+             ) WITHOUT ROWID;
+             INSERT INTO repayment_sms VALUES ('a', 1, '2027-02-28');",
+        )
+        .unwrap();
+        assert_eq!(migrate_to(&mut conn, VERSION).unwrap(), 8);
+        let kept: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM repayment_sms WHERE row_n = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 1, "the reminder already sent is still on record");
+    }
+
+    #[test]
+    fn a_fresh_database_has_the_reminders_table() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM repayment_sms", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
 }

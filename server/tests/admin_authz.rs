@@ -647,6 +647,7 @@ async fn behind_a_trusted_tls_proxy_the_cookie_is_secure_and_the_origin_is_https
             "x-forwarded-proto",
         )),
     };
+    config.database = test_database();
     let running = huoshui_server::start(config).await.unwrap();
     let base = format!("http://{}", running.addr);
     let host = running.addr.to_string();

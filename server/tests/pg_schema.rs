@@ -53,22 +53,10 @@ fn family(declared: &str) -> String {
     }
 }
 
-/// The `repayment_sms` table as `huoshui_server::repayments` creates it on first use (read from
-/// its source, so the comparison follows any change made there).
-fn repayment_sms_ddl() -> String {
-    let source = include_str!("../src/repayments.rs");
-    let start = source
-        .find("CREATE TABLE IF NOT EXISTS repayment_sms")
-        .expect("repayments.rs creates repayment_sms");
-    let end = start + source[start..].find(';').unwrap();
-    source[start..=end].to_owned()
-}
-
-/// A fresh SQLite platform database at the current version, with the table created on use.
+/// A fresh SQLite platform database at the current version.
 fn fresh_sqlite(dir: &tempfile::TempDir) -> Connection {
     let mut conn = Connection::open(dir.path().join("platform.sqlite3")).unwrap();
     huoshui_server::db::migrate(&mut conn).unwrap();
-    conn.execute_batch(&repayment_sms_ddl()).unwrap();
     conn
 }
 

@@ -35,6 +35,7 @@ async fn platform(dir: &std::path::Path) -> (Platform, Arc<LogSms>) {
     config.sla_poll = None;
     let push = Arc::new(common::RecordingPush::default());
     config.push = push.clone();
+    config.database = common::test_database();
     let running = start(config).await.unwrap();
     let base = format!("http://{}", running.addr);
     let p = Platform {

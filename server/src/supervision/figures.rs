@@ -408,7 +408,8 @@ fn read_villagers(
     Ok(Some(Villagers { enrolled, active }))
 }
 
-/// Escalations not taken in hand on applications still open (of the scope's bank).
+/// Escalations not taken in hand on applications still open (of the scope's bank). (`?1` is
+/// cast because PostgreSQL cannot type a parameter that is only tested for NULL.)
 pub fn open_escalation_count(conn: &Tx<'_>, scope: &Scope) -> Result<i64, ApiError> {
     let bank = match scope {
         Scope::County => None,
@@ -417,7 +418,7 @@ pub fn open_escalation_count(conn: &Tx<'_>, scope: &Scope) -> Result<i64, ApiErr
     Ok(conn
         .prepare_cached(
             "SELECT COUNT(*) FROM supervision_escalations e JOIN applications a ON a.id = e.application_id
-             WHERE e.acknowledged_at IS NULL AND a.open = 1 AND (?1 IS NULL OR a.bank_id = ?1)",
+             WHERE e.acknowledged_at IS NULL AND a.open = 1 AND (CAST(?1 AS TEXT) IS NULL OR a.bank_id = ?1)",
         )?
         .query_row(params![bank], |r| r.get(0))?)
 }
@@ -434,7 +435,7 @@ pub fn open_escalation_ids(
     };
     let mut stmt = conn.prepare_cached(
         "SELECT e.application_id FROM supervision_escalations e JOIN applications a ON a.id = e.application_id
-         WHERE e.acknowledged_at IS NULL AND a.open = 1 AND (?1 IS NULL OR a.bank_id = ?1)
+         WHERE e.acknowledged_at IS NULL AND a.open = 1 AND (CAST(?1 AS TEXT) IS NULL OR a.bank_id = ?1)
          ORDER BY e.escalated_at LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![bank, limit], |r| r.get::<_, String>(0))?;

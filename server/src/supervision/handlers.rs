@@ -313,10 +313,11 @@ fn managers_serving(
     town: &str,
 ) -> Result<Vec<(String, String)>, ApiError> {
     let mut stmt = conn.prepare_cached(
-        // From the small `manager_towns` to `users` by primary key (CROSS JOIN keeps that
-        // order): never a scan of the users, who are mostly villagers.
-        "SELECT u.id, u.name FROM manager_towns t CROSS JOIN users u ON u.id = t.manager_id
-         WHERE t.town = ?2 AND u.role = 'manager' AND u.bank_id = ?1 ORDER BY u.id",
+        // From the small `manager_towns` to `users` by primary key (SQLite's CROSS JOIN keeps
+        // that order): never a scan of the users, who are mostly villagers. The join's
+        // condition is in WHERE: PostgreSQL takes no ON after CROSS JOIN.
+        "SELECT u.id, u.name FROM manager_towns t CROSS JOIN users u
+         WHERE u.id = t.manager_id AND t.town = ?2 AND u.role = 'manager' AND u.bank_id = ?1 ORDER BY u.id",
     )?;
     let rows = stmt.query_map(params![bank, town], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let mut out = Vec::new();
