@@ -179,3 +179,94 @@ async fn a_listener_whose_connection_is_killed_catches_up_from_the_feed() {
     b.stop().await;
     a.stop().await;
 }
+
+/// The supervision page's cookie after signing in through its form on `p` as `id`.
+async fn page_cookie(p: &Platform, id: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie_of = |r: &reqwest::Response, name: &str| -> String {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .find_map(|v| {
+                let v = v.to_str().unwrap();
+                v.strip_prefix(&format!("{name}="))
+                    .map(|rest| rest.split(';').next().unwrap().to_owned())
+            })
+            .unwrap()
+    };
+    let form = http
+        .get(format!("{}/admin/login", p.base))
+        .send()
+        .await
+        .unwrap();
+    let login = cookie_of(&form, "huoshui_admin_login");
+    let html = form.text().await.unwrap();
+    let field = r#"name="csrf" value=""#;
+    let rest = &html[html.find(field).unwrap() + field.len()..];
+    let csrf = rest[..rest.find('"').unwrap()].to_owned();
+    let phone = p.phone_of(id);
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        http.post(format!("{}{path}", p.base))
+            .header("cookie", format!("huoshui_admin_login={login}"))
+            .header("origin", &p.base)
+            .form(&form)
+            .send()
+    };
+    let r = post(
+        "/admin/login/code",
+        vec![("csrf", csrf.clone()), ("phone", phone.clone())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let code = p.codes.latest(&phone).unwrap();
+    let r = post(
+        "/admin/login",
+        vec![("csrf", csrf), ("phone", phone), ("code", code)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    cookie_of(&r, "huoshui_admin")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_supervision_wall_on_node_b_shows_a_submission_made_on_node_a() {
+    let tmp = tempdir();
+    let Some((a, b, _, _)) = two_nodes(tmp.path()).await else {
+        return;
+    };
+    let cookie = page_cookie(&b, "admin").await;
+    let mut wall = b
+        .http
+        .get(format!("{}/admin/live", b.base))
+        .header("cookie", format!("huoshui_admin={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wall.status(), StatusCode::OK);
+    let x = a
+        .login("v001")
+        .await
+        .apply(&a.product_of_bank("runchang").await)
+        .await;
+    // The ticker's line for the new application arrives on B's stream.
+    let line = format!(r#"data-app="{x}""#);
+    let mut seen = String::new();
+    let found = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while let Some(chunk) = wall.chunk().await.unwrap() {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains(&line) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "B's wall saw: {seen}");
+    b.stop().await;
+    a.stop().await;
+}
