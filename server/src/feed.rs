@@ -42,6 +42,12 @@ pub fn record(conn: &Tx<'_>, notice: &Notice, at_ms: i64) -> Result<Published, A
         )?;
         entries.push((user.clone(), id));
     }
+    // Several nodes (PostgreSQL): every node's feed listener hears of the rows at the commit.
+    if let Some(newest) = entries.iter().map(|(_, id)| *id).max()
+        && conn.backend() == crate::sql::Backend::Postgres
+    {
+        crate::live_nodes::announce(conn, newest)?;
+    }
     Ok(Published { entries })
 }
 

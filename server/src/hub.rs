@@ -3,6 +3,10 @@
 //! The message is first written to each recipient's feed ([`crate::feed`]) in the change's own
 //! transaction; after the commit the hub wakes the recipients' open streams with the feed ids,
 //! and each stream reads its feed from where it stands. Owns the fan-out only.
+//! With several nodes on PostgreSQL the hub is [`Hub::relayed`]: the writer's own
+//! [`Hub::publish`] does nothing, and every node's hub is fed by its feed listener
+//! ([`crate::live_nodes`]) with the committed rows of all nodes, so a message wakes each
+//! stream once whichever node wrote it.
 //! Must never carry personal data beyond ids and states (no names, phones, notes or amounts),
 //! and must never block a writer: a slow listener misses wake-ups and re-syncs, it does not stall.
 
@@ -39,6 +43,8 @@ impl Published {
 pub struct Hub {
     tx: broadcast::Sender<Arc<Published>>,
     users: Arc<Mutex<Users>>,
+    /// Fed by the node's feed listener only (PostgreSQL): `publish` leaves it to the listener.
+    relayed: bool,
 }
 
 /// The watches of the users with open streams, and how many there were at the last sweep.
@@ -66,11 +72,29 @@ impl Hub {
         Hub {
             tx,
             users: Arc::default(),
+            relayed: false,
         }
     }
 
-    /// Announces a committed message (no listener is fine: the feed is the truth).
+    /// A hub fed by the node's feed listener (several nodes on PostgreSQL): [`Hub::publish`]
+    /// after a local commit does nothing, the listener [`Hub::deliver`]s every node's rows.
+    pub fn relayed() -> Hub {
+        Hub {
+            relayed: true,
+            ..Hub::new()
+        }
+    }
+
+    /// After a commit on this node: announces a committed message (no listener is fine: the
+    /// feed is the truth). On a relayed hub the feed listener announces it instead.
     pub fn publish(&self, published: Published) {
+        if !self.relayed {
+            self.deliver(published);
+        }
+    }
+
+    /// Wakes the recipients' streams and the streams that see every message.
+    pub fn deliver(&self, published: Published) {
         {
             let users = lock(&self.users);
             for (user, id) in &published.entries {
@@ -135,5 +159,22 @@ mod tests {
         );
         hub.publish(published(5));
         assert!(!mine.has_changed().unwrap(), "an older id wakes nothing");
+    }
+
+    #[test]
+    fn a_relayed_hub_wakes_streams_only_through_its_listener() {
+        let hub = Hub::relayed();
+        let mut mine = hub.subscribe_user("v1");
+        let entries = vec![("v1".to_owned(), 3)];
+        hub.publish(Published {
+            entries: entries.clone(),
+        });
+        assert!(
+            !mine.has_changed().unwrap(),
+            "the writer's own publish is left to the listener"
+        );
+        hub.deliver(Published { entries });
+        assert!(mine.has_changed().unwrap());
+        assert_eq!(*mine.borrow_and_update(), 3);
     }
 }

@@ -45,6 +45,7 @@ pub mod hub;
 pub mod keys;
 pub mod ladder;
 pub mod limits;
+pub mod live_nodes;
 pub mod openapi;
 pub mod ops_schema;
 pub mod push;
@@ -234,6 +235,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .map_err(|e| StartError::Seed(e.message_en))?;
     config.push.attach(&db, &keys);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
+    // On PostgreSQL the node's streams are woken by its feed listener (all nodes' changes).
+    let hub = live_nodes::hub_for(&db, shutdown.clone()).map_err(db::DbError::Postgres)?;
     let state = AppState {
         inner: Arc::new(Inner {
             db,
@@ -245,7 +248,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             sign_in: config.sign_in,
             push: config.push,
             sms: config.sms,
-            hub: hub::Hub::new(),
+            hub,
             policy: config.policy,
             token_ttl: config.token_ttl,
             shutdown: shutdown.clone(),

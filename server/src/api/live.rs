@@ -68,7 +68,9 @@ pub(super) async fn feed_page(
             let rows = feed::after(conn, &user, after)?;
             let more = rows.len() == feed::PAGE as usize;
             // A page that is not full has seen everything up to `newest` (ids grow with each
-            // commit of the single writer), so the cursor moves past other users' rows too.
+            // commit of the single writer; on PostgreSQL the nodes' writers take turns under
+            // one advisory lock, see `crate::live_nodes`), so the cursor moves past other
+            // users' rows too.
             let last_row = rows.last().map_or(after, |r| r.id);
             let next = if more {
                 last_row
@@ -100,7 +102,8 @@ fn whole(id: i64) -> u64 {
 /// The live stream (Server-Sent Events): first `ready`, then every message addressed to this
 /// user (`event:` the topic, `data:` a `StreamMessage`, `id:` its position in the user's feed).
 /// With `Last-Event-ID` the messages after it come first (in order), then the live ones, without
-/// gap or duplicate; `resync` means messages may be missing: pull everything.
+/// gap or duplicate; `resync` means messages may be missing: pull everything. With several
+/// nodes on PostgreSQL the stream hears the changes made on every node (`crate::live_nodes`).
 #[utoipa::path(get, path = "/v1/events", tag = "live", security(("bearer" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "The `id:` of the last message received: the messages after it are sent first")),
     responses((status = 200, description = "An endless `text/event-stream`; each `data:` is a `StreamMessage`", content_type = "text/event-stream", body = String)))]

@@ -1,6 +1,8 @@
 //! The page's live stream (`GET /admin/live`, Server-Sent Events for htmx's SSE extension).
 //! It follows the platform's feed as a whole: every change to an application writes feed rows
-//! in its own transaction and wakes the hub after the commit ([`crate::hub`]); on each wake-up
+//! in its own transaction and wakes the hub after the commit ([`crate::hub`]; with several nodes
+//! on PostgreSQL, every node's hub is woken by its feed listener, [`crate::live_nodes`], so the
+//! page follows the changes made on all nodes); on each wake-up
 //! this stream reads the rows after the last one it saw, keeps one per (application, event),
 //! keeps those in the viewer's scope (a manager's own bank), and sends:
 //! - `activity`: one line of the ticker (HTML; ids, catalog names and states only);

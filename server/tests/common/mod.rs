@@ -373,3 +373,32 @@ pub fn test_database() -> Option<huoshui_server::db::Target> {
     let target = pg::PgTarget::parse(&url, Some(&schema)).unwrap();
     Some(huoshui_server::db::Target::Postgres(Arc::new(target)))
 }
+
+/// Several nodes on one database (issue 13): a fresh schema of the PostgreSQL of
+/// `scripts/pg.sh` that every node of a test is given. Answers the server URL, the schema and
+/// the target; `None` (with a notice) without PostgreSQL; fails when `HUOSHUI_REQUIRE_PG=1`.
+pub fn shared_pg_database() -> Option<(String, String, huoshui_server::db::Target)> {
+    use huoshui_server::sql::pg;
+    let url = pg::testing::url().unwrap()?;
+    let schema = pg::testing::fresh_schema(&url).unwrap();
+    let target = pg::PgTarget::parse(&url, Some(&schema)).unwrap();
+    Some((
+        url,
+        schema,
+        huoshui_server::db::Target::Postgres(Arc::new(target)),
+    ))
+}
+
+/// Runs one statement answering one BIGINT on the PostgreSQL at `url` (off the async
+/// workers: the synchronous client must not run on them).
+pub async fn pg_number(url: &str, sql: &str) -> i64 {
+    let target = huoshui_server::sql::pg::PgTarget::parse(url, None).unwrap();
+    let sql = sql.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = target.connect().unwrap();
+        let row = conn.client().query_one(sql.as_str(), &[]).unwrap();
+        row.get::<_, i64>(0)
+    })
+    .await
+    .unwrap()
+}
