@@ -83,7 +83,7 @@ impl Platform {
             per_phone_per_day: 100_000,
             per_client_per_hour: 100_000,
         };
-        config.database = test_database();
+        config.database = test_database(dir);
         edit(&mut config);
         let running = huoshui_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);
@@ -359,17 +359,31 @@ pub fn read_data_folder(dir: &std::path::Path) -> Vec<Vec<u8>> {
     panic!("the data folder kept changing while it was read");
 }
 
-/// With `HUOSHUI_TEST_BACKEND=postgres`, every platform of the tests runs on a fresh schema
-/// of the PostgreSQL of `scripts/pg.sh` (issue 13: the same suite on both engines).
-pub fn test_database() -> Option<huoshui_server::db::Target> {
-    if std::env::var("HUOSHUI_TEST_BACKEND").as_deref() != Ok("postgres") {
+/// Whether the tests run on PostgreSQL (`HUOSHUI_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("HUOSHUI_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// With `HUOSHUI_TEST_BACKEND=postgres`, every data folder of the tests has a fresh schema of
+/// the PostgreSQL of `scripts/pg.sh` (issue 13: the same suite on both engines); its name is
+/// kept in the folder, so a platform restarted on the same folder finds its rows again.
+pub fn test_database(dir: &Path) -> Option<huoshui_server::db::Target> {
+    if !on_postgres() {
         return None;
     }
     use huoshui_server::sql::pg;
     let url = pg::testing::url()
         .unwrap()
         .expect("HUOSHUI_TEST_BACKEND=postgres needs HUOSHUI_TEST_PG_URL");
-    let schema = pg::testing::fresh_schema(&url).unwrap();
+    let kept = dir.join("postgres-schema");
+    let schema = match std::fs::read_to_string(&kept) {
+        Ok(name) => name,
+        Err(_) => {
+            let name = pg::testing::fresh_schema(&url).unwrap();
+            std::fs::write(&kept, &name).unwrap();
+            name
+        }
+    };
     let target = pg::PgTarget::parse(&url, Some(&schema)).unwrap();
     Some(huoshui_server::db::Target::Postgres(Arc::new(target)))
 }
