@@ -337,9 +337,54 @@ pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder().no_gzip().build().unwrap()
 }
 
+/// Everything the platform of `dir` keeps: every file of the data folder (see [`folder_files`])
+/// and, on PostgreSQL, every value of every row of its schema (see [`schema_values`]).
+pub fn read_data_folder(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut kept = folder_files(dir);
+    if let Ok(schema) = std::fs::read_to_string(dir.join("postgres-schema")) {
+        kept.extend(schema_values(&schema));
+    }
+    kept
+}
+
+/// Every value stored in `schema` of the test PostgreSQL, as its bytes (BYTEA as stored, the
+/// rest as text), read on a thread of its own (the synchronous client must not run on the
+/// test's runtime).
+pub fn schema_values(schema: &str) -> Vec<Vec<u8>> {
+    use huoshui_server::repo::pg::postgres;
+    let url = huoshui_server::sql::pg::testing::url().unwrap().unwrap();
+    let schema = schema.to_owned();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let columns = client
+            .query(
+                "SELECT table_name::text, column_name::text, data_type::text
+                 FROM information_schema.columns WHERE table_schema = $1",
+                &[&schema],
+            )
+            .unwrap();
+        let mut values = Vec::new();
+        for c in columns {
+            let (table, column, ty): (String, String, String) = (c.get(0), c.get(1), c.get(2));
+            let value = if ty == "bytea" {
+                format!("\"{column}\"")
+            } else {
+                format!("convert_to(\"{column}\"::text, 'UTF8')")
+            };
+            let sql = format!("SELECT {value} FROM \"{schema}\".\"{table}\"");
+            for row in client.query(&sql, &[]).unwrap() {
+                values.extend(row.get::<_, Option<Vec<u8>>>(0));
+            }
+        }
+        values
+    })
+    .join()
+    .unwrap()
+}
+
 /// Every file of a data folder (top level), read in one pass that saw every file it listed:
 /// SQLite may still be closing, and a `-wal` or `-shm` file can vanish between listing and reading.
-pub fn read_data_folder(dir: &std::path::Path) -> Vec<Vec<u8>> {
+pub fn folder_files(dir: &std::path::Path) -> Vec<Vec<u8>> {
     let mut files: Vec<Vec<u8>> = Vec::new();
     for _attempt in 0..50 {
         files.clear();
@@ -375,6 +420,7 @@ pub fn test_database(dir: &Path) -> Option<huoshui_server::db::Target> {
     let url = pg::testing::url()
         .unwrap()
         .expect("HUOSHUI_TEST_BACKEND=postgres needs HUOSHUI_TEST_PG_URL");
+    std::fs::create_dir_all(dir).unwrap();
     let kept = dir.join("postgres-schema");
     let schema = match std::fs::read_to_string(&kept) {
         Ok(name) => name,
