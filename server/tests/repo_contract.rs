@@ -454,7 +454,8 @@ async fn pg_admin(url: String, sql: String) {
 }
 
 /// Drops the schemas that failed tests left behind over an hour ago (a schema's name starts
-/// with its UUIDv7, whose first 12 hex digits are the milliseconds it was made at).
+/// with its UUIDv7, whose first 12 hex digits are the milliseconds it was made at; names of
+/// another UUID version, made by other tests, are left alone: their digits are no time).
 async fn drop_stale_schemas(url: String) {
     tokio::task::spawn_blocking(move || {
         let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
@@ -467,8 +468,10 @@ async fn drop_stale_schemas(url: String) {
             .unwrap();
         for row in rows {
             let name: String = row.get(0);
+            let version_7 = name.get(14..15) == Some("7");
             let made = name
                 .get(2..14)
+                .filter(|_| version_7)
                 .and_then(|h| i64::from_str_radix(h, 16).ok());
             if made.is_some_and(|ms| ms < hour_ago) {
                 // Another test may be dropping it at the same moment: either way it goes.
