@@ -17,7 +17,9 @@ use std::future::Future;
 
 impl CodeRequests for &Tx<'_> {
     fn hold_code_limits(&mut self, _: &str, _: Option<&str>) -> Result<(), ApiError> {
-        // One writer: every decision is already made one after the other.
+        // The writer's group transaction already makes every decision one after the other:
+        // SQLite has one writer; on PostgreSQL each node's writer first takes one advisory
+        // lock that every node's writer takes (`crate::sql::pg`).
         Ok(())
     }
 
