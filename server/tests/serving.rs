@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 fn config(dir: &std::path::Path) -> Config {
     let mut c = Config::new(dir.to_path_buf(), Directory::embedded().unwrap());
-    c.database = common::test_database(dir);
+    c.database = common::test_database_in(dir);
     c
 }
 

@@ -83,7 +83,7 @@ impl Platform {
             per_phone_per_day: 100_000,
             per_client_per_hour: 100_000,
         };
-        config.database = test_database(dir);
+        config.database = test_database_in(dir);
         edit(&mut config);
         let running = huoshui_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);
@@ -448,17 +448,18 @@ pub fn on_postgres() -> bool {
     std::env::var("HUOSHUI_TEST_BACKEND").as_deref() == Ok("postgres")
 }
 
-/// With `HUOSHUI_TEST_BACKEND=postgres`, every data folder of the tests has a fresh schema of
-/// the PostgreSQL of `scripts/pg.sh` (issue 13: the same suite on both engines); its name is
-/// kept in the folder, so a platform restarted on the same folder finds its rows again.
-pub fn test_database(dir: &Path) -> Option<huoshui_server::db::Target> {
-    if !on_postgres() {
-        return None;
-    }
-    use huoshui_server::sql::pg;
-    let url = pg::testing::url()
-        .unwrap()
-        .expect("HUOSHUI_TEST_BACKEND=postgres needs HUOSHUI_TEST_PG_URL");
+/// With `HUOSHUI_TEST_BACKEND=postgres`, a fresh schema of the PostgreSQL of `scripts/pg.sh`
+/// (issue 13: the same suite on both engines); `None` (SQLite in the data folder) otherwise.
+pub fn test_database() -> Option<huoshui_server::db::Target> {
+    let url = test_pg_url()?;
+    let schema = fresh_schema(&url);
+    Some(pg_target(&url, &schema))
+}
+
+/// As [`test_database`], with the schema's name kept in the data folder `dir`, so a platform
+/// restarted on the same folder finds its rows again.
+pub fn test_database_in(dir: &Path) -> Option<huoshui_server::db::Target> {
+    let url = test_pg_url()?;
     std::fs::create_dir_all(dir).unwrap();
     let kept = dir.join("postgres-schema");
     let schema = match std::fs::read_to_string(&kept) {
@@ -469,6 +470,20 @@ pub fn test_database(dir: &Path) -> Option<huoshui_server::db::Target> {
             name
         }
     };
-    let target = pg::PgTarget::parse(&url, Some(&schema)).unwrap();
-    Some(huoshui_server::db::Target::Postgres(Arc::new(target)))
+    Some(pg_target(&url, &schema))
+}
+
+fn test_pg_url() -> Option<String> {
+    if !on_postgres() {
+        return None;
+    }
+    let url = huoshui_server::sql::pg::testing::url()
+        .unwrap()
+        .expect("HUOSHUI_TEST_BACKEND=postgres needs HUOSHUI_TEST_PG_URL");
+    Some(url)
+}
+
+fn pg_target(url: &str, schema: &str) -> huoshui_server::db::Target {
+    let target = huoshui_server::sql::pg::PgTarget::parse(url, Some(schema)).unwrap();
+    huoshui_server::db::Target::Postgres(Arc::new(target))
 }
