@@ -59,12 +59,12 @@ pub async fn figures(state: &AppState) -> Result<Figures, ApiError> {
             let due_ms = i64::from(policy.first_contact_minutes) * 60_000;
             let mut stmt = conn.prepare_cached(
                 "SELECT bank_id, COUNT(*),
-                        SUM(contacted_at IS NOT NULL),
-                        AVG(CASE WHEN contacted_at IS NOT NULL THEN contacted_at - submitted_at END),
+                        SUM(CASE WHEN contacted_at IS NOT NULL THEN 1 ELSE 0 END),
+                        CAST(AVG(CASE WHEN contacted_at IS NOT NULL THEN contacted_at - submitted_at END) AS DOUBLE PRECISION),
                         MAX(CASE WHEN contacted_at IS NOT NULL THEN contacted_at - submitted_at END),
-                        SUM(contacted_at IS NOT NULL OR (submitted_at + ?1 <= ?2 AND state != 'withdrawn')),
-                        SUM(contacted_at IS NOT NULL AND contacted_at - submitted_at <= ?1),
-                        SUM(escalated_at IS NOT NULL)
+                        SUM(CASE WHEN contacted_at IS NOT NULL OR (submitted_at + ?1 <= ?2 AND state != 'withdrawn') THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN contacted_at IS NOT NULL AND contacted_at - submitted_at <= ?1 THEN 1 ELSE 0 END),
+                        SUM(CASE WHEN escalated_at IS NOT NULL THEN 1 ELSE 0 END)
                  FROM applications GROUP BY bank_id ORDER BY bank_id",
             )?;
             let rows = stmt.query_map(params![due_ms, now.as_millisecond()], |r| {

@@ -11,7 +11,7 @@
 
 use crate::error::ApiError;
 use crate::hub::{Notice, Published};
-use crate::sql::{OptionalExtension, Tx, params};
+use crate::sql::{Backend, OptionalExtension, Tx, params};
 use huoshui_core::wire::StreamMessage;
 
 /// How long a message can be replayed.
@@ -83,10 +83,19 @@ pub fn pruned_after(conn: &Tx<'_>, last: i64) -> Result<bool, ApiError> {
     let oldest: Option<i64> = conn
         .prepare_cached("SELECT MIN(id) FROM feed")?
         .query_row([], |r| r.get(0))?;
+    // The last id ever issued lives in each engine's own catalogue (no common form).
+    let last_issued = match conn.backend() {
+        Backend::Sqlite => "SELECT seq FROM sqlite_sequence WHERE name = 'feed'",
+        Backend::Postgres => {
+            "SELECT last_value FROM pg_sequences
+             WHERE schemaname = current_schema() AND sequencename = 'feed_id_seq'"
+        }
+    };
     let issued: i64 = conn
-        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'feed'")?
-        .query_row([], |r| r.get(0))
+        .prepare_cached(last_issued)?
+        .query_row([], |r| r.get::<_, Option<i64>>(0))
         .optional()?
+        .flatten()
         .unwrap_or(0);
     Ok(match oldest {
         Some(oldest) => last.saturating_add(1) < oldest,

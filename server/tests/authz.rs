@@ -467,16 +467,20 @@ async fn the_villagers_number_goes_only_to_the_assigned_manager_and_administrato
     assert_eq!(a.body["events"][3]["kind"]["outcome"], "no_answer");
 
     // Every release is on record: viewer and application, three so far.
-    p.running.stop().await;
-    let conn = rusqlite::Connection::open(tmp.path().join("platform.sqlite3")).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT application_id, villager_id, viewer_id FROM phone_releases ORDER BY id")
+    let rows: Vec<(String, String, String)> = p
+        .running
+        .state
+        .db
+        .read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT application_id, villager_id, viewer_id FROM phone_releases ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
         .unwrap();
-    let rows: Vec<(String, String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    p.stop().await;
     let viewers: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
     assert_eq!(viewers, ["m-runchang-1", "m-runchang-1", "admin"]);
     assert!(rows.iter().all(|r| r.0 == x && r.1 == "v001"));

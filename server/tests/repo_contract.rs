@@ -2,6 +2,8 @@
 //! the idempotency keys, the login codes, both kinds of sessions and the users, run on the embedded SQLite database and on PostgreSQL. Two handles on
 //! one database stand for two nodes: what one counts or keeps, the other sees.
 //!
+//! Each node is a `Db` (the handle every request of a server uses): on SQLite two handles on one
+//! file, on PostgreSQL two handles on one schema, each with its own writer.
 //! PostgreSQL comes from `scripts/pg.sh` (`HUOSHUI_TEST_PG_URL`); each test makes its own schema
 //! `t_<random>` and drops it at the end. Without the URL these tests skip with a message, or
 //! fail when `HUOSHUI_REQUIRE_PG=1` (the test command sets it).
@@ -10,12 +12,12 @@
 use huoshui_core::domain::lifecycle::Role;
 use huoshui_server::auth::{MAX_ATTEMPTS, use_code};
 use huoshui_server::code_limits::{CodeLimits, admit};
-use huoshui_server::db::Db;
+use huoshui_server::db::{Db, Target};
 use huoshui_server::error::ApiError;
-use huoshui_server::repo::pg::{PgRepo, postgres};
+use huoshui_server::repo::pg::postgres;
 use huoshui_server::repo::pg_schema;
-use huoshui_server::repo::sqlite::SqliteRepo;
 use huoshui_server::repo::{KeptAnswer, Repository, UserRow};
+use huoshui_server::sql::pg::PgTarget;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -418,22 +420,28 @@ async fn a_villager_asks_for_a_code_on_one_node_and_signs_in_on_the_other<R: Rep
 }
 
 /// Two SQLite handles on one file (two writers: the file's lock orders them).
-fn sqlite_nodes() -> (Vec<SqliteRepo>, tempfile::TempDir) {
+fn sqlite_nodes() -> (Vec<Db>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("platform.sqlite3");
-    let nodes = (0..2)
-        .map(|_| SqliteRepo {
-            db: Db::open(&path).unwrap(),
-        })
-        .collect();
+    let nodes = (0..2).map(|_| Db::open(&path).unwrap()).collect();
     (nodes, dir)
+}
+
+/// A node on PostgreSQL: a [`Db`] on `schema` (opened off the async workers: it connects and
+/// migrates before it answers).
+async fn pg_node(url: &str, schema: &str) -> Result<Db, String> {
+    let target = PgTarget::parse(url, Some(schema))?;
+    let target = Target::Postgres(Arc::new(target));
+    tokio::task::spawn_blocking(move || Db::open_target(&target).map_err(|e| e.to_string()))
+        .await
+        .unwrap()
 }
 
 /// Two PostgreSQL handles on a fresh schema of the test server, or `None` (skip).
 struct PgNodes {
     url: String,
     schema: String,
-    nodes: Vec<PgRepo>,
+    nodes: Vec<Db>,
 }
 
 async fn pg_admin(url: String, sql: String) {
@@ -446,7 +454,8 @@ async fn pg_admin(url: String, sql: String) {
 }
 
 /// Drops the schemas that failed tests left behind over an hour ago (a schema's name starts
-/// with its UUIDv7, whose first 12 hex digits are the milliseconds it was made at).
+/// with its UUIDv7, whose first 12 hex digits are the milliseconds it was made at; names of
+/// another UUID version, made by other tests, are left alone: their digits are no time).
 async fn drop_stale_schemas(url: String) {
     tokio::task::spawn_blocking(move || {
         let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
@@ -459,8 +468,10 @@ async fn drop_stale_schemas(url: String) {
             .unwrap();
         for row in rows {
             let name: String = row.get(0);
+            let version_7 = name.get(14..15) == Some("7");
             let made = name
                 .get(2..14)
+                .filter(|_| version_7)
                 .and_then(|h| i64::from_str_radix(h, 16).ok());
             if made.is_some_and(|ms| ms < hour_ago) {
                 // Another test may be dropping it at the same moment: either way it goes.
@@ -484,10 +495,7 @@ async fn pg_nodes() -> Option<PgNodes> {
     drop_stale_schemas(url.clone()).await;
     let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
     pg_admin(url.clone(), format!("CREATE SCHEMA {schema}")).await;
-    let (a, b) = tokio::join!(
-        PgRepo::open(&url, Some(&schema), 4),
-        PgRepo::open(&url, Some(&schema), 4)
-    );
+    let (a, b) = tokio::join!(pg_node(&url, &schema), pg_node(&url, &schema));
     Some(PgNodes {
         url,
         schema,
@@ -554,11 +562,7 @@ async fn a_postgres_schema_newer_than_this_build_is_refused_in_words() {
         ),
     )
     .await;
-    let err = PgRepo::open(&pg.url, Some(&pg.schema), 1)
-        .await
-        .err()
-        .unwrap();
-    let said = err.to_string();
+    let said = pg_node(&pg.url, &pg.schema).await.err().unwrap();
     assert!(
         said.contains("升级 huoshui") && said.contains("upgrade huoshui"),
         "{said}"
@@ -586,7 +590,7 @@ async fn a_postgres_schema_of_an_older_build_is_upgraded_with_its_rows() {
     })
     .await
     .unwrap();
-    let upgraded = PgRepo::open(&pg.url, Some(&schema), 2).await.unwrap();
+    let upgraded = pg_node(&pg.url, &schema).await.unwrap();
     let refused = ask(
         &upgraded,
         CodeLimits::default(),
@@ -616,10 +620,9 @@ async fn a_postgres_schema_of_an_older_build_is_upgraded_with_its_rows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_schema_name_that_is_not_plain_is_refused_before_connecting() {
     let url = "postgres://huoshui@127.0.0.1:1/huoshui";
-    let err = PgRepo::open(url, Some("t_x; DROP"), 1).await.err().unwrap();
-    let said = err.to_string();
+    let said = pg_node(url, "t_x; DROP").await.err().unwrap();
     assert!(
-        said.contains("模式名") && said.contains("underscores only"),
+        said.contains("模式名") && said.contains("schema name"),
         "{said}"
     );
 }

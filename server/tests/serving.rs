@@ -4,13 +4,17 @@
 //! Loopback only.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use huoshui_server::directory::Directory;
 use huoshui_server::serving::TlsFiles;
 use huoshui_server::{Config, StartError};
 use std::sync::Arc;
 
 fn config(dir: &std::path::Path) -> Config {
-    Config::new(dir.to_path_buf(), Directory::embedded().unwrap())
+    let mut c = Config::new(dir.to_path_buf(), Directory::embedded().unwrap());
+    c.database = common::test_database_in(dir);
+    c
 }
 
 #[tokio::test]
@@ -96,11 +100,13 @@ async fn production_refuses_demo_accounts_and_printed_codes() {
     )));
     let running = huoshui_server::start(c).await.unwrap();
     assert!(running.demo.is_empty());
-    running.stop().await;
-    let conn = rusqlite::Connection::open(tmp.path().join("platform.sqlite3")).unwrap();
-    let users: i64 = conn
-        .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+    let users: i64 = running
+        .state
+        .db
+        .read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?))
+        .await
         .unwrap();
+    running.stop().await;
     assert_eq!(users, 0, "no demo account in the production database");
 }
 

@@ -112,7 +112,7 @@ pub(crate) fn save_projection(conn: &Tx<'_>, app: &Application) -> Result<(), Ap
         if let Some(m) = &now {
             conn.prepare_cached(
                 "INSERT INTO manager_load (manager_id, open) VALUES (?1, 1)
-                 ON CONFLICT (manager_id) DO UPDATE SET open = open + 1",
+                 ON CONFLICT (manager_id) DO UPDATE SET open = manager_load.open + 1",
             )?
             .execute(params![m])?;
         }

@@ -37,11 +37,12 @@ fn id_taken(conn: &Tx<'_>, id: &ApplicationId) -> Result<bool, ApiError> {
 fn route(conn: &Tx<'_>, bank_id: &str, town: &str) -> Result<Option<String>, ApiError> {
     Ok(conn
         .prepare_cached(
-            // From the few managers who serve the town to their users row (CROSS JOIN keeps
-            // that order: starting from `users` would scan every villager of the county).
-            "SELECT u.id FROM manager_towns t CROSS JOIN users u ON u.id = t.manager_id
+            // From the few managers who serve the town to their users row (SQLite's CROSS JOIN
+            // keeps that order: starting from `users` would scan every villager of the county).
+            // The join's condition is in WHERE: PostgreSQL takes no ON after CROSS JOIN.
+            "SELECT u.id FROM manager_towns t CROSS JOIN users u
              LEFT JOIN manager_load l ON l.manager_id = u.id
-             WHERE u.role = 'manager' AND u.bank_id = ?1 AND t.town = ?2
+             WHERE u.id = t.manager_id AND u.role = 'manager' AND u.bank_id = ?1 AND t.town = ?2
              ORDER BY COALESCE(l.open, 0), u.id
              LIMIT 1",
         )?

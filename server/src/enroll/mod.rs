@@ -99,7 +99,7 @@ fn write_person(
         )?;
         for t in &p.towns {
             conn.execute(
-                "INSERT OR IGNORE INTO manager_towns (manager_id, town) VALUES (?1, ?2)",
+                "INSERT INTO manager_towns (manager_id, town) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 params![id, t],
             )?;
         }

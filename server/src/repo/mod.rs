@@ -16,7 +16,7 @@ use std::future::Future;
 
 pub mod pg;
 pub mod pg_schema;
-pub mod sqlite;
+pub mod tx;
 
 /// What a login-code limit counts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

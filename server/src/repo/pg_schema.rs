@@ -6,10 +6,10 @@
 //!
 //! From v5 on (`pg_schema_v5.rs`) PostgreSQL has every table of the SQLite schema.
 //! Two columns stay `INTEGER` (32 bits) where every other integer column is `BIGINT`:
-//! `idempotency.status` and `login_codes.attempts` (v1, v2), because `crate::repo::pg` reads
-//! and binds them as `i32`; widening them is `ALTER TABLE idempotency ALTER COLUMN status TYPE
-//! BIGINT; ALTER TABLE login_codes ALTER COLUMN attempts TYPE BIGINT` in the version that
-//! ships with code binding `i64` there.
+//! `idempotency.status` and `login_codes.attempts` (v1, v2), as the first PostgreSQL code read
+//! them (`crate::sql` narrows its 64-bit integers to them on the way); widening them is
+//! `ALTER TABLE idempotency ALTER COLUMN status TYPE BIGINT; ALTER TABLE login_codes ALTER
+//! COLUMN attempts TYPE BIGINT` in a later version.
 
 use super::pg::PgError;
 use r2d2_postgres::postgres::Client;

@@ -83,7 +83,7 @@ impl Platform {
             per_phone_per_day: 100_000,
             per_client_per_hour: 100_000,
         };
-        config.database = test_database();
+        config.database = test_database_in(dir);
         edit(&mut config);
         let running = huoshui_server::start(config).await.unwrap();
         let base = format!("http://{}", running.addr);
@@ -337,9 +337,93 @@ pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder().no_gzip().build().unwrap()
 }
 
+/// A new schema `t_<UUIDv7>` in the test PostgreSQL. The first one of a test process also
+/// drops the schemas made over an hour ago (left by runs that stopped before their end: a
+/// platform's schema outlives its stop, a restarted platform finds its rows in it).
+fn fresh_schema(url: &str) -> String {
+    use huoshui_server::repo::pg::postgres;
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        SWEPT.call_once(|| {
+            let hour_ago = jiff::Timestamp::now().as_millisecond() - 3_600_000;
+            let names = client
+                .query(
+                    "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 't\\_%'",
+                    &[],
+                )
+                .unwrap();
+            for row in names {
+                let name: String = row.get(0);
+                let made = name
+                    .get(2..14)
+                    .filter(|_| name.get(14..15) == Some("7"))
+                    .and_then(|h| i64::from_str_radix(h, 16).ok());
+                if made.is_some_and(|ms| ms < hour_ago) {
+                    // Another process may drop it at the same moment: either way it goes.
+                    let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
+                }
+            }
+        });
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+        client
+            .batch_execute(&format!("CREATE SCHEMA {name}"))
+            .unwrap();
+        name
+    })
+    .join()
+    .unwrap()
+}
+
+/// Everything the platform of `dir` keeps: every file of the data folder (see [`folder_files`])
+/// and, on PostgreSQL, every value of every row of its schema (see [`schema_values`]).
+pub fn read_data_folder(dir: &std::path::Path) -> Vec<Vec<u8>> {
+    let mut kept = folder_files(dir);
+    if let Ok(schema) = std::fs::read_to_string(dir.join("postgres-schema")) {
+        kept.extend(schema_values(&schema));
+    }
+    kept
+}
+
+/// Every value stored in `schema` of the test PostgreSQL, as its bytes (BYTEA as stored, the
+/// rest as text), read on a thread of its own (the synchronous client must not run on the
+/// test's runtime).
+pub fn schema_values(schema: &str) -> Vec<Vec<u8>> {
+    use huoshui_server::repo::pg::postgres;
+    let url = huoshui_server::sql::pg::testing::url().unwrap().unwrap();
+    let schema = schema.to_owned();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let columns = client
+            .query(
+                "SELECT table_name::text, column_name::text, data_type::text
+                 FROM information_schema.columns WHERE table_schema = $1",
+                &[&schema],
+            )
+            .unwrap();
+        let mut values = Vec::new();
+        for c in columns {
+            let (table, column, ty): (String, String, String) = (c.get(0), c.get(1), c.get(2));
+            let value = if ty == "bytea" {
+                format!("\"{column}\"")
+            } else {
+                format!("convert_to(\"{column}\"::text, 'UTF8')")
+            };
+            let sql = format!("SELECT {value} FROM \"{schema}\".\"{table}\"");
+            for row in client.query(&sql, &[]).unwrap() {
+                values.extend(row.get::<_, Option<Vec<u8>>>(0));
+            }
+        }
+        values
+    })
+    .join()
+    .unwrap()
+}
+
 /// Every file of a data folder (top level), read in one pass that saw every file it listed:
 /// SQLite may still be closing, and a `-wal` or `-shm` file can vanish between listing and reading.
-pub fn read_data_folder(dir: &std::path::Path) -> Vec<Vec<u8>> {
+pub fn folder_files(dir: &std::path::Path) -> Vec<Vec<u8>> {
     let mut files: Vec<Vec<u8>> = Vec::new();
     for _attempt in 0..50 {
         files.clear();
@@ -359,19 +443,49 @@ pub fn read_data_folder(dir: &std::path::Path) -> Vec<Vec<u8>> {
     panic!("the data folder kept changing while it was read");
 }
 
-/// With `HUOSHUI_TEST_BACKEND=postgres`, every platform of the tests runs on a fresh schema
-/// of the PostgreSQL of `scripts/pg.sh` (issue 13: the same suite on both engines).
+/// Whether the tests run on PostgreSQL (`HUOSHUI_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("HUOSHUI_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// With `HUOSHUI_TEST_BACKEND=postgres`, a fresh schema of the PostgreSQL of `scripts/pg.sh`
+/// (issue 13: the same suite on both engines); `None` (SQLite in the data folder) otherwise.
 pub fn test_database() -> Option<huoshui_server::db::Target> {
-    if std::env::var("HUOSHUI_TEST_BACKEND").as_deref() != Ok("postgres") {
+    let url = test_pg_url()?;
+    let schema = fresh_schema(&url);
+    Some(pg_target(&url, &schema))
+}
+
+/// As [`test_database`], with the schema's name kept in the data folder `dir`, so a platform
+/// restarted on the same folder finds its rows again.
+pub fn test_database_in(dir: &Path) -> Option<huoshui_server::db::Target> {
+    let url = test_pg_url()?;
+    std::fs::create_dir_all(dir).unwrap();
+    let kept = dir.join("postgres-schema");
+    let schema = match std::fs::read_to_string(&kept) {
+        Ok(name) => name,
+        Err(_) => {
+            let name = fresh_schema(&url);
+            std::fs::write(&kept, &name).unwrap();
+            name
+        }
+    };
+    Some(pg_target(&url, &schema))
+}
+
+fn test_pg_url() -> Option<String> {
+    if !on_postgres() {
         return None;
     }
-    use huoshui_server::sql::pg;
-    let url = pg::testing::url()
+    let url = huoshui_server::sql::pg::testing::url()
         .unwrap()
         .expect("HUOSHUI_TEST_BACKEND=postgres needs HUOSHUI_TEST_PG_URL");
-    let schema = pg::testing::fresh_schema(&url).unwrap();
-    let target = pg::PgTarget::parse(&url, Some(&schema)).unwrap();
-    Some(huoshui_server::db::Target::Postgres(Arc::new(target)))
+    Some(url)
+}
+
+fn pg_target(url: &str, schema: &str) -> huoshui_server::db::Target {
+    let target = huoshui_server::sql::pg::PgTarget::parse(url, Some(schema)).unwrap();
+    huoshui_server::db::Target::Postgres(Arc::new(target))
 }
 
 /// Several nodes on one database (issue 13): a fresh schema of the PostgreSQL of

@@ -1,6 +1,8 @@
-//! The seam on the embedded SQLite database: the statements of today, on the connection of the
-//! single writer (`crate::db`), and [`SqliteRepo`], which runs a closure in the writer's
-//! group transaction. Must never write outside the writer.
+//! The seam's statements, written once for both engines on a [`Tx`] of `crate::db` (the
+//! embedded SQLite database or PostgreSQL shared by several nodes), and [`Db`] as a
+//! [`Repository`]: each closure runs in the writer's group transaction, where decisions are
+//! made one after the other (SQLite's single writer; on PostgreSQL every node's writer takes
+//! one advisory lock per group). Must never write outside the writer.
 
 use super::{Accounts, BrowserSessions, UserRow};
 use super::{
@@ -15,7 +17,9 @@ use std::future::Future;
 
 impl CodeRequests for &Tx<'_> {
     fn hold_code_limits(&mut self, _: &str, _: Option<&str>) -> Result<(), ApiError> {
-        // One writer: every decision is already made one after the other.
+        // The writer's group transaction already makes every decision one after the other:
+        // SQLite has one writer; on PostgreSQL each node's writer first takes one advisory
+        // lock that every node's writer takes (`crate::sql::pg`).
         Ok(())
     }
 
@@ -211,8 +215,8 @@ impl Accounts for &Tx<'_> {
     fn seed_user(&mut self, row: &UserRow) -> Result<bool, ApiError> {
         let added = self
             .prepare_cached(
-                "INSERT OR IGNORE INTO users (id, role, phone_mac, phone_masked, name, town, bank_id, points, phone_sealed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO users (id, role, phone_mac, phone_masked, name, town, bank_id, points, phone_sealed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
             )?
             .execute(params![
                 row.id,
@@ -233,7 +237,7 @@ impl Accounts for &Tx<'_> {
             .execute(params![row.id, row.points])?;
         for town in &row.towns {
             self.prepare_cached(
-                "INSERT OR IGNORE INTO manager_towns (manager_id, town) VALUES (?1, ?2)",
+                "INSERT INTO manager_towns (manager_id, town) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             )?
             .execute(params![row.id, town])?;
         }
@@ -283,19 +287,15 @@ impl Accounts for &Tx<'_> {
     }
 }
 
-/// The embedded database as a [`Repository`]: every closure runs on the single writer.
-#[derive(Clone)]
-pub struct SqliteRepo {
-    pub db: Db,
-}
-
-impl Repository for SqliteRepo {
+/// The platform's database (either engine) as a [`Repository`]: every closure runs on the
+/// writer.
+impl Repository for Db {
     fn transact<T, F>(&self, f: F) -> impl Future<Output = Result<T, ApiError>> + Send
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn Store) -> Result<T, ApiError> + Send + 'static,
     {
-        let db = self.db.clone();
+        let db = self.clone();
         async move {
             db.write(move |conn: &Tx<'_>| {
                 let mut tx = conn;
