@@ -163,6 +163,13 @@ enum Source {
 /// transaction, checks each table on both sides and commits only when every one is the same.
 /// Blocking: call it from a thread of its own (never an async worker).
 pub fn copy(from: &Target, to: &Target) -> Result<CopyReport, CopyError> {
+    copy_in_pages(from, to, PAGE)
+}
+
+/// [`copy`] reading and writing `page` rows at a time (tests use small pages to cross many
+/// page boundaries).
+pub fn copy_in_pages(from: &Target, to: &Target, page: usize) -> Result<CopyReport, CopyError> {
+    let page = page.max(1);
     let Target::Postgres(pg) = to else {
         return Err(CopyError::TargetNotPostgres);
     };
@@ -185,7 +192,7 @@ pub fn copy(from: &Target, to: &Target) -> Result<CopyReport, CopyError> {
     src.execute_batch(begin)?;
     let dst = Tx::postgres(&mut dest);
     dst.execute_batch("BEGIN")?;
-    let outcome = copy_within(&src, &dst);
+    let outcome = copy_within(&src, &dst, page);
     let _ = src.execute_batch("ROLLBACK");
     match outcome {
         Ok(report) if report.all_same() => {
@@ -210,28 +217,33 @@ pub fn copy(from: &Target, to: &Target) -> Result<CopyReport, CopyError> {
 }
 
 /// The copy inside the two open transactions.
-fn copy_within(src: &Tx<'_>, dst: &Tx<'_>) -> Result<CopyReport, CopyError> {
+fn copy_within(src: &Tx<'_>, dst: &Tx<'_>, page: usize) -> Result<CopyReport, CopyError> {
     let plan = plan(src, dst)?;
     refuse_non_empty(dst)?;
-    for (table, _) in &plan {
-        dst.execute_batch(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"))?;
+    for p in &plan {
+        dst.execute_batch(&format!("ALTER TABLE {} DISABLE TRIGGER USER", p.table))?;
     }
     // The migration's own starting row ('villagers', 0) gives way to the source's counters.
     dst.execute_batch("DELETE FROM supervision_counters")?;
     let mut sources = Vec::with_capacity(plan.len());
-    for (table, columns) in &plan {
-        sources.push(copy_table(src, dst, table, columns)?);
+    for p in &plan {
+        sources.push(copy_table(src, dst, p, page)?);
     }
     move_sequences(src, dst)?;
-    for (table, _) in &plan {
-        dst.execute_batch(&format!("ALTER TABLE {table} ENABLE TRIGGER USER"))?;
+    for p in &plan {
+        dst.execute_batch(&format!("ALTER TABLE {} ENABLE TRIGGER USER", p.table))?;
     }
     let mut tables = Vec::with_capacity(plan.len());
-    for ((table, columns), (source_rows, source_hash)) in plan.iter().zip(sources) {
-        let rows = dst.rows(&format!("SELECT {} FROM {table}", columns.join(", ")), ())?;
-        let (target_rows, target_hash) = digest(&rows);
+    for (p, (source_rows, source_hash)) in plan.iter().zip(sources) {
+        let mut hashes = RowHashes::default();
+        each_row(dst, p, page, |row| {
+            hashes.add(row);
+            Ok(())
+        })?;
+        let target_hash = hashes.finish();
+        let target_rows = count(dst, &p.table)?;
         tables.push(TableCheck {
-            table: table.clone(),
+            table: p.table.clone(),
             source_rows,
             target_rows,
             source_hash,
@@ -241,9 +253,20 @@ fn copy_within(src: &Tx<'_>, dst: &Tx<'_>) -> Result<CopyReport, CopyError> {
     Ok(CopyReport { tables })
 }
 
+/// One table to copy: its name, the source's columns and its primary key's columns (by their
+/// place among `columns`; `None`: no primary key, read in one go).
+struct Planned {
+    table: String,
+    columns: Vec<String>,
+    key: Option<Vec<usize>>,
+}
+
+/// Rows read and written per page: a county's documents never have to fit in memory at once.
+const PAGE: usize = 256;
+
 /// The tables to copy, in order, each with the source's columns; refuses a target that lacks
 /// a table or a column.
-fn plan(src: &Tx<'_>, dst: &Tx<'_>) -> Result<Vec<(String, Vec<String>)>, CopyError> {
+fn plan(src: &Tx<'_>, dst: &Tx<'_>) -> Result<Vec<Planned>, CopyError> {
     let have: BTreeSet<String> = tables(src)?;
     let there: BTreeSet<String> = tables(dst)?;
     let mut order: Vec<String> = ORDER
@@ -274,9 +297,92 @@ fn plan(src: &Tx<'_>, dst: &Tx<'_>) -> Result<Vec<(String, Vec<String>)>, CopyEr
                 columns: missing.join(", "),
             });
         }
-        plan.push((table, columns));
+        let key = primary_key(src, &table)?.map(|names| {
+            names
+                .iter()
+                .filter_map(|n| columns.iter().position(|c| c == n))
+                .collect()
+        });
+        plan.push(Planned {
+            table,
+            columns,
+            key,
+        });
     }
     Ok(plan)
+}
+
+/// A table's primary-key columns in key order (`None`: the table has no primary key).
+fn primary_key(tx: &Tx<'_>, table: &str) -> Result<Option<Vec<String>>, CopyError> {
+    let key = match tx.backend() {
+        crate::sql::Backend::Sqlite => tx.query_map(
+            "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk",
+            params![table],
+            |r| r.get::<_, String>(0),
+        )?,
+        crate::sql::Backend::Postgres => tx.query_map(
+            "SELECT k.column_name::text FROM information_schema.table_constraints c
+             JOIN information_schema.key_column_usage k
+               ON k.constraint_name = c.constraint_name AND k.table_schema = c.table_schema
+             WHERE c.table_schema = current_schema() AND c.table_name = ?1
+               AND c.constraint_type = 'PRIMARY KEY'
+             ORDER BY k.ordinal_position",
+            params![table],
+            |r| r.get::<_, String>(0),
+        )?,
+    };
+    Ok(if key.is_empty() { None } else { Some(key) })
+}
+
+/// Hands every row of a table to `each`, a page at a time in key order, each page after the
+/// last key seen (one snapshot: the pages neither miss nor repeat a row).
+fn each_row(
+    tx: &Tx<'_>,
+    planned: &Planned,
+    size: usize,
+    mut each: impl FnMut(&crate::sql::Row) -> Result<(), CopyError>,
+) -> Result<(), CopyError> {
+    let select = format!(
+        "SELECT {} FROM {}",
+        planned.columns.join(", "),
+        planned.table
+    );
+    let Some(key) = planned.key.as_ref().filter(|k| !k.is_empty()) else {
+        for row in tx.rows(&select, ())? {
+            each(&row)?;
+        }
+        return Ok(());
+    };
+    let names: Vec<&str> = key.iter().map(|&i| planned.columns[i].as_str()).collect();
+    let order = names.join(", ");
+    let slots: Vec<String> = (2..key.len() + 2).map(|i| format!("?{i}")).collect();
+    let first = format!("{select} ORDER BY {order} LIMIT ?1");
+    let next = format!(
+        "{select} WHERE ({order}) > ({}) ORDER BY {order} LIMIT ?1",
+        slots.join(", ")
+    );
+    let page = i64::try_from(size).unwrap_or(i64::MAX);
+    let mut after: Option<Vec<Value>> = None;
+    loop {
+        let rows = match &after {
+            None => tx.rows(&first, params![page])?,
+            Some(last) => {
+                let mut bound = vec![Value::Int(page)];
+                bound.extend(last.iter().cloned());
+                tx.rows(&next, bound)?
+            }
+        };
+        for row in &rows {
+            each(row)?;
+        }
+        match rows.last() {
+            Some(last) if rows.len() == size => {
+                let values = values(last)?;
+                after = Some(key.iter().map(|&i| values[i].clone()).collect());
+            }
+            _ => return Ok(()),
+        }
+    }
 }
 
 fn plain(name: &str) -> bool {
@@ -355,22 +461,36 @@ fn refuse_non_empty(dst: &Tx<'_>) -> Result<(), CopyError> {
     Ok(())
 }
 
-/// Copies one table row by row; answers the source's row count and content hash.
+/// Copies one table a page at a time; answers the source's row count and content hash.
 fn copy_table(
     src: &Tx<'_>,
     dst: &Tx<'_>,
-    table: &str,
-    columns: &[String],
+    planned: &Planned,
+    page: usize,
 ) -> Result<(u64, String), CopyError> {
-    let list = columns.join(", ");
-    let rows = src.rows(&format!("SELECT {list} FROM {table}"), ())?;
-    let slots: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-    let insert = format!("INSERT INTO {table} ({list}) VALUES ({})", slots.join(", "));
+    let slots: Vec<String> = (1..=planned.columns.len())
+        .map(|i| format!("?{i}"))
+        .collect();
+    let insert = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        planned.table,
+        planned.columns.join(", "),
+        slots.join(", ")
+    );
     let mut stmt = dst.prepare_cached(&insert)?;
-    for row in &rows {
+    let mut hashes = RowHashes::default();
+    each_row(src, planned, page, |row| {
         stmt.execute(values(row)?)?;
-    }
-    Ok(digest(&rows))
+        hashes.add(row);
+        Ok(())
+    })?;
+    Ok((count(src, &planned.table)?, hashes.finish()))
+}
+
+/// A table's row count, by the engine itself (not by the pages read: a page missed would show).
+fn count(tx: &Tx<'_>, table: &str) -> Result<u64, CopyError> {
+    let n: i64 = tx.query_row(&format!("SELECT COUNT(*) FROM {table}"), (), |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 fn values(row: &crate::sql::Row) -> Result<Vec<Value>, CopyError> {
@@ -423,31 +543,34 @@ fn move_sequences(src: &Tx<'_>, dst: &Tx<'_>) -> Result<(), CopyError> {
 /// A table's row count and content hash: each row hashed on its own (every value with its
 /// kind and length), the row hashes sorted (no engine's order or collation matters) and
 /// hashed together.
-fn digest(rows: &[crate::sql::Row]) -> (u64, String) {
-    let mut each: Vec<Vec<u8>> = rows
-        .iter()
-        .map(|row| {
-            let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-            for i in 0..row.len() {
-                let value = row.get::<_, Value>(i).unwrap_or(Value::Null);
-                feed_value(&mut ctx, &value);
-            }
-            ctx.finish().as_ref().to_vec()
-        })
-        .collect();
-    each.sort_unstable();
-    let mut all = ring::digest::Context::new(&ring::digest::SHA256);
-    for h in &each {
-        all.update(h);
+#[derive(Default)]
+struct RowHashes(Vec<[u8; 32]>);
+
+impl RowHashes {
+    fn add(&mut self, row: &crate::sql::Row) {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        for i in 0..row.len() {
+            let value = row.get::<_, Value>(i).unwrap_or(Value::Null);
+            feed_value(&mut ctx, &value);
+        }
+        let mut one = [0u8; 32];
+        one.copy_from_slice(ctx.finish().as_ref());
+        self.0.push(one);
     }
-    let hex: String = all
-        .finish()
-        .as_ref()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    (u64::try_from(rows.len()).unwrap_or(u64::MAX), hex)
+
+    fn finish(mut self) -> String {
+        self.0.sort_unstable();
+        let mut all = ring::digest::Context::new(&ring::digest::SHA256);
+        for h in &self.0 {
+            all.update(h);
+        }
+        all.finish()
+            .as_ref()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 fn feed_value(ctx: &mut ring::digest::Context, value: &Value) {

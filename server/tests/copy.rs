@@ -90,7 +90,8 @@ fn on(p: &Platform, user: &User) -> User {
 
 async fn copy_blocking(from: &Target, to: &Target) -> Result<copy::CopyReport, CopyError> {
     let (from, to) = (from.clone(), to.clone());
-    tokio::task::spawn_blocking(move || copy::copy(&from, &to))
+    // Pages of 7 rows: most tables cross page boundaries, on one- and two-column keys.
+    tokio::task::spawn_blocking(move || copy::copy_in_pages(&from, &to, 7))
         .await
         .unwrap()
 }
