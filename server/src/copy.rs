@@ -219,10 +219,12 @@ pub fn copy_in_pages(from: &Target, to: &Target, page: usize) -> Result<CopyRepo
 /// The copy inside the two open transactions.
 fn copy_within(src: &Tx<'_>, dst: &Tx<'_>, page: usize) -> Result<CopyReport, CopyError> {
     let plan = plan(src, dst)?;
-    refuse_non_empty(dst)?;
+    // ALTER TABLE locks each table until the commit: the emptiness seen below stays true (a
+    // node already started on the target waits for the copy instead of writing beside it).
     for p in &plan {
         dst.execute_batch(&format!("ALTER TABLE {} DISABLE TRIGGER USER", p.table))?;
     }
+    refuse_non_empty(dst)?;
     // The migration's own starting row ('villagers', 0) gives way to the source's counters.
     dst.execute_batch("DELETE FROM supervision_counters")?;
     let mut sources = Vec::with_capacity(plan.len());
