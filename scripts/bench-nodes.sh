@@ -44,11 +44,11 @@ trap cleanup EXIT
 export HUOSHUI_RATE_PER_VILLAGER=off HUOSHUI_RATE_VILLAGERS_PER_ADDRESS=off
 export HUOSHUI_SERVER__CODES__PER_PHONE_INTERVAL_SECONDS=0
 
-fresh_db() { # -> a new database's URL
+fresh_db() { # sets URL to a new database's (not in a subshell: DBS must keep the name)
   local name="bench_nodes_$$_$RANDOM"
   "$PG_BIN/psql" -q "$PG_URL" -c "CREATE DATABASE $name" >/dev/null
   DBS+=("$name")
-  echo "$PG_BASE/$name"
+  URL="$PG_BASE/$name"
 }
 
 node() { # data-dir port [database-url]
@@ -92,7 +92,7 @@ load 18491 "$CONNECTIONS" "$D/wrk.txt"
 ROWS+=("embedded SQLite, 1 node|$(rate "$D/wrk.txt")|$(p99 "$D/wrk.txt")|$(others "$D/wrk.txt")")
 
 # 2. PostgreSQL, one node.
-D="$WORK/pg1"; mkdir -p "$D"; URL="$(fresh_db)"
+D="$WORK/pg1"; mkdir -p "$D"; fresh_db
 node "$D" 18492 "$URL"
 export HUOSHUI_BENCH_TOKEN="$(login "$D" 18492 13800000001)"
 load 18492 "$CONNECTIONS" "$D/wrk.txt"
@@ -100,7 +100,7 @@ ROWS+=("PostgreSQL, 1 node|$(rate "$D/wrk.txt")|$(p99 "$D/wrk.txt")|$(others "$D
 
 # 3. PostgreSQL, two nodes on one database (one data folder: the same server key); the
 #    session made on node A is good on node B.
-D="$WORK/pg2"; mkdir -p "$D"; URL="$(fresh_db)"
+D="$WORK/pg2"; mkdir -p "$D"; fresh_db
 node "$D" 18493 "$URL"
 node "$D" 18494 "$URL"
 export HUOSHUI_BENCH_TOKEN="$(login "$D" 18493 13800000001)"
@@ -114,7 +114,7 @@ WORST="$(printf '%s\n%s\n' "$PA" "$PB" | sort -g | tail -1)"
 ROWS+=("PostgreSQL, 2 nodes|$((RA + RB)) ($RA + $RB)|$WORST|$(($(others "$D/wrk.a.txt") + $(others "$D/wrk.b.txt")))")
 
 # 4. pgbench on the same PostgreSQL: TPC-B-like, scale 10, as many clients as the nodes' pool.
-URL="$(fresh_db)"
+fresh_db
 "$PG_BIN/pgbench" -q -i -s 10 "$URL" >/dev/null 2>&1
 "$PG_BIN/pgbench" -c 16 -j 2 -T "$DURATION" "$URL" >"$WORK/pgbench.txt" 2>&1 || true
 TPS="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.txt" | head -1)"
