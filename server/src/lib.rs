@@ -35,6 +35,7 @@ pub mod backup;
 pub mod clock;
 pub mod code_limits;
 pub mod contacts;
+pub mod copy;
 pub mod db;
 pub mod directory;
 pub mod documents;

@@ -1,7 +1,8 @@
 //! `huoshui admin`: the county operator's commands on the platform's data folder
 //! (`<data-dir>/server`, the same as `serve`): `import villagers|managers|admins FILE.csv`
 //! (enrollment, see `huoshui_server::enroll`), `backup OUT` (a consistent copy of a running
-//! platform with its key) and `restore IN` (into an empty data folder).
+//! platform with its key) and `restore IN` (into an empty data folder); `migrate` and `copy`
+//! (the database, issue 13: see [`super::database`]).
 //! Must never print a phone number or a secret.
 
 use super::Context;
@@ -32,6 +33,22 @@ enum AdminCommand {
     Backup { out: PathBuf },
     /// 恢复: put a backup folder back into the data folder (which must hold no database yet).
     Restore { input: PathBuf },
+    /// 升级数据库: bring the schema up to date (SQLite or PostgreSQL) without starting the server.
+    Migrate {
+        /// `sqlite://<path>` or `postgres://…` (default: the data folder's SQLite file).
+        #[arg(long, env = "HUOSHUI_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
+    },
+    /// 迁移县数据: copy every table into an empty PostgreSQL in one transaction, then check
+    /// each table's rows and content hash on both sides.
+    Copy {
+        /// The source, `sqlite://<path>` (default: the data folder's SQLite file) or `postgres://…`.
+        #[arg(long)]
+        from: Option<String>,
+        /// The empty target, `postgres://…`.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 fn server_dir(ctx: &Context) -> Result<PathBuf, CliError> {
@@ -69,6 +86,10 @@ pub fn run(ctx: &Context, args: AdminArgs) -> Result<(), CliError> {
             huoshui_server::backup::restore(&input, &dir).map_err(failed)?;
             say(ctx, "restore", &dir, "恢复完成", "restored")
         }
+        AdminCommand::Migrate { database_url } => {
+            super::database::migrate(ctx, database_url.as_deref(), &dir)
+        }
+        AdminCommand::Copy { from, to } => super::database::copy(ctx, from.as_deref(), &to, &dir),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod act;
 pub mod admin;
 pub mod apply;
 pub mod calc;
+pub mod database;
 pub mod device;
 pub mod doc;
 pub mod market;

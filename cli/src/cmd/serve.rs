@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// Log level (error, warn, info, debug, trace) or a tracing filter.
     #[arg(long, env = "HUOSHUI_LOG_LEVEL", default_value = "info")]
     log_level: String,
+    /// The database: `sqlite://<path>` (default: `platform.sqlite3` in the data folder) or
+    /// `postgres://user:password@host:port/db` for several nodes on one PostgreSQL.
+    #[arg(long, env = "HUOSHUI_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// Demo only: run the SLA clock this many times faster than real time (60 = a minute a second).
     #[arg(long, env = "HUOSHUI_CLOCK_SPEED", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     clock_speed: u32,
@@ -78,6 +82,9 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
     let directory = Directory::embedded()
         .map_err(|e| CliError::failed("catalog", e.to_string(), e.to_string()))?;
     let mut config = Config::new(dir.clone(), directory);
+    let database = super::database::target(args.database_url.as_deref(), &dir)?;
+    let shown = super::database::describe(args.database_url.as_deref(), &database);
+    config.database = Some(database);
     let banner = super::serve_config::apply(&mut config, &args.ops())?;
     if let Some(m) = args.first_contact_minutes {
         config.policy.first_contact_minutes = m;
@@ -111,7 +118,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         let running = huoshui_server::start(config)
             .await
             .map_err(|e| CliError::failed("start", e.to_string(), e.to_string()))?;
-        print_banner(ctx, &running, &dir, &banner);
+        print_banner(ctx, &running, &dir, &banner, &shown);
         wait_for_signal().await;
         tracing::info!("stopping: finishing requests in flight");
         running.stop().await;
@@ -124,6 +131,7 @@ fn print_banner(
     running: &huoshui_server::Running,
     dir: &std::path::Path,
     banner: &super::serve_config::Banner,
+    (engine, place): &(&str, String),
 ) {
     let scheme = if banner.https { "https" } else { "http" };
     let url = format!("{scheme}://{}", running.addr);
@@ -133,12 +141,14 @@ fn print_banner(
         "demo"
     };
     if ctx.json {
-        let value = serde_json::json!({"listening": url, "data_dir": dir, "mode": mode, "demo_accounts": running.demo});
+        let value = serde_json::json!({"listening": url, "data_dir": dir, "mode": mode, "demo_accounts": running.demo,
+            "database": {"engine": engine, "at": place}});
         println!("{value}");
     } else {
         println!("活水县域平台已启动 / Huoshui county platform is running");
         println!("listening: {url}");
         println!("数据目录 / data folder: {}", dir.display());
+        println!("数据库 / database: {engine} {place}");
         println!("接口文档 / API document: {url}/v1/openapi.json");
         println!();
         if banner.production {

@@ -20,10 +20,17 @@ pub struct Server {
 
 /// Starts `huoshui serve` on a free loopback port with `dir` as its data folder.
 pub fn start(dir: &Path, log_level: &str) -> Server {
+    start_with(dir, log_level, &[])
+}
+
+/// [`start`] with more flags for `serve` (e.g. `--database-url`).
+pub fn start_with(dir: &Path, log_level: &str, more: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_huoshui"))
         .arg("--data-dir")
         .arg(dir)
         .args(["serve", "--listen", "127.0.0.1:0", "--log-level", log_level])
+        .args(more)
+        .env_remove("HUOSHUI_DATABASE_URL")
         // The tests sign one demo account in again within a minute: no login-code limits here
         // (the limits are tested in server/tests/code_limits.rs).
         .env("HUOSHUI_SERVER__CODES__PER_PHONE_INTERVAL_SECONDS", "0")
