@@ -109,3 +109,41 @@ fn admin_copy_moves_an_enrolled_county_to_postgres_once_and_never_shows_the_pass
     }
     pg::testing::drop_schema(&url, &schema).unwrap();
 }
+
+/// With `HUOSHUI_DATABASE_CA`, the commands reach PostgreSQL over TLS only and check its
+/// certificate; a certificate of another authority is refused with words that say so.
+#[test]
+fn admin_migrate_speaks_tls_to_postgres_with_the_countys_certificate_authority() {
+    let Some(url) = pg::testing::url().unwrap() else {
+        return;
+    };
+    let Some(ca) = pg::testing::tls_ca().unwrap() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let schema = pg::testing::fresh_schema(&url).unwrap();
+    let target = format!("{url}?options=-c%20search_path%3D{schema}");
+    let run = |ca: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_huoshui"))
+            .arg("--data-dir")
+            .arg(tmp.path())
+            .args(["--json", "admin", "migrate", "--database-url", &target])
+            .env_remove("HUOSHUI_DATABASE_URL")
+            .env("HUOSHUI_DATABASE_CA", ca)
+            .output()
+            .unwrap()
+    };
+    let migrated = json(&run(&ca));
+    assert_eq!(migrated["engine"], "PostgreSQL");
+    assert_eq!(migrated["from_version"], 0);
+
+    let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+    let other_ca = tmp.path().join("other-ca.pem");
+    std::fs::write(&other_ca, other.cert.pem()).unwrap();
+    let refused = run(&other_ca);
+    assert_ne!(refused.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&refused.stderr).into_owned()
+        + &String::from_utf8_lossy(&refused.stdout);
+    assert!(said.contains("PostgreSQL"), "{said}");
+    pg::testing::drop_schema(&url, &schema).unwrap();
+}

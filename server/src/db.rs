@@ -269,6 +269,21 @@ impl Target {
         }
         Ok(Target::Sqlite(PathBuf::from(url)))
     }
+
+    /// PostgreSQL over TLS only, checked against the county's certificate authority `ca`.
+    pub fn with_ca_file(self, ca: &Path) -> Result<Target, DbError> {
+        match self {
+            Target::Postgres(pg) => {
+                let tls = crate::sql::pg::PgTarget::clone(&pg)
+                    .with_ca_file(ca)
+                    .map_err(DbError::Postgres)?;
+                Ok(Target::Postgres(Arc::new(tls)))
+            }
+            Target::Sqlite(_) => Err(DbError::Postgres(
+                "CA 证书只用于 PostgreSQL / a CA certificate is for PostgreSQL only".into(),
+            )),
+        }
+    }
 }
 
 enum Readers {

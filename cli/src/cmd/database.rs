@@ -12,16 +12,24 @@ use std::path::Path;
 /// The embedded database's file name in the server's data folder (as `huoshui_server::start`).
 const SQLITE_FILE: &str = "platform.sqlite3";
 
-/// The target of `url`, or the data folder's SQLite file when none is given.
+/// The target of `url`, or the data folder's SQLite file when none is given. A PostgreSQL
+/// target speaks TLS, checked against the county's certificate authority, when
+/// `HUOSHUI_DATABASE_CA` names its PEM file (`serve --database-ca` sets it too).
 pub fn target(url: Option<&str>, server_dir: &Path) -> Result<Target, CliError> {
-    match url.filter(|u| !u.trim().is_empty()) {
-        None => Ok(Target::Sqlite(server_dir.join(SQLITE_FILE))),
+    let target = match url.filter(|u| !u.trim().is_empty()) {
+        None => Target::Sqlite(server_dir.join(SQLITE_FILE)),
         Some(url) => Target::parse(url).map_err(|e| {
             CliError::input(
                 format!("数据库地址无效（{}）：{e}", masked(url)),
                 format!("invalid database URL ({}): {e}", masked(url)),
             )
-        }),
+        })?,
+    };
+    match std::env::var_os("HUOSHUI_DATABASE_CA").filter(|ca| !ca.is_empty()) {
+        Some(ca) if matches!(target, Target::Postgres(_)) => target
+            .with_ca_file(Path::new(&ca))
+            .map_err(|e| CliError::input(e.to_string(), e.to_string())),
+        _ => Ok(target),
     }
 }
 

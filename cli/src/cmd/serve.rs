@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// `postgres://user:password@host:port/db` for several nodes on one PostgreSQL.
     #[arg(long, env = "HUOSHUI_DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// PostgreSQL over TLS only: the PEM file of the certificate authority that signed the
+    /// database server's certificate (checked with its host name).
+    #[arg(long, env = "HUOSHUI_DATABASE_CA")]
+    database_ca: Option<std::path::PathBuf>,
     /// Demo only: run the SLA clock this many times faster than real time (60 = a minute a second).
     #[arg(long, env = "HUOSHUI_CLOCK_SPEED", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     clock_speed: u32,
@@ -82,7 +86,12 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
     let directory = Directory::embedded()
         .map_err(|e| CliError::failed("catalog", e.to_string(), e.to_string()))?;
     let mut config = Config::new(dir.clone(), directory);
-    let database = super::database::target(args.database_url.as_deref(), &dir)?;
+    let mut database = super::database::target(args.database_url.as_deref(), &dir)?;
+    if let Some(ca) = &args.database_ca {
+        database = database
+            .with_ca_file(ca)
+            .map_err(|e| crate::error::CliError::input(e.to_string(), e.to_string()))?;
+    }
     let shown = super::database::describe(args.database_url.as_deref(), &database);
     config.database = Some(database);
     let banner = super::serve_config::apply(&mut config, &args.ops())?;

@@ -25,14 +25,27 @@ pub struct PgConn {
 /// Statements kept prepared per connection before the cache is emptied.
 const MAX_PREPARED: usize = 512;
 
+/// The server's own words when it gave some (`database "x" does not exist`), else the client's
+/// error with its causes (the client's `Display` alone says only "db error").
+fn describe(e: &r2d2_postgres::postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
 fn fault(e: &r2d2_postgres::postgres::Error) -> SqlError {
     if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
         return SqlError::Unique(e.to_string());
     }
-    SqlError::Postgres(match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
-    })
+    SqlError::Postgres(describe(e))
 }
 
 impl PgConn {
@@ -108,6 +121,7 @@ impl PgConn {
 
 /// Where a node's PostgreSQL is: the parsed connection settings (never logged: they may hold a
 /// password) and, for tests, the schema every connection works in.
+#[derive(Clone)]
 pub struct PgTarget {
     config: Config,
     /// Set when the operator gave the certificate authority of their PostgreSQL: every
@@ -196,9 +210,10 @@ impl PgTarget {
                 self.config.connect(NoTls)
             }
         };
-        connected
-            .map(PgConn::new)
-            .map_err(|e| format!("无法连接 PostgreSQL：{e} / cannot connect to PostgreSQL: {e}"))
+        connected.map(PgConn::new).map_err(|e| {
+            let why = describe(&e);
+            format!("无法连接 PostgreSQL：{why} / cannot connect to PostgreSQL: {why}")
+        })
     }
 }
 
@@ -523,7 +538,8 @@ pub mod testing {
 
     /// Creates an empty schema `t_<random>` and answers its name.
     pub fn fresh_schema(url: &str) -> Result<String, String> {
-        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        // Named by time (UUIDv7), so a sweep of the test harness can drop the old ones.
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
         on_own_thread(url, format!("CREATE SCHEMA {name}"))?;
         Ok(name)
     }

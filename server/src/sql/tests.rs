@@ -196,3 +196,17 @@ fn postgres_speaks_tls_when_given_its_certificate_authority() {
     let said = plain_require.err().unwrap_or_default();
     assert!(said.contains("--database-ca"), "{said}");
 }
+
+#[test]
+fn a_missing_database_is_named_in_the_postgres_servers_own_words() {
+    let Some(url) = pg::testing::url().unwrap() else {
+        return;
+    };
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let said = pg::PgTarget::parse(&format!("{base}/no_such_county"), None)
+        .unwrap()
+        .connect()
+        .err()
+        .unwrap_or_default();
+    assert!(said.contains("no_such_county"), "{said}");
+}
