@@ -62,6 +62,14 @@ bash scripts/check-file-length.sh
 echo "== Rust: cargo test --workspace"
 cargo test --workspace --locked --no-fail-fast
 
+# Issue 13: the platform's own integration tests once more, every platform on a fresh schema of
+# that PostgreSQL instead of its SQLite file (tests/common: HUOSHUI_TEST_BACKEND), and the CLI's
+# two-node and copy tests, which run on PostgreSQL in either pass.
+if [ -n "${HUOSHUI_TEST_PG_URL:-}" ]; then
+  echo "== Rust: the platform's tests again on PostgreSQL (HUOSHUI_TEST_BACKEND=postgres)"
+  HUOSHUI_TEST_BACKEND=postgres cargo test --locked --no-fail-fast -p huoshui-server --tests
+fi
+
 echo "== Rust: clippy (unwrap/expect/panic denied outside tests)"
 cargo clippy --workspace --all-targets --locked -q -- -D warnings
 
