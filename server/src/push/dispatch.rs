@@ -153,6 +153,14 @@ impl PushGateway for DispatchGateway {
         runtime.spawn(async move { me.send_now(&user, msg).await });
     }
 
+    fn deliver<'a>(
+        &'a self,
+        user_id: &'a str,
+        notice: &'a Notice,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(self.send_now(user_id, Message::for_notice(notice)))
+    }
+
     fn attach(&self, db: &Db, keys: &Arc<ServerKeys>) {
         let _ = self.inner.store.set((db.clone(), keys.clone()));
     }

@@ -50,6 +50,18 @@ pub trait PushGateway: Send + Sync + 'static {
         self.tickle(user_id);
     }
 
+    /// Sends `notice` to every device of `user_id` and finishes when the vendors have answered
+    /// (the outbox of `crate::claims` marks the effect done after this). The default hands it
+    /// to [`PushGateway::notify`] and finishes at once.
+    fn deliver<'a>(
+        &'a self,
+        user_id: &'a str,
+        notice: &'a Notice,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        self.notify(user_id, notice);
+        Box::pin(std::future::ready(()))
+    }
+
     /// Gives the gateway the platform's database and keys once they are open (the server
     /// calls this at start). A gateway that keeps no devices ignores it.
     fn attach(&self, db: &crate::db::Db, keys: &std::sync::Arc<crate::keys::ServerKeys>) {
