@@ -108,6 +108,41 @@ pub fn enqueue(
     Ok(n == 1)
 }
 
+/// Inside the write that decides it: enqueues the effect already claimed by `claimed_by` (the
+/// node that will perform it right after the commit), leased until `now_ms + LEASE_MS`.
+/// Answers the claim, or `None` if the effect was enqueued before.
+pub fn enqueue_claimed(
+    tx: &Tx<'_>,
+    subject: &str,
+    effect: &str,
+    recipient: &str,
+    now_ms: i64,
+    claimed_by: &str,
+) -> Result<Option<Claimed>, ApiError> {
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO outbox (subject, effect, recipient, due_at, claimed_by, lease_until,
+                 attempts)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
+             ON CONFLICT (subject, effect, recipient) DO NOTHING",
+        )?
+        .execute(params![
+            subject,
+            effect,
+            recipient,
+            now_ms,
+            claimed_by,
+            now_ms.saturating_add(LEASE_MS)
+        ])?;
+    Ok((n == 1).then(|| Claimed {
+        subject: subject.to_owned(),
+        effect: effect.to_owned(),
+        recipient: recipient.to_owned(),
+        attempts: 1,
+        claimed_by: claimed_by.to_owned(),
+    }))
+}
+
 /// Whether any effect is due and unclaimed at `now_ms` (a read, so an idle sweep writes
 /// nothing).
 pub fn any_due(tx: &Tx<'_>, now_ms: i64) -> Result<bool, ApiError> {

@@ -68,7 +68,14 @@ pub async fn perform(state: &AppState, c: &Claimed) -> Outcome {
             let notice = Notice::Escalation {
                 task_id: c.subject.clone(),
             };
-            state.push.deliver(&c.recipient, &notice).await;
+            state.push.deliver(c.recipient.clone(), notice).await;
+            Outcome::Done
+        }
+        step if step.starts_with(super::NEW_TASK_PUSH) => {
+            let notice = Notice::NewTask {
+                task_id: c.subject.clone(),
+            };
+            state.push.deliver(c.recipient.clone(), notice).await;
             Outcome::Done
         }
         other => {

@@ -13,8 +13,9 @@
 //! performs them ([`effects`]): a node killed before sending loses nothing (another node takes
 //! the effect when its lease expires); a kill after the send and before it is marked done
 //! sends that one message again after the lease (at least once, never lost). The new-task push
-//! is still sent from memory after its commit (at most once; the SSE stream and the
-//! supervision page show the task). "Opened" is recorded by
+//! is enqueued already claimed by the node whose write decided it: that node pushes right
+//! after the commit and marks it done; if it dies first, another node pushes after the lease.
+//! "Opened" is recorded by
 //! `POST /v1/applications/{id}/opened` ([`api`]), which the manager's app calls when it
 //! shows the task; it is kept in `task_opens`.
 //! Must never put a name, phone number or amount into a push or a text message (only the
@@ -60,21 +61,38 @@ pub fn task_ref(application_id: &str) -> String {
         .to_owned()
 }
 
+/// A new-task push claimed in a write, performed by [`push_new_task`] after its commit.
+#[derive(Debug)]
+pub struct NewTaskPush(claims::Claimed);
+
+/// Claims `step` and enqueues its push to `manager`, claimed by this node.
+fn claim_push(
+    conn: &Tx<'_>,
+    application_id: &str,
+    step: &str,
+    manager: &str,
+    now_ms: i64,
+) -> Result<Option<NewTaskPush>, ApiError> {
+    if !claim(conn, application_id, step, now_ms)? {
+        return Ok(None);
+    }
+    let stamp = claims::stamp();
+    let claimed = claims::enqueue_claimed(conn, application_id, step, manager, now_ms, &stamp)?;
+    Ok(claimed.map(NewTaskPush))
+}
+
 /// Inside the submission's write: claims the new-task push when a manager was assigned.
-/// Answers `(manager, application id)` to push after the commit.
+/// Answers what [`push_new_task`] sends after the commit.
 pub fn claim_new_task(
     conn: &Tx<'_>,
     application_id: &str,
     manager_id: Option<&str>,
     now_ms: i64,
-) -> Result<Option<(String, String)>, ApiError> {
+) -> Result<Option<NewTaskPush>, ApiError> {
     let Some(manager) = manager_id else {
         return Ok(None);
     };
-    if claim(conn, application_id, NEW_TASK_PUSH, now_ms)? {
-        return Ok(Some((manager.to_owned(), application_id.to_owned())));
-    }
-    Ok(None)
+    claim_push(conn, application_id, NEW_TASK_PUSH, manager, now_ms)
 }
 
 /// Inside the write that assigned or reassigned the task to `manager_id` (by an administrator):
@@ -86,29 +104,47 @@ pub fn claim_assigned(
     application_id: &str,
     manager_id: Option<&str>,
     now_ms: i64,
-) -> Result<Option<(String, String)>, ApiError> {
+) -> Result<Option<NewTaskPush>, ApiError> {
     let Some(manager) = manager_id else {
         return Ok(None);
     };
-    let first = claim(conn, application_id, NEW_TASK_PUSH, now_ms)?;
-    if first
-        || claim(
-            conn,
-            application_id,
-            &format!("{NEW_TASK_PUSH}:{manager}"),
-            now_ms,
-        )?
-    {
-        return Ok(Some((manager.to_owned(), application_id.to_owned())));
+    if let Some(first) = claim_push(conn, application_id, NEW_TASK_PUSH, manager, now_ms)? {
+        return Ok(Some(first));
     }
-    Ok(None)
+    let step = format!("{NEW_TASK_PUSH}:{manager}");
+    claim_push(conn, application_id, &step, manager, now_ms)
 }
 
-/// After the commit: the push claimed by [`claim_new_task`] or [`claim_assigned`].
-pub fn push_new_task(state: &AppState, claimed: Option<(String, String)>) {
-    if let Some((manager, task_id)) = claimed {
-        state.push.notify(&manager, &Notice::NewTask { task_id });
-    }
+/// After the commit: hands the push claimed by [`claim_new_task`] or [`claim_assigned`] to the
+/// gateway at once, then marks it done in the outbox in the background. Should this node die
+/// before the mark, another node pushes it again once the claim's lease has expired.
+pub fn push_new_task(state: &AppState, claimed: Option<NewTaskPush>) {
+    let Some(NewTaskPush(c)) = claimed else {
+        return;
+    };
+    let notice = Notice::NewTask {
+        task_id: c.subject.clone(),
+    };
+    let sent = state.push.deliver(c.recipient.clone(), notice);
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        tracing::warn!("new-task push outside the runtime; left to the outbox sweep");
+        return;
+    };
+    let st = state.clone();
+    runtime.spawn(async move {
+        sent.await;
+        let now_ms = st.clock.now().as_millisecond();
+        let settled = st
+            .db
+            .claim_tx(move |tx| claims::settle(tx, &c, claims::Outcome::Done, now_ms))
+            .await;
+        if let Err(e) = settled {
+            tracing::warn!(
+                code = e.code,
+                "new-task push not marked done; pushed again later"
+            );
+        }
+    });
 }
 
 /// Whether `user_id` has a phone on record (a text message can reach them).

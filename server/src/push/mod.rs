@@ -50,15 +50,16 @@ pub trait PushGateway: Send + Sync + 'static {
         self.tickle(user_id);
     }
 
-    /// Sends `notice` to every device of `user_id` and finishes when the vendors have answered
-    /// (the outbox of `crate::claims` marks the effect done after this). The default hands it
-    /// to [`PushGateway::notify`] and finishes at once.
-    fn deliver<'a>(
-        &'a self,
-        user_id: &'a str,
-        notice: &'a Notice,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
-        self.notify(user_id, notice);
+    /// Sends `notice` to every device of `user_id`; the future finishes when the vendors have
+    /// answered (the outbox of `crate::claims` marks the effect done after it). What must
+    /// happen at once happens in this call, before the future is polled. The default hands
+    /// the notice to [`PushGateway::notify`] here and finishes at once.
+    fn deliver(
+        &self,
+        user_id: String,
+        notice: Notice,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>> {
+        self.notify(&user_id, &notice);
         Box::pin(std::future::ready(()))
     }
 
