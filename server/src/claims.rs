@@ -20,9 +20,10 @@
 use crate::error::ApiError;
 use crate::sql::{Backend, Tx, params};
 
-/// SQLite schema (v10): the due effects.
+/// SQLite schema (v10): the due effects (`IF NOT EXISTS`: a database rewound to an older
+/// `user_version` migrates again cleanly).
 pub const SCHEMA_SQLITE: &str = "
-    CREATE TABLE outbox (
+    CREATE TABLE IF NOT EXISTS outbox (
         subject TEXT NOT NULL,
         effect TEXT NOT NULL,
         recipient TEXT NOT NULL,
@@ -34,12 +35,13 @@ pub const SCHEMA_SQLITE: &str = "
         outcome TEXT,
         PRIMARY KEY (subject, effect, recipient)
     );
-    CREATE INDEX outbox_due ON outbox (due_at) WHERE done_at IS NULL;
+    CREATE INDEX IF NOT EXISTS outbox_due ON outbox (due_at) WHERE done_at IS NULL;
+    CREATE INDEX IF NOT EXISTS outbox_done ON outbox (done_at) WHERE done_at IS NOT NULL;
 ";
 
 /// PostgreSQL schema (v7): the same table.
 pub const SCHEMA_PG: &str = "
-    CREATE TABLE outbox (
+    CREATE TABLE IF NOT EXISTS outbox (
         subject TEXT NOT NULL,
         effect TEXT NOT NULL,
         recipient TEXT NOT NULL,
@@ -51,7 +53,8 @@ pub const SCHEMA_PG: &str = "
         outcome TEXT,
         PRIMARY KEY (subject, effect, recipient)
     );
-    CREATE INDEX outbox_due ON outbox (due_at) WHERE done_at IS NULL;
+    CREATE INDEX IF NOT EXISTS outbox_due ON outbox (due_at) WHERE done_at IS NULL;
+    CREATE INDEX IF NOT EXISTS outbox_done ON outbox (done_at) WHERE done_at IS NOT NULL;
 ";
 
 /// How long a claim is held before another node may take the effect again: longer than any
@@ -230,6 +233,32 @@ pub fn settle(tx: &Tx<'_>, c: &Claimed, outcome: Outcome, now_ms: i64) -> Result
         now_ms.saturating_add(RETRY_MS)
     ])?;
     Ok(())
+}
+
+/// How long a finished effect is kept (its key still stops a second enqueue meanwhile; the
+/// ladder's own steps in `ladder_steps` stop it for good).
+pub const KEEP_DAYS: i64 = 30;
+
+/// Deletes the effects finished before `before_ms` (a read first, so an idle sweep writes
+/// nothing). Answers how many were deleted.
+pub async fn prune(db: &crate::db::Db, before_ms: i64) -> Result<usize, ApiError> {
+    let old: Vec<i64> = db
+        .read(move |tx| {
+            Ok(tx
+                .prepare_cached("SELECT 1 FROM outbox WHERE done_at < ?1 LIMIT 1")?
+                .query_map(params![before_ms], |r| r.get(0))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await?;
+    if old.is_empty() {
+        return Ok(0);
+    }
+    db.claim_tx(move |tx| {
+        Ok(tx
+            .prepare_cached("DELETE FROM outbox WHERE done_at < ?1")?
+            .execute(params![before_ms])?)
+    })
+    .await
 }
 
 /// A fresh claim stamp: the process and a random part, so two nodes (or two runs on one

@@ -199,3 +199,40 @@ async fn a_failed_effect_is_tried_again_after_the_retry_delay_until_its_last_att
         .unwrap();
     assert_eq!(outcome, "gave_up");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn finished_effects_are_pruned_after_the_keeping_time_and_pending_ones_never() {
+    let nodes = two_nodes();
+    enqueue(&nodes.a, 2, T0).await;
+    let log: Log = Arc::default();
+    claims::run(&nodes.a, T0, |c: Claimed| {
+        let log = log.clone();
+        async move {
+            log.lock().unwrap().push(("a", c.subject.clone()));
+            if c.subject == "task-0000" {
+                Outcome::Done
+            } else {
+                Outcome::Failed
+            }
+        }
+    })
+    .await
+    .unwrap();
+    // The sweep prunes what finished before `now - KEEP_DAYS`; both were settled at T0.
+    let keep = claims::KEEP_DAYS * 24 * 3_600_000;
+    let cutoff = |now: i64| now - keep;
+    assert_eq!(
+        claims::prune(&nodes.b, cutoff(T0 + keep)).await.unwrap(),
+        0,
+        "not yet"
+    );
+    assert_eq!(
+        claims::prune(&nodes.b, cutoff(T0 + keep + 1))
+            .await
+            .unwrap(),
+        1
+    );
+    let left = rows(&nodes.a).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].0, "task-0001", "the unfinished effect stays");
+}

@@ -247,6 +247,8 @@ pub async fn sweep(state: &AppState) -> Result<Swept, ApiError> {
         alerts,
     };
     let ran = effects::run_due(state, now_ms).await?;
+    let keep_ms = claims::KEEP_DAYS * 24 * 3_600_000;
+    claims::prune(&state.db, now_ms.saturating_sub(keep_ms)).await?;
     if swept != Swept::default() || ran.claimed > 0 {
         tracing::info!(
             manager_texts = swept.manager_texts,
