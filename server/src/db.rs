@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::oneshot;
 
 /// The schema version this build writes.
-pub const VERSION: u32 = 9;
+pub const VERSION: u32 = 10;
 
 /// Most jobs committed together in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -159,6 +159,8 @@ const MIGRATIONS: &[&str] = &[
     crate::ops_schema::V7, // (named on its branch before push took v7)
     // v9: the repayment reminders sent (created on first use before, see `crate::repayments`).
     crate::repayments::SCHEMA_V9,
+    // v10: the effects performed once across nodes (issue 13, see `crate::claims`).
+    crate::claims::SCHEMA_SQLITE,
 ];
 
 /// What can go wrong opening the database; said so an operator knows what to do.
@@ -394,6 +396,27 @@ impl Db {
             .map_err(|_| ApiError::internal("database writer stopped"))?;
         rx.await
             .map_err(|_| ApiError::internal("database writer dropped a job"))?
+    }
+
+    /// Runs `f` in a short read-write transaction of its own, outside the writer (issue 13:
+    /// the claims of `crate::claims`, whose `FOR UPDATE SKIP LOCKED` must not queue behind the
+    /// nodes' global write lock). On PostgreSQL a pooled connection at READ COMMITTED; on
+    /// SQLite there is one writer per file, so this is [`Db::write`]. An `Err` rolls back.
+    pub async fn claim_tx<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T, ApiError> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        if let Readers::Sqlite(_) = &*readers {
+            return self.write(f).await;
+        }
+        tokio::task::spawn_blocking(move || match &*readers {
+            Readers::Postgres(pool) => pool.transact(f),
+            Readers::Sqlite(_) => Err(ApiError::internal("claim on the wrong backend")),
+        })
+        .await
+        .map_err(|_| ApiError::internal("claim task failed"))?
     }
 
     /// Writes waiting for the writer or being written, not yet answered.

@@ -32,6 +32,7 @@ pub mod api;
 pub mod apps;
 pub mod auth;
 pub mod backup;
+pub mod claims;
 pub mod clock;
 pub mod code_limits;
 pub mod contacts;

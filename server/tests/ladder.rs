@@ -292,3 +292,86 @@ async fn a_task_reassigned_to_another_manager_is_pushed_to_that_manager_once() {
     assert_eq!(push.alerts().len(), 2);
     p.stop().await;
 }
+
+/// Sends nothing and never answers: a node stuck in a send, killed there.
+struct Stuck;
+
+impl SmsSender for Stuck {
+    fn send<'a>(&'a self, _phone: &'a str, _message: &'a SmsMessage) -> SmsFuture<'a> {
+        Box::pin(std::future::pending())
+    }
+}
+
+fn texts_of(all: &[&Arc<Texts>]) -> Vec<(String, SmsMessage)> {
+    all.iter().flat_map(|t| t.all()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_one_database_send_each_step_once_and_a_node_killed_mid_send_loses_nothing() {
+    let tmp = tempdir();
+    let clock = Arc::new(ManualClock::new(common::start_time()));
+    let (a, push_a, sms_a) = start(tmp.path(), clock.clone()).await;
+    let (b, push_b, sms_b) = start(tmp.path(), clock.clone()).await;
+    let v = a.login("v001").await;
+    let id = v.apply(&a.product_of_bank("runchang").await).await;
+    assert_eq!(push_a.alerts().len() + push_b.alerts().len(), 1);
+
+    // Both nodes sweep at the same moment: one text to the manager in all.
+    clock.advance(minutes(2));
+    let (sa, sb) = tokio::join!(a.running.sweep_ladder(), b.running.sweep_ladder());
+    assert_eq!(sa.unwrap().manager_texts + sb.unwrap().manager_texts, 1);
+    let texts = texts_of(&[&sms_a, &sms_b]);
+    assert_eq!(texts.len(), 1, "{texts:?}");
+
+    // Escalated once across both nodes; then a third node decides the administrator's alert,
+    // claims its effects and is killed while sending.
+    clock.advance(minutes(8));
+    let (ea, eb) = tokio::join!(a.running.sweep_sla(), b.running.sweep_sla());
+    assert_eq!(ea.unwrap() + eb.unwrap(), 1);
+    let c = Platform::start_configured(tmp.path(), clock.clone(), |cfg| {
+        cfg.sms = Arc::new(Stuck);
+    })
+    .await;
+    let killed = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        c.running.sweep_ladder(),
+    )
+    .await;
+    assert!(killed.is_err(), "the third node is stuck in its send");
+    c.stop().await;
+
+    // Its claim holds for the lease; after it, another node sends the alert, once.
+    let (sa, sb) = tokio::join!(a.running.sweep_ladder(), b.running.sweep_ladder());
+    assert_eq!(
+        sa.unwrap().alerts + sb.unwrap().alerts,
+        0,
+        "decided already"
+    );
+    assert_eq!(
+        texts_of(&[&sms_a, &sms_b]).len(),
+        1,
+        "not while the lease holds"
+    );
+    clock.advance(minutes(5));
+    let (sa, sb) = tokio::join!(a.running.sweep_ladder(), b.running.sweep_ladder());
+    sa.unwrap();
+    sb.unwrap();
+    let texts = texts_of(&[&sms_a, &sms_b]);
+    let escalations: Vec<_> = texts
+        .iter()
+        .filter(|(_, m)| {
+            *m == SmsMessage::Escalation {
+                task_ref: tail(&id),
+            }
+        })
+        .collect();
+    assert_eq!(escalations.len(), 1, "{texts:?}");
+    assert_eq!(escalations[0].0, a.phone_of("admin"));
+    clock.advance(minutes(30));
+    let (sa, sb) = tokio::join!(a.running.sweep_ladder(), b.running.sweep_ladder());
+    sa.unwrap();
+    sb.unwrap();
+    assert_eq!(texts_of(&[&sms_a, &sms_b]).len(), 2, "nothing more");
+    a.stop().await;
+    b.stop().await;
+}

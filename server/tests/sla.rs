@@ -247,3 +247,28 @@ async fn with_an_accelerated_clock_the_background_sweep_escalates_silence_once()
     assert_eq!(escalated_events(&v, &id).await, 1);
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_sweeping_at_the_same_moment_escalate_each_silent_task_once() {
+    let tmp = tempdir();
+    let clock = common::clock();
+    let a = Platform::start_with(tmp.path(), clock.clone()).await;
+    let b = Platform::start_with(tmp.path(), clock.clone()).await;
+    let mut ids = Vec::new();
+    for (villager, bank) in [("v001", "runchang"), ("v002", "abc"), ("v004", "abc")] {
+        let v = a.login(villager).await;
+        ids.push((v.apply(&a.product_of_bank(bank).await).await, v));
+    }
+    clock.advance(minutes(11));
+    let mut fired = 0;
+    for _ in 0..3 {
+        let (fa, fb) = tokio::join!(a.running.sweep_sla(), b.running.sweep_sla());
+        fired += fa.unwrap() + fb.unwrap();
+    }
+    assert_eq!(fired, ids.len(), "each task escalated by one node only");
+    for (id, v) in &ids {
+        assert_eq!(escalated_events(v, id).await, 1);
+    }
+    a.stop().await;
+    b.stop().await;
+}

@@ -1,5 +1,10 @@
 //! The SLA sweep: escalations claimed with the event that records them (never twice), and the
-//! live feed pruned.
+//! live feed pruned. Every node sweeps; the claim is exactly once across nodes because it is
+//! made in a serialized write (one writer per SQLite file; on PostgreSQL every node's writer
+//! takes the same advisory lock first) guarded by `escalated_at IS NULL`, so a second node
+//! finds the escalation recorded and skips it. The effects outside the database that follow
+//! (the administrators' pushes and texts) go through the outbox of `crate::claims` (see
+//! `crate::ladder`).
 //! Must never fire an escalation twice.
 
 use super::{announce, collect, notice_for};

@@ -6,21 +6,27 @@
 //! catalog's `escalation_minutes`, 10), every administrator gets `Notice::Escalation` by push
 //! and `SmsMessage::Escalation` by text message.
 //!
-//! Each step happens once, also across restarts: a step is claimed by inserting its row
-//! (`ladder_steps`, unique on application and step) in the same transaction that decides it
-//! is due, and it is sent only after that commit. So a step is never sent twice; a crash
-//! between the commit and the send loses that one message (at most once: a duplicate alert
-//! would teach people to ignore them, and the SSE stream and the supervision page still show
-//! the task). "Opened" is recorded by `POST /v1/applications/{id}/opened` ([`api`]), which the
-//! manager's app calls when it shows the task; it is kept in `task_opens`.
+//! Each step is decided once, also across restarts and nodes: a step is claimed by inserting
+//! its row (`ladder_steps`, unique on application and step) in the serialized write that
+//! decides it is due, and that same write enqueues its text messages and pushes in the outbox
+//! of [`crate::claims`] (unique on task, effect and recipient). Any node then claims and
+//! performs them ([`effects`]): a node killed before sending loses nothing (another node takes
+//! the effect when its lease expires); a kill after the send and before it is marked done
+//! sends that one message again after the lease (at least once, never lost). The new-task push
+//! is enqueued already claimed by the node whose write decided it: that node pushes right
+//! after the commit and marks it done; if it dies first, another node pushes after the lease.
+//! "Opened" is recorded by
+//! `POST /v1/applications/{id}/opened` ([`api`]), which the manager's app calls when it
+//! shows the task; it is kept in `task_opens`.
 //! Must never put a name, phone number or amount into a push or a text message (only the
 //! task's id, and its last 8 characters in a text), nor log a phone number.
 
 pub mod api;
+pub mod effects;
 
+use crate::claims;
 use crate::error::ApiError;
 use crate::push::Notice;
-use crate::sms::SmsMessage;
 use crate::sql::{OptionalExtension, Tx, params};
 use crate::state::AppState;
 
@@ -38,7 +44,8 @@ pub fn claim(
 ) -> Result<bool, ApiError> {
     let n = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO ladder_steps (application_id, step, at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO ladder_steps (application_id, step, at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (application_id, step) DO NOTHING",
         )?
         .execute(params![application_id, step, now_ms])?;
     Ok(n == 1)
@@ -54,21 +61,38 @@ pub fn task_ref(application_id: &str) -> String {
         .to_owned()
 }
 
+/// A new-task push claimed in a write, performed by [`push_new_task`] after its commit.
+#[derive(Debug)]
+pub struct NewTaskPush(claims::Claimed);
+
+/// Claims `step` and enqueues its push to `manager`, claimed by this node.
+fn claim_push(
+    conn: &Tx<'_>,
+    application_id: &str,
+    step: &str,
+    manager: &str,
+    now_ms: i64,
+) -> Result<Option<NewTaskPush>, ApiError> {
+    if !claim(conn, application_id, step, now_ms)? {
+        return Ok(None);
+    }
+    let stamp = claims::stamp();
+    let claimed = claims::enqueue_claimed(conn, application_id, step, manager, now_ms, &stamp)?;
+    Ok(claimed.map(NewTaskPush))
+}
+
 /// Inside the submission's write: claims the new-task push when a manager was assigned.
-/// Answers `(manager, application id)` to push after the commit.
+/// Answers what [`push_new_task`] sends after the commit.
 pub fn claim_new_task(
     conn: &Tx<'_>,
     application_id: &str,
     manager_id: Option<&str>,
     now_ms: i64,
-) -> Result<Option<(String, String)>, ApiError> {
+) -> Result<Option<NewTaskPush>, ApiError> {
     let Some(manager) = manager_id else {
         return Ok(None);
     };
-    if claim(conn, application_id, NEW_TASK_PUSH, now_ms)? {
-        return Ok(Some((manager.to_owned(), application_id.to_owned())));
-    }
-    Ok(None)
+    claim_push(conn, application_id, NEW_TASK_PUSH, manager, now_ms)
 }
 
 /// Inside the write that assigned or reassigned the task to `manager_id` (by an administrator):
@@ -80,57 +104,61 @@ pub fn claim_assigned(
     application_id: &str,
     manager_id: Option<&str>,
     now_ms: i64,
-) -> Result<Option<(String, String)>, ApiError> {
+) -> Result<Option<NewTaskPush>, ApiError> {
     let Some(manager) = manager_id else {
         return Ok(None);
     };
-    let first = claim(conn, application_id, NEW_TASK_PUSH, now_ms)?;
-    if first
-        || claim(
-            conn,
-            application_id,
-            &format!("{NEW_TASK_PUSH}:{manager}"),
-            now_ms,
-        )?
-    {
-        return Ok(Some((manager.to_owned(), application_id.to_owned())));
+    if let Some(first) = claim_push(conn, application_id, NEW_TASK_PUSH, manager, now_ms)? {
+        return Ok(Some(first));
     }
-    Ok(None)
+    let step = format!("{NEW_TASK_PUSH}:{manager}");
+    claim_push(conn, application_id, &step, manager, now_ms)
 }
 
-/// After the commit: the push claimed by [`claim_new_task`] or [`claim_assigned`].
-pub fn push_new_task(state: &AppState, claimed: Option<(String, String)>) {
-    if let Some((manager, task_id)) = claimed {
-        state.push.notify(&manager, &Notice::NewTask { task_id });
-    }
+/// After the commit: hands the push claimed by [`claim_new_task`] or [`claim_assigned`] to the
+/// gateway at once, then marks it done in the outbox in the background. Should this node die
+/// before the mark, another node pushes it again once the claim's lease has expired.
+pub fn push_new_task(state: &AppState, claimed: Option<NewTaskPush>) {
+    let Some(NewTaskPush(c)) = claimed else {
+        return;
+    };
+    let notice = Notice::NewTask {
+        task_id: c.subject.clone(),
+    };
+    let sent = state.push.deliver(c.recipient.clone(), notice);
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        tracing::warn!("new-task push outside the runtime; left to the outbox sweep");
+        return;
+    };
+    let st = state.clone();
+    runtime.spawn(async move {
+        sent.await;
+        let now_ms = st.clock.now().as_millisecond();
+        let settled = st
+            .db
+            .claim_tx(move |tx| claims::settle(tx, &c, claims::Outcome::Done, now_ms))
+            .await;
+        if let Err(e) = settled {
+            tracing::warn!(
+                code = e.code,
+                "new-task push not marked done; pushed again later"
+            );
+        }
+    });
 }
 
-/// A text message to send after the commit: to whom (user id, opened phone) and what.
-struct Text {
-    user_id: String,
-    phone: String,
-    message: SmsMessage,
-}
-
-/// The phone number of `user_id`, opened from its sealed form (`None` if none on record).
-fn phone_of(conn: &Tx<'_>, state: &AppState, user_id: &str) -> Result<Option<String>, ApiError> {
-    let sealed: Option<Option<Vec<u8>>> = conn
-        .prepare_cached("SELECT phone_sealed FROM users WHERE id = ?1")?
+/// Whether `user_id` has a phone on record (a text message can reach them).
+fn has_phone(conn: &Tx<'_>, user_id: &str) -> Result<bool, ApiError> {
+    let found: Option<i64> = conn
+        .prepare_cached("SELECT 1 FROM users WHERE id = ?1 AND phone_sealed IS NOT NULL")?
         .query_row(params![user_id], |r| r.get(0))
         .optional()?;
-    match sealed.flatten() {
-        Some(bytes) => Ok(Some(state.keys.open_phone(user_id, &bytes)?)),
-        None => Ok(None),
-    }
+    Ok(found.is_some())
 }
 
-/// Inside a write: claims the unopened-task text message of every task due one now.
-fn claim_waiting(
-    conn: &Tx<'_>,
-    state: &AppState,
-    cutoff_ms: i64,
-    now_ms: i64,
-) -> Result<Vec<Text>, ApiError> {
+/// Inside a write: claims the unopened-task text message of every task due one now and
+/// enqueues it in the outbox (when the manager has a phone). Answers how many were enqueued.
+fn claim_waiting(conn: &Tx<'_>, cutoff_ms: i64, now_ms: i64) -> Result<usize, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.manager_id FROM applications a
          WHERE a.open = 1 AND a.escalated_at IS NULL AND a.contacted_at IS NULL
@@ -146,37 +174,22 @@ fn claim_waiting(
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
     })?;
     let due: Vec<(String, String)> = rows.collect::<Result<_, _>>()?;
-    let mut out = Vec::new();
+    let mut texts = 0;
     for (id, manager) in due {
-        if !claim(conn, &id, TASK_WAITING_SMS, now_ms)? {
-            continue;
-        }
-        if let Some(phone) = phone_of(conn, state, &manager)? {
-            let message = SmsMessage::TaskWaiting {
-                task_ref: task_ref(&id),
-            };
-            out.push(Text {
-                user_id: manager,
-                phone,
-                message,
-            });
+        if claim(conn, &id, TASK_WAITING_SMS, now_ms)?
+            && has_phone(conn, &manager)?
+            && claims::enqueue(conn, &id, effects::TASK_WAITING_SMS, &manager, now_ms)?
+        {
+            texts += 1;
         }
     }
-    Ok(out)
-}
-
-/// The administrators' alerts claimed in one sweep.
-struct Alerts {
-    /// The escalated tasks.
-    tasks: Vec<String>,
-    /// Every administrator.
-    admins: Vec<String>,
-    texts: Vec<Text>,
+    Ok(texts)
 }
 
 /// Inside a write: claims the administrators' alert of every task escalated and not yet
-/// alerted.
-fn claim_alerts(conn: &Tx<'_>, state: &AppState, now_ms: i64) -> Result<Alerts, ApiError> {
+/// alerted, and enqueues its push and text message to every administrator. Answers how many
+/// tasks were alerted.
+fn claim_alerts(conn: &Tx<'_>, now_ms: i64) -> Result<usize, ApiError> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.id FROM applications a
          WHERE a.open = 1 AND a.escalated_at IS NOT NULL
@@ -188,31 +201,20 @@ fn claim_alerts(conn: &Tx<'_>, state: &AppState, now_ms: i64) -> Result<Alerts, 
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let admins = crate::accounts::administrators(conn)?;
-    let mut tasks = Vec::new();
-    let mut texts = Vec::new();
+    let mut alerted = 0;
     for id in due {
         if !claim(conn, &id, ADMIN_ALERT, now_ms)? {
             continue;
         }
         for admin in &admins {
-            if let Some(phone) = phone_of(conn, state, admin)? {
-                let message = SmsMessage::Escalation {
-                    task_ref: task_ref(&id),
-                };
-                texts.push(Text {
-                    user_id: admin.clone(),
-                    phone,
-                    message,
-                });
+            claims::enqueue(conn, &id, effects::ADMIN_ALERT_PUSH, admin, now_ms)?;
+            if has_phone(conn, admin)? {
+                claims::enqueue(conn, &id, effects::ADMIN_ALERT_SMS, admin, now_ms)?;
             }
         }
-        tasks.push(id);
+        alerted += 1;
     }
-    Ok(Alerts {
-        tasks,
-        admins,
-        texts,
-    })
+    Ok(alerted)
 }
 
 /// What one sweep of the ladder did.
@@ -225,52 +227,34 @@ pub struct Swept {
 }
 
 /// Runs the steps due at the SLA clock's now (after [`crate::apps::sweep_sla`], so an
-/// escalation recorded in the same tick is alerted at once). Claims commit first; the pushes
-/// and text messages go out after, the texts side by side.
+/// escalation recorded in the same tick is alerted at once): the steps are claimed and their
+/// effects enqueued in one write, then this node performs every effect due in the outbox
+/// (also those a killed node claimed and never finished, once their lease has expired).
 pub async fn sweep(state: &AppState) -> Result<Swept, ApiError> {
     let now_ms = state.clock.now().as_millisecond();
     let minutes = i64::from(state.dir.catalog.data().sla.unopened_sms_minutes);
     let cutoff = now_ms.saturating_sub(minutes * 60_000);
-    let st = state.clone();
-    let (
-        waiting,
-        Alerts {
-            tasks,
-            admins,
-            texts: alerts,
-        },
-    ) = state
+    let (manager_texts, alerts) = state
         .db
         .write(move |conn| {
-            let waiting = claim_waiting(conn, &st, cutoff, now_ms)?;
-            let alerts = claim_alerts(conn, &st, now_ms)?;
+            let waiting = claim_waiting(conn, cutoff, now_ms)?;
+            let alerts = claim_alerts(conn, now_ms)?;
             Ok((waiting, alerts))
         })
         .await?;
     let swept = Swept {
-        manager_texts: waiting.len(),
-        alerts: tasks.len(),
+        manager_texts,
+        alerts,
     };
-    for task_id in &tasks {
-        for admin in &admins {
-            state.push.notify(
-                admin,
-                &Notice::Escalation {
-                    task_id: task_id.clone(),
-                },
-            );
-        }
-    }
-    let sends = waiting.iter().chain(alerts.iter()).map(|t| async move {
-        if let Err(e) = state.sms.send(&t.phone, &t.message).await {
-            tracing::warn!(user = %t.user_id, kind = t.message.kind(), error = %e, "ladder text message not sent");
-        }
-    });
-    futures_util::future::join_all(sends).await;
-    if swept != Swept::default() {
+    let ran = effects::run_due(state, now_ms).await?;
+    let keep_ms = claims::KEEP_DAYS * 24 * 3_600_000;
+    claims::prune(&state.db, now_ms.saturating_sub(keep_ms)).await?;
+    if swept != Swept::default() || ran.claimed > 0 {
         tracing::info!(
             manager_texts = swept.manager_texts,
             alerts = swept.alerts,
+            performed = ran.done,
+            failed = ran.failed,
             "escalation ladder"
         );
     }
@@ -285,7 +269,8 @@ pub fn record_open(
     now_ms: i64,
 ) -> Result<(), ApiError> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO task_opens (application_id, manager_id, at) VALUES (?1, ?2, ?3)",
+        "INSERT INTO task_opens (application_id, manager_id, at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (application_id, manager_id) DO NOTHING",
     )?
     .execute(params![application_id, manager_id, now_ms])?;
     Ok(())

@@ -78,11 +78,13 @@ pub fn register(
             at
         ],
     )?;
+    // Keeps the newest devices, the one just registered always among them (ties in
+    // `registered_at` fall to the token's MAC: both engines, no SQLite `rowid`).
     conn.execute(
         "DELETE FROM push_devices WHERE user_id = ?1 AND token_mac NOT IN (
              SELECT token_mac FROM push_devices WHERE user_id = ?1
-             ORDER BY registered_at DESC, rowid DESC LIMIT ?2)",
-        params![user_id, MAX_PER_USER],
+             ORDER BY (token_mac = ?3) DESC, registered_at DESC, token_mac DESC LIMIT ?2)",
+        params![user_id, MAX_PER_USER, mac],
     )?;
     count(conn, user_id)
 }

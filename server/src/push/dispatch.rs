@@ -153,6 +153,15 @@ impl PushGateway for DispatchGateway {
         runtime.spawn(async move { me.send_now(&user, msg).await });
     }
 
+    fn deliver(
+        &self,
+        user_id: String,
+        notice: Notice,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>> {
+        let me = self.clone();
+        Box::pin(async move { me.send_now(&user_id, Message::for_notice(&notice)).await })
+    }
+
     fn attach(&self, db: &Db, keys: &Arc<ServerKeys>) {
         let _ = self.inner.store.set((db.clone(), keys.clone()));
     }

@@ -50,6 +50,19 @@ pub trait PushGateway: Send + Sync + 'static {
         self.tickle(user_id);
     }
 
+    /// Sends `notice` to every device of `user_id`; the future finishes when the vendors have
+    /// answered (the outbox of `crate::claims` marks the effect done after it). What must
+    /// happen at once happens in this call, before the future is polled. The default hands
+    /// the notice to [`PushGateway::notify`] here and finishes at once.
+    fn deliver(
+        &self,
+        user_id: String,
+        notice: Notice,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>> {
+        self.notify(&user_id, &notice);
+        Box::pin(std::future::ready(()))
+    }
+
     /// Gives the gateway the platform's database and keys once they are open (the server
     /// calls this at start). A gateway that keeps no devices ignores it.
     fn attach(&self, db: &crate::db::Db, keys: &std::sync::Arc<crate::keys::ServerKeys>) {

@@ -18,7 +18,7 @@ use r2d2_postgres::postgres::Client;
 mod v5;
 
 /// The schema version this build writes on PostgreSQL.
-pub const VERSION: i32 = 6;
+pub const VERSION: i32 = 7;
 
 /// The advisory lock every migration takes (any number; the same on every node).
 const MIGRATION_LOCK: i64 = 0x6875_6f73_6875_6900;
@@ -96,6 +96,8 @@ const MIGRATIONS: &[&str] = &[
     v5::V5,
     // v6: the supervision counters' triggers.
     v5::V6,
+    // v7: the effects performed once across nodes (`crate::claims`).
+    crate::claims::SCHEMA_PG,
 ];
 
 /// Brings the schema (of the connection's `search_path`) up to [`VERSION`]; answers the

@@ -334,6 +334,41 @@ impl PgPool {
     }
 }
 
+impl PgPool {
+    /// Runs `f` in one read-write transaction (READ COMMITTED) on a pooled connection,
+    /// outside the writer and its lock; commits on `Ok`, rolls back on `Err` (blocking: call
+    /// from the blocking pool). For `crate::db::Db::claim_tx`.
+    pub fn transact<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&super::Tx<'_>) -> Result<T, ApiError>,
+    {
+        let pooled = crate::db::lock(&self.idle).pop();
+        let mut conn = match pooled.filter(|c| !c.is_closed()) {
+            Some(c) => c,
+            None => self.target.connect().map_err(|e| ApiError::internal(&e))?,
+        };
+        conn.batch("BEGIN ISOLATION LEVEL READ COMMITTED")?;
+        let result = f(&super::Tx::postgres(&mut conn));
+        let ended = match &result {
+            Ok(_) => conn.batch("COMMIT"),
+            Err(_) => conn.batch("ROLLBACK"),
+        };
+        let result = match ended {
+            Ok(()) => result,
+            Err(e) => Err(ApiError::internal(&format!("commit: {e}"))),
+        };
+        if !conn.is_closed() {
+            let mut idle = crate::db::lock(&self.idle);
+            if idle.len() < MAX_IDLE {
+                idle.push(conn);
+                return result;
+            }
+        }
+        close_aside(conn);
+        result
+    }
+}
+
 /// `?1` → `$1` and a bare `?` → the next `$n`, outside quoted text and identifiers.
 pub fn placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
