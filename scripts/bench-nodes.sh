@@ -9,8 +9,9 @@
 #
 # Needs Debian's wrk, curl, and PostgreSQL (scripts/pg.sh starts it; pgbench comes with the
 # server package). Each PostgreSQL run gets a fresh database, dropped afterwards.
-# NOTE: scripts/pg.sh runs PostgreSQL with fsync=off (a test server), so its commits are not
-# durable the way the SQLite file's (synchronous=FULL) are: PostgreSQL figures are an upper bound.
+# PostgreSQL is (re)started durable (fsync=on, as a county runs it; the tests run it with
+# fsync=off), so both engines pay for every commit reaching the disk; it is stopped at the end
+# (the test command starts it again as it needs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-15}"
@@ -19,7 +20,8 @@ TARGET="${CARGO_TARGET_DIR:-target}"
 PROFILE="${HUOSHUI_BENCH_PROFILE:-release}"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
-eval "$(bash scripts/pg.sh start)"
+bash scripts/pg.sh stop
+eval "$(HUOSHUI_PG_FSYNC=on bash scripts/pg.sh start)"
 PG_URL="$HUOSHUI_TEST_PG_URL"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
 PG_BASE="${PG_URL%/*}"
@@ -38,6 +40,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   for db in "${DBS[@]}"; do "$PG_BIN/psql" -q "$PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true; done
   rm -rf "$WORK"
+  bash scripts/pg.sh stop
 }
 trap cleanup EXIT
 # One villager submits thousands a second: the abuse buckets (issue 16) are off for throughput.

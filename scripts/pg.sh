@@ -9,6 +9,9 @@
 #   bash scripts/pg.sh stop              # stops it (the data folder stays for the next start)
 #   bash scripts/pg.sh url               # prints the URL of the running server
 #
+# Tests run it with fsync=off (nothing to keep); HUOSHUI_PG_FSYNC=on starts it durable, as a
+# county runs it (scripts/bench-nodes.sh does, to compare with SQLite's synchronous=FULL).
+#
 # initdb and postgres refuse to run as root: as root they run as the `postgres` user of the
 # Debian package, which then owns target/pg. Everything said to the user goes to stderr; stdout
 # carries only the export line.
@@ -131,7 +134,7 @@ start() {
   echo "$port" | as_owner tee "$DIR/port" >/dev/null
   say "starting PostgreSQL on 127.0.0.1:$port (log: $LOG)"
   as_owner "$(bindir)/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 \
-    -o "-h 127.0.0.1 -p $port -k $SOCK -c fsync=off -c max_connections=200 -c ssl=on -c ssl_cert_file=$DIR/tls/server.pem -c ssl_key_file=$DIR/tls/server.key" start >/dev/null
+    -o "-h 127.0.0.1 -p $port -k $SOCK -c fsync=${HUOSHUI_PG_FSYNC:-off} -c max_connections=200 -c ssl=on -c ssl_cert_file=$DIR/tls/server.pem -c ssl_key_file=$DIR/tls/server.key" start >/dev/null
   if ! as_owner "$(bindir)/psql" -h "$SOCK" -p "$port" -U "$ROLE" -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'huoshui'" | grep -q 1; then
     as_owner "$(bindir)/createdb" -h "$SOCK" -p "$port" -U "$ROLE" huoshui

@@ -1,6 +1,6 @@
 //! PostgreSQL versions 5 and 6 (issue 13): every table, index and unique key the SQLite schema
 //! has at its version 8 (`crate::db`, `crate::supervision::schema`, `crate::push::devices`,
-//! `crate::ops_schema`, and `repayment_sms`, which `crate::repayments` creates on first use),
+//! `crate::ops_schema`, and `repayment_sms`, SQLite's version 9, `crate::repayments::SCHEMA_V9`),
 //! with the same table and column names, so the server's portable SQL finds them on both
 //! backends; and the supervision counters' triggers as PL/pgSQL functions doing the same
 //! counting in the same transaction as the row that is counted. Owns that SQL only.
