@@ -314,31 +314,22 @@ impl PgPool {
     where
         F: FnOnce(&super::Tx<'_>) -> Result<T, ApiError>,
     {
-        let pooled = crate::db::lock(&self.idle).pop();
-        let mut conn = match pooled.filter(|c| !c.is_closed()) {
-            Some(c) => c,
-            None => self.target.connect().map_err(|e| ApiError::internal(&e))?,
-        };
-        conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
-        let result = f(&super::Tx::postgres(&mut conn));
-        let ended = conn.batch("COMMIT");
-        if ended.is_ok() {
-            let mut idle = crate::db::lock(&self.idle);
-            if idle.len() < MAX_IDLE {
-                idle.push(conn);
-                return result;
-            }
-        }
-        close_aside(conn);
-        result
+        self.run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", f)
     }
-}
 
-impl PgPool {
     /// Runs `f` in one read-write transaction (READ COMMITTED) on a pooled connection,
     /// outside the writer and its lock; commits on `Ok`, rolls back on `Err` (blocking: call
     /// from the blocking pool). For `crate::db::Db::claim_tx`.
     pub fn transact<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&super::Tx<'_>) -> Result<T, ApiError>,
+    {
+        self.run("BEGIN ISOLATION LEVEL READ COMMITTED", f)
+    }
+
+    /// `begin`, then `f` on a pooled connection, then COMMIT (ROLLBACK on `Err`); the
+    /// connection goes back to the pool unless the server closed it.
+    fn run<T, F>(&self, begin: &str, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&super::Tx<'_>) -> Result<T, ApiError>,
     {
@@ -347,7 +338,7 @@ impl PgPool {
             Some(c) => c,
             None => self.target.connect().map_err(|e| ApiError::internal(&e))?,
         };
-        conn.batch("BEGIN ISOLATION LEVEL READ COMMITTED")?;
+        conn.batch(begin)?;
         let result = f(&super::Tx::postgres(&mut conn));
         let ended = match &result {
             Ok(_) => conn.batch("COMMIT"),
