@@ -510,3 +510,23 @@ async fn each_escalation_fires_once_while_node_b_is_killed_and_restarted_again_a
     );
     drop((a, b));
 }
+
+#[test]
+fn a_clock_epoch_ahead_of_the_wall_clock_is_refused_with_words_that_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ahead = (jiff::Timestamp::now().as_millisecond() + 3_600_000).to_string();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_huoshui"))
+        .arg("--data-dir")
+        .arg(tmp.path())
+        .args(["serve", "--listen", "127.0.0.1:0", "--clock-speed", "60"])
+        .args(["--clock-epoch", &ahead])
+        .env_remove("HUOSHUI_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("--clock-epoch") && said.contains("date +%s%3N"),
+        "{said}"
+    );
+}

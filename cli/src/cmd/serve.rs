@@ -88,6 +88,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         .with_writer(std::io::stderr)
         .try_init();
 
+    let epoch = args.clock_epoch.map(clock_epoch).transpose()?;
     let dir = data_dir(ctx)?;
     let directory = Directory::embedded()
         .map_err(|e| CliError::failed("catalog", e.to_string(), e.to_string()))?;
@@ -114,8 +115,8 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         ));
     }
     if args.clock_speed > 1 {
-        config.clock = Arc::new(match args.clock_epoch {
-            Some(ms) => clock::AcceleratedClock::anchored(args.clock_speed, clock_epoch(ms)?),
+        config.clock = Arc::new(match epoch {
+            Some(epoch) => clock::AcceleratedClock::anchored(args.clock_speed, epoch),
             None => clock::AcceleratedClock::new(args.clock_speed),
         });
         let poll_ms = (1000 / u64::from(args.clock_speed)).max(5);
