@@ -26,9 +26,10 @@ const SPEED: u32 = 300;
 /// How long node B is killed and restarted over.
 const KILL_WINDOW: Duration = Duration::from_secs(16);
 /// The county's escalation (the catalog's 10 minutes), and how late on the accelerated clock a
-/// sweep may record it (5 minutes: a second of real time at 300×).
+/// sweep may record it (8 minutes: 1.6 s of real time at 300×, for a loaded machine; a node
+/// restarted 3 s after the epoch without it would lag 15 minutes).
 const ESCALATION_MS: i64 = 10 * 60_000;
-const LAG_MS: i64 = 5 * 60_000;
+const LAG_MS: i64 = 8 * 60_000;
 /// The demo villagers v001…v012 (one application each).
 const VILLAGERS: usize = 12;
 /// v010 lives in 贾镇, served only by the postal bank's first manager (m-psbc-1).
@@ -484,7 +485,8 @@ async fn each_escalation_fires_once_while_node_b_is_killed_and_restarted_again_a
     let (b, kills) = killer.join().unwrap();
     drop(stopper);
     eprintln!("{kills} SIGKILLs of node B; {to_b} of {VILLAGERS} submissions sent to B first");
-    assert!(kills >= 8, "node B was killed {kills} times only");
+    // About 16 on an idle machine (a restart takes a fraction of a second); fewer when loaded.
+    assert!(kills >= 5, "node B was killed {kills} times only");
 
     let check = cluster.clone();
     let ids_now = ids.clone();
