@@ -2,8 +2,8 @@
 //! holding a copy of the first node's `server.key` (all a second node needs besides the
 //! database URL): a task submitted on node A reaches the manager's live stream on node B; and
 //! with both nodes on one accelerated timeline (`--clock-speed` with a shared `--clock-epoch`),
-//! node B is SIGKILLed and restarted again and again at random moments while applications
-//! come in on both nodes and nobody calls: afterwards every application has exactly one
+//! the nodes are SIGKILLed in turn (one at a time, at random moments) and restarted again and
+//! again while applications come in on both nodes and nobody calls: afterwards every application has exactly one
 //! escalation (its timeline through the API, and the `events` and `feed` tables), and the
 //! ladder's effects in the `outbox` are each there once and done.
 //! Skipped with a notice without PostgreSQL (`eval "$(bash scripts/pg.sh start)"`); a failure
@@ -17,7 +17,7 @@ use huoshui_server::sql::pg;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -183,63 +183,88 @@ async fn a_task_submitted_on_node_a_reaches_the_managers_live_stream_on_node_b()
     }
 }
 
-/// Node B's life: restarted at once after each SIGKILL, killed after a random 0.3–1.5 s up,
-/// until `stop`; answers the node left running and how many kills there were.
-fn kill_b_again_and_again(
+/// The nodes' data folders; index 0 is node A, 1 node B.
+const NAMES: [&str; 2] = ["a", "b"];
+
+/// Each node's address while it is up (`None` from its kill to its restart).
+type Bases = Mutex<[Option<String>; 2]>;
+
+/// Every log of every node's every life, with the node's index.
+type Logs = Mutex<Vec<(usize, Arc<Mutex<Vec<String>>>)>>;
+
+/// The nodes' lives: one node at a time is SIGKILLed (B, A, B, …) after a random 0.3–1.5 s
+/// and restarted at once (the other stays up meanwhile), until `stop`; answers the nodes left
+/// running and how many kills each had.
+fn kill_in_turn(
     cluster: &Cluster,
-    first: Node,
-    b_base: &Mutex<Option<String>>,
+    first: [Node; 2],
+    bases: &Bases,
     stop: &AtomicBool,
     seed: u64,
-    logs: &Mutex<Vec<Arc<Mutex<Vec<String>>>>>,
-) -> (Node, usize) {
+    logs: &Logs,
+) -> ([Node; 2], [usize; 2]) {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut b = first;
-    let mut kills = 0;
+    let mut nodes = first.map(Some);
+    let mut kills = [0, 0];
+    for (i, node) in nodes.iter().enumerate() {
+        let log = node.as_ref().unwrap().0.all_log.clone();
+        logs.lock().unwrap().push((i, log));
+    }
     loop {
-        *b_base.lock().unwrap() = Some(b.0.base.clone());
-        logs.lock().unwrap().push(b.0.all_log.clone());
+        *bases.lock().unwrap() = [0, 1].map(|i| nodes[i].as_ref().map(|n| n.0.base.clone()));
         let up_until = Instant::now() + Duration::from_millis(rng.u64(300..1500));
         while Instant::now() < up_until && !stop.load(Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(10));
         }
         if stop.load(Ordering::SeqCst) {
-            return (b, kills);
+            return (nodes.map(Option::unwrap), kills);
         }
-        *b_base.lock().unwrap() = None;
-        drop(b); // SIGKILL
-        kills += 1;
-        b = cluster.start("b");
+        let victim = 1 - (kills[0] + kills[1]) % 2;
+        bases.lock().unwrap()[victim] = None;
+        drop(nodes[victim].take()); // SIGKILL
+        kills[victim] += 1;
+        let restarted = cluster.start(NAMES[victim]);
+        logs.lock()
+            .unwrap()
+            .push((victim, restarted.0.all_log.clone()));
+        nodes[victim] = Some(restarted);
     }
 }
 
-/// Submits with `key` to node B when it is up (by the coin), else to node A; a request B was
-/// killed under is sent again with the same key to A. Answers the application's id.
+/// Submits with `key` to node `first` if it is up, else to the other; a request a node was
+/// killed under is sent again with the same key (to whichever is up) until one answers.
+/// Answers the application's id and the node that answered.
 async fn submit(
     http: &reqwest::Client,
     token: &str,
     key: &str,
-    a_base: &str,
-    b_base: Option<String>,
-) -> String {
+    bases: &Bases,
+    first: usize,
+) -> (String, usize) {
     let body = json!({"product_id": "psbc-jisu", "amount_fen": 1_000_000, "months": 12});
-    for base in b_base.iter().map(String::as_str).chain([a_base, a_base]) {
-        let sent = http
-            .post(format!("{base}/v1/applications"))
-            .bearer_auth(token)
-            .header("idempotency-key", key)
-            .json(&body)
-            .send()
-            .await;
-        let Ok(resp) = sent else { continue };
-        if !resp.status().is_success() {
-            continue;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let up = bases.lock().unwrap().clone();
+        for i in [first, 1 - first] {
+            let Some(base) = &up[i] else { continue };
+            let sent = http
+                .post(format!("{base}/v1/applications"))
+                .bearer_auth(token)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await;
+            let Ok(resp) = sent else { continue };
+            if !resp.status().is_success() {
+                continue;
+            }
+            if let Ok(v) = resp.json::<Value>().await {
+                return (v["id"].as_str().unwrap().to_owned(), i);
+            }
         }
-        if let Ok(v) = resp.json::<Value>().await {
-            return v["id"].as_str().unwrap().to_owned();
-        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("submission {key} answered by neither node");
+    panic!("submission {key} answered by neither node within 10 s");
 }
 
 /// Waits (at most 20 s) until every application is escalated and its ladder's effects in the
@@ -307,34 +332,29 @@ fn count_json(
 }
 
 /// Applications come in over the kill window (the last one escalates before it ends), each
-/// sent first to node B when the coin says so and B is up; nobody opens or calls. Answers
-/// their ids and how many went to B first.
+/// sent first to the node the coin says; nobody opens or calls. Answers their ids with the
+/// wall-clock window (ms) in which each was sent and answered, and how many each node answered.
 async fn submit_over_the_window(
     http: &reqwest::Client,
     villagers: &[String],
-    a_base: &str,
-    b_base: &Mutex<Option<String>>,
+    bases: &Bases,
     seed: u64,
-) -> (BTreeSet<String>, usize) {
+) -> (BTreeMap<String, (i64, i64)>, [usize; 2]) {
     let started = Instant::now();
     let mut rng = fastrand::Rng::with_seed(seed ^ 1);
-    let to_b = AtomicUsize::new(0);
-    let mut ids = BTreeSet::new();
+    let mut answered = [0, 0];
+    let mut ids = BTreeMap::new();
     for (n, token) in villagers.iter().enumerate() {
         let at = KILL_WINDOW.mul_f64(0.8) * u32::try_from(n).unwrap() / VILLAGERS as u32;
         tokio::time::sleep_until((started + at + Duration::from_millis(rng.u64(0..400))).into())
             .await;
-        let b_now = if rng.bool() {
-            b_base.lock().unwrap().clone()
-        } else {
-            None
-        };
-        if b_now.is_some() {
-            to_b.fetch_add(1, Ordering::SeqCst);
-        }
-        ids.insert(submit(http, token, &format!("silent-{n}"), a_base, b_now).await);
+        let key = format!("silent-{n}");
+        let sent = jiff::Timestamp::now().as_millisecond();
+        let (id, by) = submit(http, token, &key, bases, rng.usize(0..2)).await;
+        answered[by] += 1;
+        ids.insert(id, (sent, jiff::Timestamp::now().as_millisecond()));
     }
-    (ids, to_b.load(Ordering::SeqCst))
+    (ids, answered)
 }
 
 /// In the tables: one escalation event per application, one live notice of it per recipient,
@@ -402,14 +422,20 @@ fn assert_once_in_the_tables(cluster: &Cluster, ids: &BTreeSet<String>) -> usize
             assert!(effects.contains(must), "{id} lacks {must}: {effects:?}");
         }
     }
-    assert_escalated_on_one_timeline(cluster);
     retried
 }
 
-/// On the nodes' shared accelerated timeline each escalation is stamped 10 minutes (plus the
-/// sweeps' lag) after its submission, whichever node stamped which. (Without a shared
-/// `--clock-epoch`, a node restarted later lags the others by its start gap × the speed.)
-fn assert_escalated_on_one_timeline(cluster: &Cluster) {
+/// The nodes share one accelerated timeline, whichever node stamped which event: each
+/// submission is stamped within its request's wall-clock window mapped onto the timeline
+/// (epoch + (real − epoch) × speed), and each escalation 10 minutes (plus the sweeps' lag)
+/// after it. Without a shared `--clock-epoch`, a node restarted later lags the others by its
+/// start gap × the speed, and its stamps fall out of the window.
+fn assert_on_one_timeline(
+    cluster: &Cluster,
+    epoch_ms: i64,
+    windows: &BTreeMap<String, (i64, i64)>,
+) {
+    let on_timeline = |real_ms: i64| epoch_ms + (real_ms - epoch_ms) * i64::from(SPEED);
     let mut first: BTreeMap<String, i64> = BTreeMap::new();
     let mut escalated: BTreeMap<String, i64> = BTreeMap::new();
     for row in cluster.query("SELECT application_id, CAST(at AS TEXT), body FROM events") {
@@ -422,6 +448,20 @@ fn assert_escalated_on_one_timeline(cluster: &Cluster) {
         let seen = first.entry(app).or_insert(at);
         *seen = (*seen).min(at);
     }
+    for (app, (sent, answered)) in windows {
+        // A millisecond's rounding on either side, times the speed.
+        let slack = i64::from(SPEED);
+        let window = on_timeline(*sent) - slack..=on_timeline(*answered) + slack;
+        assert!(
+            window.contains(&first[app]),
+            "application {app} stamped {} ms off its request's window on the shared timeline",
+            if first[app] < *window.start() {
+                first[app] - window.start()
+            } else {
+                first[app] - window.end()
+            }
+        );
+    }
     for (app, at) in &escalated {
         let after_ms = at - first[app];
         assert!(
@@ -432,7 +472,7 @@ fn assert_escalated_on_one_timeline(cluster: &Cluster) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_escalation_fires_once_while_node_b_is_killed_and_restarted_again_and_again() {
+async fn each_escalation_fires_once_while_the_nodes_are_killed_in_turn_and_restarted() {
     let Some(url) = pg::testing::url().unwrap() else {
         return;
     };
@@ -441,7 +481,8 @@ async fn each_escalation_fires_once_while_node_b_is_killed_and_restarted_again_a
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| fastrand::u64(..));
     eprintln!("HUOSHUI_KILL_SEED={seed}");
-    let epoch = jiff::Timestamp::now().as_millisecond().to_string();
+    let epoch_ms = jiff::Timestamp::now().as_millisecond();
+    let epoch = epoch_ms.to_string();
     let clock = ["--clock-speed".to_owned(), SPEED.to_string()];
     let cluster = Arc::new(Cluster::new(
         url,
@@ -454,21 +495,15 @@ async fn each_escalation_fires_once_while_node_b_is_killed_and_restarted_again_a
         villagers.push(login(&a.0, &http, &format!("138{n:08}")).await);
     }
 
-    let b_base = Arc::new(Mutex::new(None));
+    let bases = Arc::new(Mutex::new([None, None]));
     let stop = Arc::new(AtomicBool::new(false));
-    let b_logs = Arc::new(Mutex::new(Vec::new()));
+    let logs = Arc::new(Mutex::new(Vec::new()));
     let killer = {
-        let (cluster, b_base, stop, b_logs) = (
-            cluster.clone(),
-            b_base.clone(),
-            stop.clone(),
-            b_logs.clone(),
-        );
-        std::thread::spawn(move || {
-            kill_b_again_and_again(&cluster, b, &b_base, &stop, seed, &b_logs)
-        })
+        let (cluster, bases, stop, logs) =
+            (cluster.clone(), bases.clone(), stop.clone(), logs.clone());
+        std::thread::spawn(move || kill_in_turn(&cluster, [a, b], &bases, &stop, seed, &logs))
     };
-    // Stops the killer (and so node B) also when an assertion below fails.
+    // Stops the killer (which then drops, so kills, the nodes) also when an assertion fails.
     struct StopOnDrop(Arc<AtomicBool>);
     impl Drop for StopOnDrop {
         fn drop(&mut self) {
@@ -476,17 +511,24 @@ async fn each_escalation_fires_once_while_node_b_is_killed_and_restarted_again_a
         }
     }
     let stopper = StopOnDrop(stop.clone());
+    while bases.lock().unwrap()[1].is_none() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 
     let started = Instant::now();
-    let (ids, to_b) = submit_over_the_window(&http, &villagers, &a.0.base, &b_base, seed).await;
-    assert_eq!(ids.len(), VILLAGERS);
+    let (windows, answered) = submit_over_the_window(&http, &villagers, &bases, seed).await;
+    assert_eq!(windows.len(), VILLAGERS);
+    let ids: BTreeSet<String> = windows.keys().cloned().collect();
     tokio::time::sleep_until((started + KILL_WINDOW).into()).await;
     stop.store(true, Ordering::SeqCst);
-    let (b, kills) = killer.join().unwrap();
+    let (nodes, kills) = killer.join().unwrap();
     drop(stopper);
-    eprintln!("{kills} SIGKILLs of node B; {to_b} of {VILLAGERS} submissions sent to B first");
-    // About 16 on an idle machine (a restart takes a fraction of a second); fewer when loaded.
-    assert!(kills >= 5, "node B was killed {kills} times only");
+    eprintln!(
+        "SIGKILLs: node A {}, node B {}; submissions answered: A {}, B {}",
+        kills[0], kills[1], answered[0], answered[1]
+    );
+    // About 8 each on an idle machine (a restart takes a fraction of a second); fewer loaded.
+    assert!(kills.iter().all(|k| *k >= 3), "too few kills: {kills:?}");
 
     let check = cluster.clone();
     let ids_now = ids.clone();
@@ -498,25 +540,29 @@ async fn each_escalation_fires_once_while_node_b_is_killed_and_restarted_again_a
 
     // Through the API, on both nodes: one escalation in each application's timeline.
     for (n, (id, token)) in ids.iter().zip(&villagers).enumerate() {
-        let base = if n % 2 == 0 { &a.0.base } else { &b.0.base };
-        let shown = escalations_shown(&http, base, token, id).await;
+        let shown = escalations_shown(&http, &nodes[n % 2].0.base, token, id).await;
         assert_eq!(shown, 1, "application {id} shows {shown} escalations");
     }
     let check = cluster.clone();
-    let retried = tokio::task::spawn_blocking(move || assert_once_in_the_tables(&check, &ids))
-        .await
-        .unwrap();
-    let fired_by_b = b_logs
-        .lock()
-        .unwrap()
-        .iter()
-        .flat_map(|log| log.lock().unwrap().clone())
-        .filter(|l| l.contains("SLA escalations recorded"))
-        .count();
+    let retried = tokio::task::spawn_blocking(move || {
+        assert_on_one_timeline(&check, epoch_ms, &windows);
+        assert_once_in_the_tables(&check, &ids)
+    })
+    .await
+    .unwrap();
+    let mut sweeps = [0, 0];
+    for (node, log) in logs.lock().unwrap().iter() {
+        let log = log.lock().unwrap();
+        sweeps[*node] += log
+            .iter()
+            .filter(|l| l.contains("SLA escalations recorded"))
+            .count();
+    }
     eprintln!(
-        "every effect done ({retried} after a takeover); sweeps that escalated on node B: {fired_by_b}"
+        "every effect done ({retried} after a takeover); sweeps that escalated: A {}, B {}",
+        sweeps[0], sweeps[1]
     );
-    drop((a, b));
+    drop(nodes);
 }
 
 #[test]
