@@ -53,6 +53,12 @@ pub struct ServeArgs {
     /// Demo only: run the SLA clock this many times faster than real time (60 = a minute a second).
     #[arg(long, env = "HUOSHUI_CLOCK_SPEED", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     clock_speed: u32,
+    /// Demo and tests only, with --clock-speed above 1: the accelerated clock's anchor in milliseconds
+    /// since 1970 (e.g. `date +%s%3N`); now = epoch + (wall clock − epoch) × speed, so several
+    /// nodes, and a node restarted, read the same time. Without it each process starts its
+    /// accelerated time at its own start.
+    #[arg(long, env = "HUOSHUI_CLOCK_EPOCH")]
+    clock_epoch: Option<i64>,
 }
 
 fn data_dir(ctx: &Context) -> Result<PathBuf, CliError> {
@@ -82,6 +88,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         .with_writer(std::io::stderr)
         .try_init();
 
+    let epoch = args.clock_epoch.map(clock_epoch).transpose()?;
     let dir = data_dir(ctx)?;
     let directory = Directory::embedded()
         .map_err(|e| CliError::failed("catalog", e.to_string(), e.to_string()))?;
@@ -108,7 +115,10 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         ));
     }
     if args.clock_speed > 1 {
-        config.clock = Arc::new(clock::AcceleratedClock::new(args.clock_speed));
+        config.clock = Arc::new(match epoch {
+            Some(epoch) => clock::AcceleratedClock::anchored(args.clock_speed, epoch),
+            None => clock::AcceleratedClock::new(args.clock_speed),
+        });
         let poll_ms = (1000 / u64::from(args.clock_speed)).max(5);
         config.sla_poll = Some(Duration::from_millis(poll_ms));
     }
@@ -133,6 +143,19 @@ pub fn run(ctx: &Context, args: ServeArgs) -> Result<(), CliError> {
         running.stop().await;
         Ok(())
     })
+}
+
+/// The `--clock-epoch` as a timestamp: a real moment not ahead of the wall clock.
+fn clock_epoch(ms: i64) -> Result<jiff::Timestamp, CliError> {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(epoch) if epoch <= jiff::Timestamp::now() => Ok(epoch),
+        _ => Err(CliError::input(
+            format!("--clock-epoch 无效：{ms}（应为不晚于现在的 Unix 毫秒数，如 `date +%s%3N`）"),
+            format!(
+                "invalid --clock-epoch {ms}: give milliseconds since 1970 not after now (e.g. `date +%s%3N`)"
+            ),
+        )),
+    }
 }
 
 fn print_banner(
