@@ -7,6 +7,7 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableIntStateOf
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
 import cn.huoshui.core.ManagerInboxState
@@ -74,7 +75,7 @@ fun SignInRoute(core: HuoshuiCore, nav: (Nav) -> Unit) {
 @Composable
 fun MarketRoute(core: HuoshuiCore, nav: (Nav) -> Unit) {
     val form = MarketFormHolder.form
-    var picked by remember { mutableStateOf(listOf<String>()) }
+    var picked by rememberSaveable { mutableStateOf(listOf<String>()) }
     Shown(load(form) { core.marketScreen(form) }.value) { m ->
         MarketPage(m, form, { MarketFormHolder.form = it }, nav, picked) { id ->
             picked = if (id in picked) picked - id else (picked + id).takeLast(4)
@@ -96,20 +97,20 @@ fun CompareRoute(core: HuoshuiCore, ids: List<String>, nav: (Nav) -> Unit) {
 
 @Composable
 fun CalculatorRoute(core: HuoshuiCore) {
-    var form by remember { mutableStateOf(CalculatorForm("equal-installment", "10万", "4.35", "12", "")) }
+    var form by rememberSaveable(stateSaver = CalculatorFormSaver) { mutableStateOf(CalculatorForm("equal-installment", "10万", "4.35", "12", "")) }
     Shown(load(form) { core.calculatorScreen(form) }.value) { CalculatorPage(it, form) { f -> form = f } }
 }
 
 @Composable
 fun GradeRoute(core: HuoshuiCore) {
-    var points by remember { mutableStateOf("") }
+    var points by rememberSaveable { mutableStateOf("") }
     Shown(load(points) { core.gradeScreen(points.trim().toUIntOrNull()) }.value) { GradePage(it, points) { p -> points = p } }
 }
 
 @Composable
 fun ApplyRoute(core: HuoshuiCore, productId: String, nav: (Nav) -> Unit) {
     val market = MarketFormHolder.form
-    var form by remember(productId) { mutableStateOf(ApplyForm(productId, market.amountText, market.monthsText, null, false)) }
+    var form by rememberSaveable(productId, stateSaver = ApplyFormSaver) { mutableStateOf(ApplyForm(productId, market.amountText, market.monthsText, null, false)) }
     val act = rememberAct()
     Shown(load(form) { core.applyScreen(form) }.value) { m ->
         ApplyPage(m, form, { form = it }, { act.run { nav(core.apply(form).next) } }, act.busy.value, act.error.value)
@@ -191,7 +192,7 @@ fun InboxRoute(core: HuoshuiCore, nav: (Nav) -> Unit) {
 fun TaskRoute(core: HuoshuiCore, shell: Shell, applicationId: String, nav: (Nav) -> Unit) {
     // Keyed by the task: a form opened on one task never shows (or is sent) on another.
     var version by remember(applicationId) { mutableIntStateOf(0) }
-    var form by remember(applicationId) { mutableStateOf<ReviewForm?>(null) }
+    var form by rememberSaveable(applicationId, stateSaver = ReviewFormSaver) { mutableStateOf<ReviewForm?>(null) }
     // Redrawn when the application changes (a sync confirms or corrects it, the villager acts).
     val changes by remember(core) { core.applicationsFlow() }.collectAsState(initial = null)
     val act = rememberAct()
