@@ -156,24 +156,44 @@ fn has_phone(conn: &Tx<'_>, user_id: &str) -> Result<bool, ApiError> {
     Ok(found.is_some())
 }
 
+/// Tasks (id, manager) unopened since `cutoff_ms` and not yet texted about, at most `limit`.
+fn waiting(conn: &Tx<'_>, cutoff_ms: i64, limit: i64) -> Result<Vec<(String, String)>, ApiError> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT a.id, a.manager_id FROM applications a
+             WHERE a.open = 1 AND a.escalated_at IS NULL AND a.contacted_at IS NULL
+               AND a.state IN ('submitted', 'assigned') AND a.manager_id IS NOT NULL
+               AND a.submitted_at <= ?1
+               AND NOT EXISTS (SELECT 1 FROM task_opens o
+                               WHERE o.application_id = a.id AND o.manager_id = a.manager_id)
+               AND NOT EXISTS (SELECT 1 FROM ladder_steps s
+                               WHERE s.application_id = a.id AND s.step = 'task_waiting_sms')
+             LIMIT ?2",
+        )?
+        .query_map(params![cutoff_ms, limit], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Escalated tasks whose administrators were not alerted yet, at most `limit`.
+fn unalerted(conn: &Tx<'_>, limit: i64) -> Result<Vec<String>, ApiError> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT a.id FROM applications a
+             WHERE a.open = 1 AND a.escalated_at IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM ladder_steps s
+                               WHERE s.application_id = a.id AND s.step = 'admin_alert')
+             LIMIT ?1",
+        )?
+        .query_map(params![limit], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Inside a write: claims the unopened-task text message of every task due one now and
 /// enqueues it in the outbox (when the manager has a phone). Answers how many were enqueued.
 fn claim_waiting(conn: &Tx<'_>, cutoff_ms: i64, now_ms: i64) -> Result<usize, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.id, a.manager_id FROM applications a
-         WHERE a.open = 1 AND a.escalated_at IS NULL AND a.contacted_at IS NULL
-           AND a.state IN ('submitted', 'assigned') AND a.manager_id IS NOT NULL
-           AND a.submitted_at <= ?1
-           AND NOT EXISTS (SELECT 1 FROM task_opens o
-                           WHERE o.application_id = a.id AND o.manager_id = a.manager_id)
-           AND NOT EXISTS (SELECT 1 FROM ladder_steps s
-                           WHERE s.application_id = a.id AND s.step = 'task_waiting_sms')
-         LIMIT 500",
-    )?;
-    let rows = stmt.query_map(params![cutoff_ms], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
-    let due: Vec<(String, String)> = rows.collect::<Result<_, _>>()?;
+    let due = waiting(conn, cutoff_ms, 500)?;
     let mut texts = 0;
     for (id, manager) in due {
         if claim(conn, &id, TASK_WAITING_SMS, now_ms)?
@@ -190,16 +210,7 @@ fn claim_waiting(conn: &Tx<'_>, cutoff_ms: i64, now_ms: i64) -> Result<usize, Ap
 /// alerted, and enqueues its push and text message to every administrator. Answers how many
 /// tasks were alerted.
 fn claim_alerts(conn: &Tx<'_>, now_ms: i64) -> Result<usize, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.id FROM applications a
-         WHERE a.open = 1 AND a.escalated_at IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM ladder_steps s
-                           WHERE s.application_id = a.id AND s.step = 'admin_alert')
-         LIMIT 500",
-    )?;
-    let due: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let due = unalerted(conn, 500)?;
     let admins = crate::accounts::administrators(conn)?;
     let mut alerted = 0;
     for id in due {
@@ -234,14 +245,25 @@ pub async fn sweep(state: &AppState) -> Result<Swept, ApiError> {
     let now_ms = state.clock.now().as_millisecond();
     let minutes = i64::from(state.dir.catalog.data().sla.unopened_sms_minutes);
     let cutoff = now_ms.saturating_sub(minutes * 60_000);
-    let (manager_texts, alerts) = state
+    // A read first: an idle tick takes no write (on PostgreSQL, not the nodes' write lock).
+    let any_step = state
         .db
-        .write(move |conn| {
-            let waiting = claim_waiting(conn, cutoff, now_ms)?;
-            let alerts = claim_alerts(conn, now_ms)?;
-            Ok((waiting, alerts))
+        .read(move |conn| {
+            Ok(!waiting(conn, cutoff, 1)?.is_empty() || !unalerted(conn, 1)?.is_empty())
         })
         .await?;
+    let (manager_texts, alerts) = if any_step {
+        state
+            .db
+            .write(move |conn| {
+                let waiting = claim_waiting(conn, cutoff, now_ms)?;
+                let alerts = claim_alerts(conn, now_ms)?;
+                Ok((waiting, alerts))
+            })
+            .await?
+    } else {
+        (0, 0)
+    };
     let swept = Swept {
         manager_texts,
         alerts,
