@@ -8,9 +8,12 @@
 //! and the same stage. Each system event commits with its projection and feed rows in one
 //! transaction (like any lifecycle event), so the villager's phone learns of it through the
 //! live stream and the status pull like every other event.
-//! Must never text a villager twice for one row (a row is recorded in `repayment_sms`, schema
-//! v9, in the same transaction that decides to text), never log a phone number or an amount,
-//! and never record an event the lifecycle did not decide.
+//! The reminder is decided in the sweep's transaction (a row recorded in `repayment_sms`, schema
+//! v9) and put in the outbox of [`crate::claims`] in that same transaction, so whichever node
+//! is up sends it (a node killed before sending leaves it to another after the lease).
+//! Must never text a villager twice for one row (the outbox's key is the loan and the row),
+//! never log a phone number or an amount, and never record an event the lifecycle did not
+//! decide.
 
 use crate::api::{ApiJson, PathResult, run};
 use crate::apps::{
@@ -19,8 +22,7 @@ use crate::apps::{
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::feed;
-use crate::sms::SmsMessage;
-use crate::sql::{OptionalExtension, Tx, params};
+use crate::sql::{Tx, params};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -135,15 +137,8 @@ impl DailySweep {
     }
 }
 
-/// A reminder decided in the transaction, sent after the commit.
-struct Reminder {
-    villager_id: String,
-    sealed_phone: Vec<u8>,
-    due_on: Date,
-}
-
-/// Settles the loans `ids` on `today` in one transaction, then announces the events and sends
-/// the reminders.
+/// Settles the loans `ids` on `today` in one transaction (the reminders due enqueued in it),
+/// then announces the events and performs what is due in the outbox.
 async fn settle(
     state: &AppState,
     ids: Vec<ApplicationId>,
@@ -158,7 +153,7 @@ async fn settle(
         .db
         .write(move |conn| {
             let mut published = Vec::new();
-            let mut reminders = Vec::new();
+            let mut reminders = 0;
             let mut events = 0;
             for id in ids {
                 let Some(mut app) = load(conn, &id)? else {
@@ -187,33 +182,34 @@ async fn settle(
                     )?);
                     events += 1;
                 }
-                if let Some(r) = reminder_due(conn, &app, &plan, today)? {
-                    reminders.push(r);
+                if reminder_due(conn, &app, &plan, today, now.as_millisecond())? {
+                    reminders += 1;
                 }
             }
             Ok((events, published, reminders))
         })
         .await?;
     apps::announce(state, published);
-    let sent = send_reminders(state, reminders).await;
-    Ok(SweepReport {
-        events,
-        reminders: sent,
-    })
+    if reminders > 0 {
+        crate::ladder::effects::run_due(state, now.as_millisecond()).await?;
+    }
+    Ok(SweepReport { events, reminders })
 }
 
-/// The reminder due for `app` today that was not sent yet, claimed in this transaction.
+/// The reminder due for `app` today, if not decided before: recorded and put in the outbox in
+/// this transaction (answers whether it was). Sent by whichever node performs the outbox.
 fn reminder_due(
     conn: &Tx<'_>,
     app: &Application,
     plan: &huoshui_core::domain::repayment::RepaymentPlan,
     today: Date,
-) -> Result<Option<Reminder>, ApiError> {
+    now_ms: i64,
+) -> Result<bool, ApiError> {
     if app.state != huoshui_core::domain::lifecycle::State::Disbursed {
-        return Ok(None);
+        return Ok(false);
     }
     let Ok(Some(next)) = sms_reminder_due(plan, &recorded_repayments(app), today) else {
-        return Ok(None);
+        return Ok(false);
     };
     let claimed = conn
         .prepare_cached(
@@ -222,37 +218,10 @@ fn reminder_due(
         )?
         .execute(params![app.id.as_str(), next.n, next.due_date.to_string()])?;
     if claimed != 1 {
-        return Ok(None);
+        return Ok(false);
     }
-    let sealed: Option<Option<Vec<u8>>> = conn
-        .prepare_cached("SELECT phone_sealed FROM users WHERE id = ?1")?
-        .query_row(params![app.villager_id], |r| r.get(0))
-        .optional()?;
-    Ok(sealed.flatten().map(|sealed_phone| Reminder {
-        villager_id: app.villager_id.clone(),
-        sealed_phone,
-        due_on: next.due_date,
-    }))
-}
-
-/// Sends the reminders through the platform's SMS sender; answers how many went out. A failed
-/// one is not retried (a reminder late is worse than none; the phone's own reminders remain).
-async fn send_reminders(state: &AppState, reminders: Vec<Reminder>) -> usize {
-    let mut sent = 0;
-    for r in reminders {
-        let Ok(phone) = state.keys.open_phone(&r.villager_id, &r.sealed_phone) else {
-            tracing::warn!("repayment reminder: the phone number could not be opened");
-            continue;
-        };
-        let message = SmsMessage::RepaymentDue {
-            due_on: r.due_on.to_string(),
-        };
-        match state.sms.send(&phone, &message).await {
-            Ok(()) => sent += 1,
-            Err(e) => tracing::warn!(error = %e, "repayment reminder not sent"),
-        }
-    }
-    sent
+    let effect = crate::ladder::effects::repayment_effect(next.n, next.due_date);
+    crate::claims::enqueue(conn, app.id.as_str(), &effect, &app.villager_id, now_ms)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use huoshui_server::auth::DevCodeProvider;
 use huoshui_server::clock::ManualClock;
 use huoshui_server::directory::Directory;
 use huoshui_server::repayments::{SweepReport, sweep};
-use huoshui_server::sms::LogSms;
+use huoshui_server::sms::{LogSms, SmsError, SmsFuture, SmsMessage, SmsSender};
 use huoshui_server::{Config, start};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -24,21 +24,26 @@ const AMOUNT: i64 = 10_000_000; // 100,000 yuan
 /// The platform with a manual clock (09:00 in the county on 28 November 2026) and an SMS
 /// sender that counts what it was asked to send.
 async fn platform(dir: &std::path::Path) -> (Platform, Arc<LogSms>) {
+    let sms = Arc::new(LogSms::default());
+    (platform_with(dir, sms.clone()).await, sms)
+}
+
+/// The platform with `sms` as its text-message sender.
+async fn platform_with(dir: &std::path::Path, sms: Arc<dyn SmsSender>) -> Platform {
     let clock = Arc::new(ManualClock::new(start_time()));
     let codes = Arc::new(DevCodeProvider::new());
-    let sms = Arc::new(LogSms::default());
     let mut config = Config::new(dir.to_path_buf(), Directory::embedded().unwrap());
     config.clock = clock.clone();
     // Sign-in runs on real time: sessions must outlast the months the loan clock skips.
     config.codes = codes.clone();
-    config.sms = sms.clone();
+    config.sms = sms;
     config.sla_poll = None;
     let push = Arc::new(common::RecordingPush::default());
     config.push = push.clone();
     config.database = common::test_database();
     let running = start(config).await.unwrap();
     let base = format!("http://{}", running.addr);
-    let p = Platform {
+    Platform {
         push,
         running,
         clock,
@@ -46,8 +51,28 @@ async fn platform(dir: &std::path::Path) -> (Platform, Arc<LogSms>) {
         base,
         http: http_client(),
         dir: dir.to_path_buf(),
-    };
-    (p, sms)
+    }
+}
+
+/// A text-message sender whose first `failures` sends fail (the vendor unreachable), then
+/// counts what it sends.
+struct FlakySms {
+    failures: std::sync::atomic::AtomicUsize,
+    sent: LogSms,
+}
+
+impl SmsSender for FlakySms {
+    fn send<'a>(&'a self, phone: &'a str, message: &'a SmsMessage) -> SmsFuture<'a> {
+        use std::sync::atomic::Ordering;
+        let failed = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failed {
+            return Box::pin(async { Err(SmsError::Retry("vendor unreachable".into())) });
+        }
+        self.sent.send(phone, message)
+    }
 }
 
 /// Moves the platform clock to 10:00 in the county on `day` (`2027-02-25`).
@@ -274,5 +299,32 @@ async fn a_loan_paid_in_full_is_closed_at_once() {
         StatusCode::CONFLICT,
         "a closed loan takes no more repayments"
     );
+    p.stop().await;
+}
+
+/// The reminder is decided once and put in the outbox: when the text does not go out (the
+/// vendor unreachable), the outbox tries it again later (on any node), and it goes out once.
+#[tokio::test]
+async fn a_reminder_whose_text_did_not_go_out_is_sent_later_and_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sms = Arc::new(FlakySms {
+        failures: std::sync::atomic::AtomicUsize::new(1),
+        sent: LogSms::default(),
+    });
+    let p = platform_with(tmp.path(), sms.clone()).await;
+    let villager = p.login("v001").await;
+    let manager = p.login("m-runchang-1").await;
+    pear_loan(&p, &villager, &manager).await;
+    let state = &p.running.state;
+    set_day(&p, "2027-02-25");
+    assert_eq!(sweep(state).await.unwrap().reminders, 1);
+    assert!(sms.sent.kinds().is_empty(), "the first try failed");
+    assert_eq!(sweep(state).await.unwrap().reminders, 0, "decided once");
+    p.clock.advance(jiff::SignedDuration::from_mins(2));
+    p.running.sweep_ladder().await.unwrap();
+    assert_eq!(sms.sent.kinds(), ["repayment_due"], "tried again and sent");
+    p.clock.advance(jiff::SignedDuration::from_mins(10));
+    p.running.sweep_ladder().await.unwrap();
+    assert_eq!(sms.sent.kinds(), ["repayment_due"], "and only once");
     p.stop().await;
 }

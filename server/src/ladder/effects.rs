@@ -1,6 +1,7 @@
 //! The ladder's effects outside the database, performed through the outbox of
 //! [`crate::claims`]: the unopened-task text message to a manager, the escalation push and
-//! text message to every administrator. Owns the effect names and how each is performed.
+//! text message to every administrator, and the repayment reminder of `crate::repayments`.
+//! Owns the effect names and how each is performed.
 //! Must never keep or log a phone number (it is opened from its sealed form at the moment of
 //! sending and dropped after), nor put anything but the task's id (or its short reference)
 //! into a message.
@@ -17,6 +18,13 @@ use crate::state::AppState;
 pub const TASK_WAITING_SMS: &str = "task_waiting_sms";
 pub const ADMIN_ALERT_PUSH: &str = "admin_alert_push";
 pub const ADMIN_ALERT_SMS: &str = "admin_alert_sms";
+/// `repayment_due_sms:<row>:<due date>` (subject: the loan's id; recipient: its villager).
+pub const REPAYMENT_DUE_SMS: &str = "repayment_due_sms";
+
+/// The outbox effect of the reminder of plan row `n`, due on `due_on`.
+pub fn repayment_effect(n: u32, due_on: jiff::civil::Date) -> String {
+    format!("{REPAYMENT_DUE_SMS}:{n}:{due_on}")
+}
 
 /// The phone number of `user_id`, opened from its sealed form (`None` if none on record).
 fn phone_of(conn: &Tx<'_>, state: &AppState, user_id: &str) -> Result<Option<String>, ApiError> {
@@ -71,6 +79,13 @@ pub async fn perform(state: &AppState, c: &Claimed) -> Outcome {
             state.push.deliver(c.recipient.clone(), notice).await;
             Outcome::Done
         }
+        step if step.starts_with(REPAYMENT_DUE_SMS) => match step.rsplit(':').next() {
+            Some(due_on) if due_on.parse::<jiff::civil::Date>().is_ok() => {
+                let due_on = due_on.to_owned();
+                text(state, &c.recipient, SmsMessage::RepaymentDue { due_on }).await
+            }
+            _ => Outcome::Skipped,
+        },
         step if step.starts_with(super::NEW_TASK_PUSH) => {
             let notice = Notice::NewTask {
                 task_id: c.subject.clone(),
