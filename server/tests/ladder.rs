@@ -293,6 +293,65 @@ async fn a_task_reassigned_to_another_manager_is_pushed_to_that_manager_once() {
     p.stop().await;
 }
 
+/// A task reassigned before its first text: the manager who has it now is texted once, two
+/// minutes after they got it (not after the submission), the first manager never; a manager
+/// who opens the task in time gets no text.
+#[tokio::test]
+async fn the_manager_a_task_is_reassigned_to_is_texted_once_if_they_do_not_open_it() {
+    let tmp = tempdir();
+    let (p, _push, sms) = start(tmp.path(), Arc::new(ManualClock::new(common::start_time()))).await;
+    let v = p.login("v001").await;
+    let product = p.product_of_bank("runchang").await;
+    let admin = p.login("admin").await;
+    let managers = ["m-runchang-1", "m-runchang-2"];
+    let ids = [v.apply(&product).await, v.apply(&product).await];
+    p.clock.advance(minutes(1));
+    let mut moved = Vec::new();
+    for id in ids {
+        let first = v.get(&format!("/v1/applications/{id}")).await.body["manager_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let other = managers.into_iter().find(|m| *m != first).unwrap();
+        let reassign = format!("/v1/admin/applications/{id}/reassign");
+        let answer = admin.post(&reassign, json!({"manager_id": other})).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        moved.push((id, other));
+    }
+    // The second task's new manager opens it at once.
+    let (opened, opener) = moved[1].clone();
+    let m = p.login(opener).await;
+    let seen = m
+        .post(&format!("/v1/applications/{opened}/opened"), json!({}))
+        .await;
+    assert!(seen.status.is_success(), "{}", seen.text);
+
+    p.clock.advance(minutes(1));
+    p.running.sweep_ladder().await.unwrap();
+    assert!(
+        sms.all().is_empty(),
+        "two minutes after the submission is not two minutes after the reassignment: {:?}",
+        sms.all()
+    );
+    p.clock.advance(minutes(1));
+    p.running.sweep_ladder().await.unwrap();
+    let (id, manager) = &moved[0];
+    let expected = vec![(
+        p.phone_of(manager),
+        SmsMessage::TaskWaiting { task_ref: tail(id) },
+    )];
+    assert_eq!(
+        sms.all(),
+        expected,
+        "only the new manager who did not open it"
+    );
+    p.clock.advance(minutes(10));
+    p.running.sweep_ladder().await.unwrap();
+    p.running.sweep_ladder().await.unwrap();
+    assert_eq!(sms.all(), expected, "once");
+    p.stop().await;
+}
+
 /// Sends nothing and never answers: a node stuck in a send, killed there.
 struct Stuck;
 

@@ -34,6 +34,7 @@ pub async fn command(
     let user = user.clone();
     let now = state.clock.now();
     let policy = state.policy;
+    let text_after_ms = i64::from(state.dir.catalog.data().sla.unopened_sms_minutes) * 60_000;
     let request_hash = {
         let what_json = match &what {
             Do::Command(cmd) => serde_json::to_value(cmd)?,
@@ -112,7 +113,8 @@ pub async fn command(
             let ms = now.as_millisecond();
             let new_task = (assigning && app.manager_id != manager_before)
                 .then(|| {
-                    crate::ladder::claim_assigned(conn, id.as_str(), app.manager_id.as_deref(), ms)
+                    let manager = app.manager_id.as_deref();
+                    crate::ladder::claim_assigned(conn, id.as_str(), manager, ms, text_after_ms)
                 })
                 .transpose()?
                 .flatten();

@@ -18,6 +18,28 @@ use crate::state::AppState;
 pub const TASK_WAITING_SMS: &str = "task_waiting_sms";
 pub const ADMIN_ALERT_PUSH: &str = "admin_alert_push";
 pub const ADMIN_ALERT_SMS: &str = "admin_alert_sms";
+/// `task_waiting_sms:<manager>`: the unopened-task text to a manager the task was reassigned to.
+const REASSIGNED_WAITING: &str = "task_waiting_sms:";
+
+/// The outbox effect of the unopened-task text to `manager` after a reassignment.
+pub fn reassigned_waiting(manager: &str) -> String {
+    format!("{REASSIGNED_WAITING}{manager}")
+}
+
+/// Whether `manager` still has the task, open, not contacted, and has not opened it.
+fn still_waiting(conn: &Tx<'_>, application_id: &str, manager: &str) -> Result<bool, ApiError> {
+    let found: Option<i64> = conn
+        .prepare_cached(
+            "SELECT 1 FROM applications a
+             WHERE a.id = ?1 AND a.manager_id = ?2 AND a.open = 1 AND a.contacted_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM task_opens o
+                               WHERE o.application_id = a.id AND o.manager_id = ?2)",
+        )?
+        .query_row(params![application_id, manager], |r| r.get(0))
+        .optional()?;
+    Ok(found.is_some())
+}
+
 /// `repayment_due_sms:<row>:<due date>` (subject: the loan's id; recipient: its villager).
 pub const REPAYMENT_DUE_SMS: &str = "repayment_due_sms";
 
@@ -78,6 +100,21 @@ pub async fn perform(state: &AppState, c: &Claimed) -> Outcome {
             };
             state.push.deliver(c.recipient.clone(), notice).await;
             Outcome::Done
+        }
+        step if step.starts_with(REASSIGNED_WAITING) => {
+            let (id, manager) = (c.subject.clone(), c.recipient.clone());
+            match state
+                .db
+                .read(move |conn| still_waiting(conn, &id, &manager))
+                .await
+            {
+                Ok(true) => {
+                    let task_ref = task_ref(&c.subject);
+                    text(state, &c.recipient, SmsMessage::TaskWaiting { task_ref }).await
+                }
+                Ok(false) => Outcome::Skipped,
+                Err(_) => Outcome::Failed,
+            }
         }
         step if step.starts_with(REPAYMENT_DUE_SMS) => match step.rsplit(':').next() {
             Some(due_on) if due_on.parse::<jiff::civil::Date>().is_ok() => {

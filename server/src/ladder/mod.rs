@@ -2,7 +2,8 @@
 //! `Notice::NewTask` at submission (and a manager the task is later assigned or reassigned to,
 //! when they get it); if they have not opened the task within the county's
 //! `unopened_sms_minutes` (catalog `sla`, 2 by default), a text message
-//! (`SmsMessage::TaskWaiting`) goes to them; when the SLA sweep escalates the task (the
+//! (`SmsMessage::TaskWaiting`) goes to them (to a manager the task is reassigned to, counted
+//! from the reassignment, if they still have it unopened and uncalled then); when the SLA sweep escalates the task (the
 //! catalog's `escalation_minutes`, 10), every administrator gets `Notice::Escalation` by push
 //! and `SmsMessage::Escalation` by text message.
 //!
@@ -98,12 +99,14 @@ pub fn claim_new_task(
 /// Inside the write that assigned or reassigned the task to `manager_id` (by an administrator):
 /// claims the new-task push to that manager. A task never pushed before claims the
 /// submission's step; otherwise the step is per manager (`new_task_push:<manager>`), so each
-/// new assignee is pushed once. Answers what [`push_new_task`] sends after the commit.
+/// new assignee is pushed once, and texted once if they have not opened it `text_after_ms`
+/// later. Answers what [`push_new_task`] sends after the commit.
 pub fn claim_assigned(
     conn: &Tx<'_>,
     application_id: &str,
     manager_id: Option<&str>,
     now_ms: i64,
+    text_after_ms: i64,
 ) -> Result<Option<NewTaskPush>, ApiError> {
     let Some(manager) = manager_id else {
         return Ok(None);
@@ -112,7 +115,24 @@ pub fn claim_assigned(
         return Ok(Some(first));
     }
     let step = format!("{NEW_TASK_PUSH}:{manager}");
-    claim_push(conn, application_id, &step, manager, now_ms)
+    let pushed = claim_push(conn, application_id, &step, manager, now_ms)?;
+    if pushed.is_some() {
+        // The new manager's own unopened-task text, due `text_after_ms` after they got the
+        // task (checked again when it is due: opened, contacted or moved on by then, it is not
+        // sent); the submission's text step is closed, so it never also goes to them.
+        claim(conn, application_id, TASK_WAITING_SMS, now_ms)?;
+        if has_phone(conn, manager)? {
+            let effect = effects::reassigned_waiting(manager);
+            claims::enqueue(
+                conn,
+                application_id,
+                &effect,
+                manager,
+                now_ms + text_after_ms,
+            )?;
+        }
+    }
+    Ok(pushed)
 }
 
 /// After the commit: hands the push claimed by [`claim_new_task`] or [`claim_assigned`] to the
