@@ -230,19 +230,8 @@ struct PgSchema {
 impl PgSchema {
     /// A new empty schema, or `None` (skip) without a test server.
     fn new() -> Option<PgSchema> {
-        let Ok(url) = std::env::var("HUOSHUI_TEST_PG_URL") else {
-            assert!(
-                std::env::var("HUOSHUI_REQUIRE_PG").as_deref() != Ok("1"),
-                "HUOSHUI_TEST_PG_URL is not set: run `eval \"$(bash scripts/pg.sh start)\"`"
-            );
-            eprintln!("skipped: no PostgreSQL (eval \"$(bash scripts/pg.sh start)\" to run it)");
-            return None;
-        };
-        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-        let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        admin
-            .batch_execute(&format!("CREATE SCHEMA {name}"))
-            .unwrap();
+        let url = huoshui_server::sql::pg::testing::url().unwrap()?;
+        let name = huoshui_server::sql::pg::testing::fresh_schema(&url).unwrap();
         Some(PgSchema { url, name })
     }
 

@@ -17,7 +17,7 @@ use huoshui_server::error::ApiError;
 use huoshui_server::repo::pg::postgres;
 use huoshui_server::repo::pg_schema;
 use huoshui_server::repo::{KeptAnswer, Repository, UserRow};
-use huoshui_server::sql::pg::PgTarget;
+use huoshui_server::sql::pg::{self, PgTarget};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -453,48 +453,13 @@ async fn pg_admin(url: String, sql: String) {
     .unwrap();
 }
 
-/// Drops the schemas that failed tests left behind over an hour ago (a schema's name starts
-/// with its UUIDv7, whose first 12 hex digits are the milliseconds it was made at; names of
-/// another UUID version, made by other tests, are left alone: their digits are no time).
-async fn drop_stale_schemas(url: String) {
-    tokio::task::spawn_blocking(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        let hour_ago = jiff::Timestamp::now().as_millisecond() - 3_600_000;
-        let rows = client
-            .query(
-                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'",
-                &[],
-            )
-            .unwrap();
-        for row in rows {
-            let name: String = row.get(0);
-            let version_7 = name.get(14..15) == Some("7");
-            let made = name
-                .get(2..14)
-                .filter(|_| version_7)
-                .and_then(|h| i64::from_str_radix(h, 16).ok());
-            if made.is_some_and(|ms| ms < hour_ago) {
-                // Another test may be dropping it at the same moment: either way it goes.
-                let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
-            }
-        }
-    })
-    .await
-    .unwrap();
-}
-
 async fn pg_nodes() -> Option<PgNodes> {
-    let Ok(url) = std::env::var("HUOSHUI_TEST_PG_URL") else {
-        assert!(
-            std::env::var("HUOSHUI_REQUIRE_PG").as_deref() != Ok("1"),
-            "HUOSHUI_TEST_PG_URL is not set: run `eval \"$(bash scripts/pg.sh start)\"`"
-        );
-        eprintln!("skipped: no PostgreSQL (eval \"$(bash scripts/pg.sh start)\" to run it)");
-        return None;
-    };
-    drop_stale_schemas(url.clone()).await;
-    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-    pg_admin(url.clone(), format!("CREATE SCHEMA {schema}")).await;
+    let url = pg::testing::url().unwrap()?;
+    let made = url.clone();
+    let schema = tokio::task::spawn_blocking(move || pg::testing::fresh_schema(&made))
+        .await
+        .unwrap()
+        .unwrap();
     let (a, b) = tokio::join!(pg_node(&url, &schema), pg_node(&url, &schema));
     Some(PgNodes {
         url,

@@ -562,12 +562,47 @@ pub mod testing {
         }
     }
 
-    /// Creates an empty schema `t_<random>` and answers its name.
+    /// Creates an empty schema `t_<UUIDv7>` and answers its name. The first call of a test
+    /// process also drops the schemas made over an hour ago (left by runs that stopped before
+    /// their end; a UUIDv7's first 12 hex digits are the milliseconds it was made at, so names
+    /// of another kind are left alone).
     pub fn fresh_schema(url: &str) -> Result<String, String> {
-        // Named by time (UUIDv7), so a sweep of the test harness can drop the old ones.
+        static SWEPT: std::sync::Once = std::sync::Once::new();
+        let mut swept = Ok(());
+        SWEPT.call_once(|| swept = drop_stale_schemas(url));
+        swept?;
         let name = format!("t_{}", uuid::Uuid::now_v7().simple());
         on_own_thread(url, format!("CREATE SCHEMA {name}"))?;
         Ok(name)
+    }
+
+    fn drop_stale_schemas(url: &str) -> Result<(), String> {
+        let target = super::PgTarget::parse(url, None)?;
+        std::thread::spawn(move || {
+            let mut conn = target.connect()?;
+            let tx = super::super::Tx::postgres(&mut conn);
+            let names: Vec<String> = tx
+                .query_map(
+                    "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 't\\_%'",
+                    (),
+                    |r| r.get(0),
+                )
+                .map_err(|e| e.to_string())?;
+            let hour_ago = jiff::Timestamp::now().as_millisecond() - 3_600_000;
+            for name in names {
+                let made = name
+                    .get(2..14)
+                    .filter(|_| name.get(14..15) == Some("7"))
+                    .and_then(|h| i64::from_str_radix(h, 16).ok());
+                if made.is_some_and(|ms| ms < hour_ago) {
+                    // Another process may drop it at the same moment: either way it goes.
+                    let _ = tx.execute_batch(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
+                }
+            }
+            Ok(())
+        })
+        .join()
+        .map_err(|_| "the PostgreSQL thread stopped".to_owned())?
     }
 
     /// Drops a schema made by [`fresh_schema`] with everything in it.

@@ -337,43 +337,9 @@ pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder().no_gzip().build().unwrap()
 }
 
-/// A new schema `t_<UUIDv7>` in the test PostgreSQL. The first one of a test process also
-/// drops the schemas made over an hour ago (left by runs that stopped before their end: a
-/// platform's schema outlives its stop, a restarted platform finds its rows in it).
+/// A new schema in the test PostgreSQL (old ones left by stopped runs are swept).
 fn fresh_schema(url: &str) -> String {
-    use huoshui_server::repo::pg::postgres;
-    static SWEPT: std::sync::Once = std::sync::Once::new();
-    let url = url.to_owned();
-    std::thread::spawn(move || {
-        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        SWEPT.call_once(|| {
-            let hour_ago = jiff::Timestamp::now().as_millisecond() - 3_600_000;
-            let names = client
-                .query(
-                    "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 't\\_%'",
-                    &[],
-                )
-                .unwrap();
-            for row in names {
-                let name: String = row.get(0);
-                let made = name
-                    .get(2..14)
-                    .filter(|_| name.get(14..15) == Some("7"))
-                    .and_then(|h| i64::from_str_radix(h, 16).ok());
-                if made.is_some_and(|ms| ms < hour_ago) {
-                    // Another process may drop it at the same moment: either way it goes.
-                    let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
-                }
-            }
-        });
-        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-        client
-            .batch_execute(&format!("CREATE SCHEMA {name}"))
-            .unwrap();
-        name
-    })
-    .join()
-    .unwrap()
+    huoshui_server::sql::pg::testing::fresh_schema(url).unwrap()
 }
 
 /// Everything the platform of `dir` keeps: every file of the data folder (see [`folder_files`])
