@@ -173,7 +173,11 @@ fn a_command_keeps_its_idempotency_key_across_every_retry_and_a_restart() {
             .unwrap()
     };
     let s = store(dir.path());
-    assert_eq!(s.outbox_retrying().unwrap(), 0, "queued, not yet tried");
+    assert_eq!(
+        s.outbox_counts().unwrap().retrying,
+        0,
+        "queued, not yet tried"
+    );
     let due = s.due_commands(start, 10).unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(
@@ -191,7 +195,7 @@ fn a_command_keeps_its_idempotency_key_across_every_retry_and_a_restart() {
         "not due again before the backoff"
     );
     assert_eq!(
-        s.outbox_retrying().unwrap(),
+        s.outbox_counts().unwrap().retrying,
         1,
         "failed once: being retried"
     );
@@ -224,7 +228,7 @@ fn a_command_keeps_its_idempotency_key_across_every_retry_and_a_restart() {
     );
     assert_eq!(s.outbox().unwrap()[0].state, OutboxState::Wedged);
     assert_eq!(
-        s.outbox_retrying().unwrap(),
+        s.outbox_counts().unwrap().retrying,
         0,
         "wedged: waits for the user, not retried"
     );
@@ -233,7 +237,7 @@ fn a_command_keeps_its_idempotency_key_across_every_retry_and_a_restart() {
     let retried = s.due_commands(later, 10).unwrap();
     assert_eq!((retried[0].idempotency_key, retried[0].attempts), (key, 0));
     assert_eq!(
-        s.outbox_retrying().unwrap(),
+        s.outbox_counts().unwrap().retrying,
         0,
         "the user's retry starts afresh"
     );

@@ -121,7 +121,8 @@ impl AppCore {
         if let Some(previous) = self.store.session()?
             && previous.user_id != session.user.id
         {
-            let (pending, wedged) = self.store.outbox_counts()?;
+            let counts = self.store.outbox_counts()?;
+            let (pending, wedged) = (counts.pending, counts.wedged);
             let drafts = super::applications::list(&self.store)?
                 .iter()
                 .filter(|a| a.state == crate::domain::lifecycle::State::Draft)

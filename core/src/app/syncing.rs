@@ -73,13 +73,16 @@ impl AppCore {
 
     /// Where syncing stands now (the banner).
     pub fn sync_status(&self) -> Result<SyncStatusView, AppError> {
-        let (pending, wedged) = self.store.outbox_counts()?;
+        let crate::store::outbox::OutboxCounts {
+            pending,
+            retrying,
+            wedged,
+        } = self.store.outbox_counts()?;
         let session = self.store.session()?;
         let expired = session.as_ref().is_some_and(|s| s.expired);
         let signed_out = session.as_ref().is_none_or(|s| s.token.is_none());
         let (running, last, last_synced) =
             self.sync.with_state(|s| (s.running, s.last, s.last_synced));
-        let retrying = self.store.outbox_retrying()?;
         // While offline, a retry that is running stays "offline" until it gets through: the
         // banner must not blink away and back (and move the page) with every attempt.
         let state = if running && last != LastOutcome::Offline {

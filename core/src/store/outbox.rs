@@ -124,6 +124,17 @@ type RawItem = (
     i64,
 );
 
+/// The outbox at a glance (the sync banner's numbers).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Waiting to be sent.
+    pub pending: u32,
+    /// Of those, the ones that failed at least once (no answer, or a temporary refusal).
+    pub retrying: u32,
+    /// Refused or given up: waiting for the user.
+    pub wedged: u32,
+}
+
 const SELECT: &str = "SELECT id, idempotency_key, kind, sealed_payload, attempts, next_attempt_at, state, last_error, created_at, clear_payload FROM outbox";
 
 /// A row's payload as stored: clear text (see [`super::clear`]) or sealed bytes.
@@ -246,31 +257,24 @@ impl Store {
         rows.into_iter().map(|r| self.item(r)).collect()
     }
 
-    /// How many commands wait to be sent (pending) and how many wait for the user (wedged).
-    pub fn outbox_counts(&self) -> Result<(u32, u32), StoreError> {
+    /// How many commands wait to be sent, how many of those failed at least once and are being
+    /// retried, and how many wait for the user; one read.
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         self.read(|conn| {
-            let (pending, wedged): (i64, i64) = conn.query_row(
-                "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'wedged'), 0) FROM outbox",
+            let (pending, retrying, wedged): (i64, i64, i64) = conn.query_row(
+                "SELECT COALESCE(SUM(state = 'pending'), 0),
+                        COALESCE(SUM(state = 'pending' AND attempts > 0), 0),
+                        COALESCE(SUM(state = 'wedged'), 0)
+                 FROM outbox",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            Ok((
-                u32::try_from(pending).unwrap_or(u32::MAX),
-                u32::try_from(wedged).unwrap_or(u32::MAX),
-            ))
-        })
-    }
-
-    /// Commands still waiting that the platform could not take at least once (a failed
-    /// attempt: no answer, or a temporary refusal): the phone keeps retrying them.
-    pub fn outbox_retrying(&self) -> Result<u32, StoreError> {
-        self.read(|conn| {
-            let n: i64 = conn.query_row(
-                "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND attempts > 0",
-                [],
-                |r| r.get(0),
-            )?;
-            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+            let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+            Ok(OutboxCounts {
+                pending: count(pending),
+                retrying: count(retrying),
+                wedged: count(wedged),
+            })
         })
     }
 
