@@ -104,6 +104,32 @@ impl Platform {
         session
     }
 
+    /// A session token of the demo account `id`, signed in over plain HTTP (for tests that
+    /// look at the platform as a second, independent client).
+    pub async fn token_of(&self, id: &str) -> String {
+        huoshui_core::sync::install_tls_provider();
+        let http = reqwest::Client::new();
+        let phone = self.phone_of(id);
+        http.post(format!("{}/v1/auth/code", self.base))
+            .json(&huoshui_core::wire::CodeRequest {
+                phone: phone.clone(),
+            })
+            .send()
+            .await
+            .unwrap();
+        let code = self.codes.latest(&phone).unwrap();
+        let session: huoshui_core::wire::SessionResponse = http
+            .post(format!("{}/v1/auth/login", self.base))
+            .json(&huoshui_core::wire::LoginRequest { phone, code })
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        session.token
+    }
+
     /// Stops the server.
     pub async fn stop(self) {
         self.running.stop().await;

@@ -21,30 +21,10 @@ struct Api {
 
 impl Api {
     async fn as_user(platform: &Platform, id: &str) -> Api {
-        huoshui_core::sync::install_tls_provider();
-        let http = reqwest::Client::new();
-        let phone = platform.phone_of(id);
-        http.post(format!("{}/v1/auth/code", platform.base))
-            .json(&wire::CodeRequest {
-                phone: phone.clone(),
-            })
-            .send()
-            .await
-            .unwrap();
-        let code = platform.codes.latest(&phone).unwrap();
-        let session: wire::SessionResponse = http
-            .post(format!("{}/v1/auth/login", platform.base))
-            .json(&wire::LoginRequest { phone, code })
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
         Api {
-            http,
+            http: reqwest::Client::new(),
             base: platform.base.clone(),
-            token: session.token,
+            token: platform.token_of(id).await,
         }
     }
 

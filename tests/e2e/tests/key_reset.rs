@@ -33,29 +33,10 @@ fn outbox(dir: &Path) -> Vec<(String, uuid::Uuid)> {
 
 /// The applications the platform holds for the demo villager `id`.
 async fn on_platform(platform: &Platform, id: &str) -> Vec<wire::ApplicationView> {
-    huoshui_core::sync::install_tls_provider();
-    let http = reqwest::Client::new();
-    let phone = platform.phone_of(id);
-    http.post(format!("{}/v1/auth/code", platform.base))
-        .json(&wire::CodeRequest {
-            phone: phone.clone(),
-        })
-        .send()
-        .await
-        .unwrap();
-    let code = platform.codes.latest(&phone).unwrap();
-    let session: wire::SessionResponse = http
-        .post(format!("{}/v1/auth/login", platform.base))
-        .json(&wire::LoginRequest { phone, code })
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let list: wire::ApplicationList = http
+    let token = platform.token_of(id).await;
+    let list: wire::ApplicationList = reqwest::Client::new()
         .get(format!("{}/v1/applications", platform.base))
-        .bearer_auth(&session.token)
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap()
