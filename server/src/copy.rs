@@ -127,7 +127,7 @@ impl From<crate::sql::SqlError> for CopyError {
 pub fn migrate(target: &Target) -> Result<(u32, u32), DbError> {
     match target {
         Target::Sqlite(path) => {
-            let mut conn = open_sqlite(path)?;
+            let mut conn = crate::db::open_conn(path)?;
             let found = crate::db::migrate(&mut conn)?;
             Ok((found, crate::db::VERSION))
         }
@@ -142,15 +142,6 @@ pub fn migrate(target: &Target) -> Result<(u32, u32), DbError> {
             ))
         }
     }
-}
-
-fn open_sqlite(path: &std::path::Path) -> Result<rusqlite::Connection, DbError> {
-    huoshui_core::store::open_sqlite(path, std::time::Duration::from_secs(10)).map_err(|source| {
-        DbError::Open {
-            path: path.to_owned(),
-            source,
-        }
-    })
 }
 
 /// An open source: the SQLite connection or a PostgreSQL one, each brought up to date.
@@ -176,7 +167,7 @@ pub fn copy_in_pages(from: &Target, to: &Target, page: usize) -> Result<CopyRepo
     migrate(from)?;
     migrate(to)?;
     let mut source = match from {
-        Target::Sqlite(path) => Source::Sqlite(open_sqlite(path)?),
+        Target::Sqlite(path) => Source::Sqlite(crate::db::open_conn(path)?),
         Target::Postgres(p) => Source::Postgres(Box::new(p.connect().map_err(DbError::Postgres)?)),
     };
     let mut dest = pg.connect().map_err(DbError::Postgres)?;

@@ -192,7 +192,8 @@ pub enum DbError {
     Scheme(String),
 }
 
-fn open_conn(path: &Path) -> Result<Connection, DbError> {
+/// Opens the SQLite file at `path` as the platform opens it (WAL, full sync, busy timeout).
+pub(crate) fn open_conn(path: &Path) -> Result<Connection, DbError> {
     huoshui_core::store::open_sqlite(path, std::time::Duration::from_secs(10)).map_err(|source| {
         DbError::Open {
             path: path.to_owned(),
